@@ -1,0 +1,264 @@
+"""Loading scenarios: TOML file -> overrides -> validated ``Config``.
+
+Every problem becomes one ``ConfigError`` whose message names the source (file or
+``--set``), the key path, the offending value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+
+from pydantic import BaseModel, ValidationError
+
+from stress.config.schema import FieldProblem, Config
+
+DEFAULT_SCENARIO = "ceasefire.toml"
+
+
+class ConfigError(ValueError):
+    """A scenario that cannot be used; the message says where and why."""
+
+
+def default_config_text() -> str:
+    """The TOML text of the default scenario shipped inside the package."""
+    return resources.files("stress.scenarios").joinpath(DEFAULT_SCENARIO).read_text(encoding="utf-8")
+
+
+def read_raw(path: str | Path | None) -> tuple[dict[str, Any], str]:
+    """The parsed TOML of ``path`` (None: the packaged default) and a name for messages."""
+    if path is None:
+        return tomllib.loads(default_config_text()), f"<default {DEFAULT_SCENARIO}>"
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{source}: is a folder, expected a TOML scenario file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{source}: cannot be read ({exc})") from None
+    try:
+        return tomllib.loads(text), source
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """``'tier2.threshold=4'`` -> ``('tier2.threshold', 4)``; values are TOML values,
+    and a bare word that is not one is taken as a string."""
+    key, sep, value = text.partition("=")
+    key, value = key.strip(), value.strip()
+    if not sep or not key:
+        raise ConfigError(f"--set {text!r}: expected KEY=VALUE, for example tier2.threshold=4")
+    try:
+        return key, tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        if value and all(ch.isalnum() or ch in "_-" for ch in value):
+            return key, value
+        raise ConfigError(f"--set {text!r}: {value!r} is not a valid value (numbers, true/false, \"text\")") from None
+
+
+def apply_overrides(raw: dict[str, Any], assignments: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """A copy of ``raw`` with each dotted key set. List items are addressed by index
+    or, for tables with a ``name``, by that name (``breaches.classes.major.probability``)."""
+    raw = copy.deepcopy(raw)
+    for key, value in assignments:
+        node: Any = raw
+        parts = key.split(".")
+        for depth, part in enumerate(parts):
+            last = depth == len(parts) - 1
+            where = ".".join(parts[: depth + 1])
+            if isinstance(node, list):
+                index = _list_index(node, part)
+                if index is None:
+                    raise ConfigError(f"--set {key}: no item {part!r} in {'.'.join(parts[:depth])}")
+                if last:
+                    node[index] = value
+                else:
+                    node = node[index]
+            elif isinstance(node, dict):
+                if last:
+                    node[part] = value
+                else:
+                    node = node.setdefault(part, {})
+            else:
+                raise ConfigError(f"--set {key}: {'.'.join(parts[:depth])} is a value, not a table, so {where} cannot be set")
+    return raw
+
+
+def _list_index(items: list[Any], part: str) -> int | None:
+    if part.isdigit():
+        return int(part) if int(part) < len(items) else None
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and item.get("name") == part:
+            return i
+    return None
+
+
+def validate(raw: dict[str, Any], source: str, overridden: Iterable[str] = ()) -> Config:
+    """Validate a raw scenario; the first problem becomes a ``ConfigError``."""
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, raw, source, set(overridden))) from None
+
+
+def load_config(path: str | Path | None = None, overrides: Iterable[str] = ()) -> Config:
+    """Load a scenario file (None: the packaged default) with ``--set`` style overrides."""
+    raw, source = read_raw(path)
+    assignments = [parse_assignment(o) for o in overrides]
+    raw = apply_overrides(raw, assignments)
+    return validate(raw, source, [key for key, _ in assignments])
+
+
+# --- messages ---------------------------------------------------------------
+
+def _describe(exc: ValidationError, raw: dict[str, Any], source: str, overridden: set[str]) -> str:
+    lines = []
+    for error in exc.errors():
+        if _in_other_union_branch(raw, error["loc"]):
+            continue
+        lines.append(_describe_one(error, raw, source, overridden))
+    # One message per distinct problem, first problem first.
+    return "\n".join(dict.fromkeys(lines))
+
+
+def _describe_one(error: dict[str, Any], raw: dict[str, Any], source: str, overridden: set[str]) -> str:
+    loc = [str(p) for p in error["loc"]]
+    original = (error.get("ctx") or {}).get("error")
+    if isinstance(original, FieldProblem):
+        key = original.key
+        value = original.value
+        message = str(original)
+    else:
+        key = ".".join(_readable_loc(raw, error["loc"]))
+        value = error.get("input")
+        message = _rule(error, loc)
+    related = [k for k in overridden if k == key or k.startswith(key + ".") or key.startswith(k + ".")]
+    origin = f"{source}, --set {related[0]}" if related else source
+    if error["type"] == "missing":
+        return f"{origin}: {key}: required key is missing"
+    if error["type"] == "extra_forbidden":
+        return f"{origin}: {key}: unknown key{_suggestion(loc)}"
+    if value is None:
+        return f"{origin}: {key or '(top level)'}: {message}"
+    return f"{origin}: {key or '(top level)'} = {_show(value)}: {message}"
+
+
+def _in_other_union_branch(raw: Any, loc: tuple[Any, ...]) -> bool:
+    """Whether this error belongs to a union branch (``float | dict``) that does not
+    match the type the user actually gave, so it would only confuse."""
+    node = raw
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        elif isinstance(part, str):
+            label = part.split("[", 1)[0]
+            wants_table = label == "dict"
+            wants_number = label in ("float", "int", "constrained-float", "constrained-int")
+            if wants_table:
+                return not isinstance(node, dict)
+            if wants_number:
+                return isinstance(node, (dict, list))
+            return False
+        else:
+            return False
+    return False
+
+
+def _readable_loc(raw: Any, loc: tuple[Any, ...]) -> list[str]:
+    """The key path with list indices replaced by item names where items have one, and
+    pydantic's union-branch labels dropped."""
+    out: list[str] = []
+    node = raw
+    for part in loc:
+        if isinstance(node, list) and isinstance(part, int) and part < len(node):
+            item = node[part]
+            name = item.get("name") if isinstance(item, dict) else None
+            out.append(str(name) if isinstance(name, str) else str(part))
+            node = item
+        elif isinstance(node, dict) and part in node:
+            out.append(str(part))
+            node = node[part]
+        elif isinstance(part, str) and ("[" in part or part in ("float", "int", "str")):
+            continue  # a union-branch label, not a key
+        else:
+            out.append(str(part))
+            node = None
+    return out
+
+
+_RULES = {
+    "greater_than_equal": "must be >= {ge}",
+    "greater_than": "must be > {gt}",
+    "less_than_equal": "must be <= {le}",
+    "less_than": "must be < {lt}",
+    "finite_number": "must be a finite number (not nan or inf)",
+    "float_type": "must be a number",
+    "int_type": "must be a whole number",
+    "bool_type": "must be true or false",
+    "string_type": "must be text in quotes",
+    "dict_type": "must be a table",
+    "list_type": "must be a list of tables",
+    "model_type": "must be a table",
+    "too_short": "must have at least {min_length} item(s)",
+    "string_pattern_mismatch": "must be an identifier (letters, digits, underscore)",
+    "literal_error": "must be one of {expected}",
+}
+
+
+def _rule(error: dict[str, Any], loc: list[str]) -> str:
+    ctx = error.get("ctx") or {}
+    template = _RULES.get(error["type"])
+    if template is not None:
+        try:
+            return template.format(**ctx)
+        except KeyError:
+            pass
+    message = error["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+    return message
+
+
+def _suggestion(loc: list[str]) -> str:
+    model: type[BaseModel] | None = Config
+    for part in loc[:-1]:
+        model = _submodel(model, part)
+        if model is None:
+            return ""
+    allowed = list(model.model_fields)
+    close = difflib.get_close_matches(loc[-1], allowed, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"{hint} (allowed: {', '.join(allowed)})"
+
+
+def _submodel(model: type[BaseModel] | None, part: str) -> type[BaseModel] | None:
+    if model is None:
+        return None
+    if part.isdigit():
+        return model
+    field = model.model_fields.get(part)
+    if field is None:
+        return None
+    annotation = field.annotation
+    for candidate in (annotation, *getattr(annotation, "__args__", ())):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

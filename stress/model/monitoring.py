@@ -1,0 +1,53 @@
+"""Component 2: the monitoring mission.
+
+Each breach is detected with its class's probability, verified after a lognormal
+delay and attributed with some probability; only verified, attributed reports reach
+the policy. False reports arrive as their own Poisson process and are verified like
+real ones. The detection stream draws three numbers for every breach, used or not,
+so a change of one probability does not shift the luck of later breaches.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Generator
+
+import simpy
+
+from stress.model.params import NEVER
+from stress.model.rules import categorical, exponential, lognormal
+
+if TYPE_CHECKING:
+    from stress.model.replication import Replication
+
+
+def observe(rep: "Replication", t: float, breach_class: int, objective_hours: float) -> None:
+    """The monitors' view of a breach at ``t``: maybe a verified report later."""
+    p = rep.params
+    draw = rep.draw_detection
+    detected = draw() < p.detection[breach_class]
+    delay = lognormal(draw(), p.delay_median, p.delay_spread)
+    attributed = draw() < p.attribution
+    if detected:
+        rep.count("detected")
+    if detected and attributed:
+        rep.schedule(t + delay, rep.policy.on_report, breach_class, False, t, objective_hours)
+    rep.log(t, "breach", f"{rep.class_names[breach_class]} breach"
+            + ("" if detected else ", not detected")
+            + (f", report due at {t + delay:.2f} h" if detected and attributed else "")
+            + (", not attributed" if detected and not attributed else ""))
+
+
+def false_reporter(env: simpy.Environment, rep: "Replication") -> Generator:
+    """The SimPy process of false reports (misattributed or staged incidents)."""
+    p = rep.params
+    draw = rep.draw_false
+    if p.false_rate == 0.0:
+        return
+    t = exponential(draw()) / p.false_rate
+    while t < p.horizon:
+        yield env.timeout(t - env.now)
+        report_class = categorical(draw(), p.false_class_cumulative)
+        delay = lognormal(draw(), p.delay_median, p.delay_spread)
+        rep.log(t, "false incident", f"{rep.class_names[report_class]} false incident, report due at {t + delay:.2f} h")
+        rep.schedule(t + delay, rep.policy.on_report, report_class, True, t, NEVER)
+        t += exponential(draw()) / p.false_rate

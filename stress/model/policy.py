@@ -1,0 +1,192 @@
+"""Component 3: the response policy, the rules under test.
+
+Choices the model makes (the README's model section lists them):
+- A tier is *reached* when tier 1's warning is issued, when tier 2's deployment is
+  decided (arrival is recorded apart) and when tier 3's response is initiated.
+- Every verified report draws six numbers from the response stream, used or not, so
+  variants that differ only in their rules meet the same luck report by report.
+- Tier 2 counts reports of at least ``min_class`` in the trailing window (t - w, t];
+  false reports count too. While a decision is pending or after the deployment is
+  decided, it does not trigger again; a declined decision blocks new triggers for
+  the cooldown, after which the next counted report asks again if the count is
+  still at the threshold.
+- Tier 3 triggers on one report of at least ``min_class`` (or a severity sum over a
+  window). A decided response is pending until it starts ``delay`` after the incident
+  (never before its report). The violator may stand down first (clock from the
+  report), which cancels it; the attack may reach its objective first, which is
+  recorded. Tier 3 is initiated at most once; a decline or cancellation blocks new
+  triggers for the cooldown.
+- A tier reached *on a false report*: tier 2 if the real reports in the window were
+  below the threshold, tier 3 if the trigger was false (or real severity fell short).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import TYPE_CHECKING
+
+from stress.model.rules import tier3_times
+
+if TYPE_CHECKING:
+    from stress.model.replication import Replication
+
+# Meaning of the six response draws of a report.
+U_MILITARY, U_RESPONSE_TIME, U_TIER2, U_TIER3, U_BACKSTOP, U_STAND_DOWN = range(6)
+RESPONSE_DRAWS = 6
+
+
+class Policy:
+    def __init__(self, rep: "Replication") -> None:
+        self.rep = rep
+        self.p = rep.params
+        self.tier1_open_at = 0.0
+        # tier 2: counted reports as (time, is_false), oldest first
+        self.counted: deque[tuple[float, bool]] = deque()
+        self.last_counted = -math.inf
+        self.tier2_pending = False
+        self.tier2_decided = False
+        self.tier2_open_at = 0.0
+        # tier 3: reports in the severity window as (time, severity, is_false)
+        self.severe: deque[tuple[float, float, bool]] = deque()
+        self.tier3_pending = False
+        self.tier3_initiated = False
+        self.tier3_open_at = 0.0
+
+    def on_report(self, t: float, cls: int, is_false: bool, t_incident: float, objective_hours: float) -> None:
+        """A verified report at ``t`` of a class-``cls`` incident at ``t_incident``."""
+        rep, p = self.rep, self.p
+        u = rep.draw_responses(RESPONSE_DRAWS)
+        rep.count("false_reports" if is_false else "reports")
+        rep.log(t, "report", f"{'FALSE ' if is_false else ''}{rep.class_names[cls]} report verified "
+                f"(incident at {t_incident:.2f} h)")
+        self._tier1(t, cls, is_false, t_incident, u)
+        self._tier2(t, cls, is_false, u)
+        self._tier3(t, cls, is_false, t_incident, objective_hours, u)
+
+    # --- tier 1: warning and military response --------------------------------
+    def _tier1(self, t, cls, is_false, t_incident, u) -> None:
+        rep, p = self.rep, self.p
+        if cls < p.t1_min_class or t < self.tier1_open_at:
+            return
+        self.tier1_open_at = t + p.t1_cooldown
+        rep.count("warnings")
+        rep.reach(1, t)
+        rep.log(t, "tier 1", "diplomatic warning")
+        if u[U_MILITARY] < p.t1_response_p:
+            start = t + u[U_RESPONSE_TIME] * p.t1_within
+            rep.log(t, "tier 1", f"military response ordered, starts at {start:.2f} h")
+            rep.schedule(start, self._military_response_starts, is_false, t_incident)
+
+    def _military_response_starts(self, t, is_false, t_incident) -> None:
+        rep = self.rep
+        rep.count("military_responses")
+        if not is_false:
+            rep.add_latency(t - t_incident)
+        rep.log(t, "tier 1", "military response starts")
+        rep.take_effect(t, self.p.t1_factor)
+
+    # --- tier 2: continued violations -------------------------------------------
+    def _tier2(self, t, cls, is_false, u) -> None:
+        rep, p = self.rep, self.p
+        if cls < p.t2_min_class:
+            return
+        if t - self.last_counted > p.t2_quiet_reset:
+            self.counted.clear()
+        self.last_counted = t
+        self.counted.append((t, is_false))
+        while self.counted[0][0] <= t - p.t2_window:
+            self.counted.popleft()
+        if self.tier2_decided or self.tier2_pending or t < self.tier2_open_at:
+            return
+        if p.t2_requires_lower and not rep.reached(1, t):
+            return
+        count = len(self.counted)
+        if count < p.t2_threshold:
+            return
+        real = sum(1 for _, false in self.counted if not false)
+        on_false = real < p.t2_threshold
+        self.tier2_pending = True
+        rep.log(t, "tier 2", f"{count} reports in window: deployment decision due at {t + p.t2_decision_delay:.2f} h")
+        rep.schedule(t + p.t2_decision_delay, self._tier2_decision, u[U_TIER2] < p.t2_decision_p, on_false)
+
+    def _tier2_decision(self, t, deploy, on_false) -> None:
+        rep, p = self.rep, self.p
+        self.tier2_pending = False
+        if not deploy:
+            self.tier2_open_at = t + p.t2_cooldown
+            rep.count("tier2_declined")
+            rep.log(t, "tier 2", "deployment declined")
+            return
+        self.tier2_decided = True
+        rep.set("tier2_deployed", True)
+        rep.set("tier2_on_false_report", on_false)
+        rep.reach(2, t)
+        rep.log(t, "tier 2", f"deployment decided{' (on false reports)' if on_false else ''}; "
+                f"forces due at {t + p.t2_deployment_delay:.2f} h")
+        rep.schedule(t + p.t2_deployment_delay, self._forces_arrive)
+
+    def _forces_arrive(self, t) -> None:
+        self.rep.set("forces_arrived_hours", t)
+        self.rep.log(t, "tier 2", "multinational forces arrive")
+        self.rep.take_effect(t, self.p.t2_factor)
+
+    # --- tier 3: more extensive attack ------------------------------------------
+    def _tier3(self, t, cls, is_false, t_incident, objective_hours, u) -> None:
+        rep, p = self.rep, self.p
+        if p.t3_by_severity:
+            self.severe.append((t, p.severity[cls], is_false))
+            while self.severe[0][0] <= t - p.t3_window:
+                self.severe.popleft()
+        if self.tier3_initiated or self.tier3_pending or t < self.tier3_open_at:
+            return
+        if p.t3_requires_lower and not rep.reached(2, t):
+            return
+        if p.t3_by_severity:
+            total = sum(s for _, s, _ in self.severe)
+            if total < p.t3_severity_threshold:
+                return
+            on_false = sum(s for _, s, false in self.severe if not false) < p.t3_severity_threshold
+        else:
+            if cls < p.t3_min_class:
+                return
+            on_false = is_false
+        if not u[U_TIER3] < p.t3_decision_p:
+            self.tier3_open_at = t + p.t3_cooldown
+            rep.count("tier3_declined")
+            rep.log(t, "tier 3", "coordinated response declined")
+            return
+        start, stand_down, objective = tier3_times(t, t_incident, p.t3_delay, p.t3_from_incident,
+                                                   p.t3_stand_down_rate, u[U_STAND_DOWN], objective_hours)
+        self.tier3_pending = True
+        rep.log(t, "tier 3", f"coordinated response decided{' (on a false report)' if on_false else ''}, "
+                f"to start at {start:.2f} h")
+        if stand_down < start:
+            rep.schedule(stand_down, self._stand_down)
+        else:
+            rep.schedule(start, self._tier3_starts, u[U_BACKSTOP] < p.t3_backstop_p, on_false, t_incident)
+        if objective < min(start, stand_down):
+            # An attack may have reached its objective before its report even came in.
+            rep.schedule(max(objective, t), self._objective_reached, objective)
+
+    def _tier3_starts(self, t, backstop, on_false, t_incident) -> None:
+        rep = self.rep
+        self.tier3_pending = False
+        self.tier3_initiated = True
+        rep.set("tier3_initiated", True)
+        rep.set("backstop_joined", backstop)
+        rep.set("tier3_on_false_report", on_false)
+        rep.set("tier3_latency_hours", t - t_incident)
+        rep.reach(3, t)
+        rep.log(t, "tier 3", f"coordinated response initiated, backstop {'joins' if backstop else 'stays out'}")
+        rep.take_effect(t, self.p.t3_factor)
+
+    def _stand_down(self, t) -> None:
+        self.tier3_pending = False
+        self.tier3_open_at = t + self.p.t3_cooldown
+        self.rep.set("tier3_stood_down", True)
+        self.rep.log(t, "tier 3", "violator stands down: pending response cancelled")
+
+    def _objective_reached(self, t, objective) -> None:
+        self.rep.set("tier3_objective_first", True)
+        self.rep.log(t, "tier 3", f"attack reached its objective at {objective:.2f} h, before the response started")

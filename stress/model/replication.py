@@ -1,0 +1,112 @@
+"""One replication of the SimPy model: the readable reference engine.
+
+``simulate`` wires the four components into one ``simpy.Environment`` and returns
+the replication's record; it is a pure function of (params, root seed, index).
+Component 4, the feedback on the breach rate, is ``take_effect``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+import simpy
+
+from stress.model import records, streams
+from stress.model.breaches import BreachClock, violator
+from stress.model.monitoring import false_reporter, observe
+from stress.model.params import Params
+from stress.model.policy import Policy
+
+
+class TraceEvent(NamedTuple):
+    hours: float
+    kind: str
+    what: str
+
+
+class Replication:
+    def __init__(self, params: Params, class_names: list[str], seed: int, index: int,
+                 trace: list[TraceEvent] | None = None) -> None:
+        self.params = params
+        self.class_names = class_names
+        self.env = simpy.Environment()
+        self.trace = trace
+        gens = streams.generators(seed, index)
+        self.draw_breach = gens[streams.BREACHES].random
+        self.draw_detection = gens[streams.DETECTION].random
+        self.draw_false = gens[streams.FALSE_REPORTS].random
+        self.draw_responses = gens[streams.RESPONSES].random
+        self.row = np.zeros(records.N_FIXED + len(class_names))
+        self.row[records.COLUMN["replication"]] = index
+        for column in records.TIER_COLUMNS + (records.COLUMN["forces_arrived_hours"],
+                                              records.COLUMN["tier3_latency_hours"]):
+            self.row[column] = math.nan
+        self.latency_sum = 0.0
+        self.genuine_responses = 0
+        self.clock = BreachClock(params, self.draw_breach)
+        self.policy = Policy(self)
+        self.violator = self.env.process(violator(self.env, self))
+        self.env.process(false_reporter(self.env, self))
+
+    def run(self) -> np.ndarray:
+        p = self.params
+        self.env.run(until=p.horizon)
+        row, col = self.row, records.COLUMN
+        reached = [k + 1 for k, c in enumerate(records.TIER_COLUMNS) if not math.isnan(row[c])]
+        row[col["highest_tier"]] = max(reached, default=0)
+        row[col["false_escalation"]] = row[col["tier2_on_false_report"]] or row[col["tier3_on_false_report"]]
+        genuine = self.genuine_responses
+        row[col["mean_response_latency_hours"]] = self.latency_sum / genuine if genuine else math.nan
+        row[col["final_multiplier"]] = self.clock.multiplier(p.horizon)
+        return row
+
+    # --- what the components call ------------------------------------------------
+    def on_breach(self, t: float, breach_class: int, objective_hours: float) -> None:
+        self.count("breaches")
+        self.row[records.N_FIXED + breach_class] += 1
+        observe(self, t, breach_class, objective_hours)
+
+    def schedule(self, t: float, action: Callable[..., None], *args: Any) -> None:
+        """Run ``action(t, *args)`` at time ``t`` if that is within the horizon.
+
+        The exact ``t`` is passed on (``env.now`` may differ from it in the last bit)."""
+        if t < self.params.horizon:
+            self.env.timeout(t - self.env.now).callbacks.append(lambda _: action(t, *args))
+
+    def take_effect(self, t: float, factor: float) -> None:
+        """Feedback: a response multiplies the violator's baseline rate by ``factor``."""
+        if factor == 1.0:
+            return
+        self.clock.scale(t, factor)
+        self.log(t, "feedback", f"breach rate multiplier now {self.clock.m_ref:.3f}")
+        self.violator.interrupt()
+
+    def reach(self, tier: int, t: float) -> None:
+        column = records.TIER_COLUMNS[tier - 1]
+        if math.isnan(self.row[column]):
+            self.row[column] = t
+
+    def reached(self, tier: int, t: float) -> bool:
+        return self.row[records.TIER_COLUMNS[tier - 1]] <= t  # NaN compares False
+
+    def count(self, field: str) -> None:
+        self.row[records.COLUMN[field]] += 1
+
+    def set(self, field: str, value: float) -> None:
+        self.row[records.COLUMN[field]] = value
+
+    def add_latency(self, hours: float) -> None:
+        self.latency_sum += hours
+        self.genuine_responses += 1
+
+    def log(self, t: float, kind: str, what: str) -> None:
+        if self.trace is not None:
+            self.trace.append(TraceEvent(t, kind, what))
+
+
+def simulate(params: Params, class_names: list[str], seed: int, index: int,
+             trace: list[TraceEvent] | None = None) -> np.ndarray:
+    """The record of replication ``index`` under root ``seed`` (a row of ``records``)."""
+    return Replication(params, class_names, seed, index, trace).run()
