@@ -86,7 +86,7 @@ def violator(env: simpy.Environment, rep: "Replication") -> Generator:
         try:
             # Past the horizon nothing happens unless a change of multiplier pulls
             # the next breach forward, so wait for an interrupt only.
-            yield env.timeout(t - env.now) if t < p.horizon else env.event()
+            yield env.timeout(max(t - env.now, 0.0)) if t < p.horizon else env.event()
         except simpy.Interrupt:
             continue
         breach_class = categorical(draw(), p.class_cumulative)

@@ -45,7 +45,7 @@ def false_reporter(env: simpy.Environment, rep: "Replication") -> Generator:
         return
     t = exponential(draw()) / p.false_rate
     while t < p.horizon:
-        yield env.timeout(t - env.now)
+        yield env.timeout(max(t - env.now, 0.0))
         report_class = categorical(draw(), p.false_class_cumulative)
         delay = lognormal(draw(), p.delay_median, p.delay_spread)
         rep.log(t, "false incident", f"{rep.class_names[report_class]} false incident, report due at {t + delay:.2f} h")

@@ -73,7 +73,8 @@ class Replication:
 
         The exact ``t`` is passed on (``env.now`` may differ from it in the last bit)."""
         if t < self.params.horizon:
-            self.env.timeout(t - self.env.now).callbacks.append(lambda _: action(t, *args))
+            # max(): a zero delay from an event whose clock reading was rounded up
+            self.env.timeout(max(t - self.env.now, 0.0)).callbacks.append(lambda _: action(t, *args))
 
     def take_effect(self, t: float, factor: float) -> None:
         """Feedback: a response multiplies the violator's baseline rate by ``factor``."""

@@ -1,0 +1,477 @@
+"""The compiled engine: the SimPy model as one numba event loop.
+
+It reproduces ``stress.model.replication`` record for record: the same streams, the
+same draws in the same order, the same rules (``stress.model.rules``, compiled in),
+and the same order of simultaneous events (SimPy's: by clock reading, then by the
+order in which events were scheduled). Each block below names the SimPy code it
+mirrors; a change to one must be made to the other, and ``tests/test_equivalence.py``
+checks that they agree.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+from numba import njit
+
+from stress.model import records
+from stress.model.params import Params
+from stress.model.rules import (baseline_mass, baseline_wait, capped_multiplier, categorical,
+                                excitation_mass, excitation_wait, exponential, lognormal,
+                                multiplier_after, tier3_times)
+from stress.model.streams import BREACHES, DETECTION, FALSE_REPORTS, N_STREAMS, RESPONSES, next_double, seed_pcg64, seed_words
+
+_C = records.COLUMN
+C_REPLICATION, C_HIGHEST = _C["replication"], _C["highest_tier"]
+C_T1, C_T2, C_T3, C_ARRIVED = _C["tier1_hours"], _C["tier2_hours"], _C["tier3_hours"], _C["forces_arrived_hours"]
+C_BREACHES, C_DETECTED, C_REPORTS, C_FALSE = _C["breaches"], _C["detected"], _C["reports"], _C["false_reports"]
+C_WARNINGS, C_RESPONSES = _C["warnings"], _C["military_responses"]
+C_T2_DECLINED, C_T3_DECLINED = _C["tier2_declined"], _C["tier3_declined"]
+C_DEPLOYED, C_INITIATED, C_BACKSTOP = _C["tier2_deployed"], _C["tier3_initiated"], _C["backstop_joined"]
+C_STOOD_DOWN, C_OBJECTIVE = _C["tier3_stood_down"], _C["tier3_objective_first"]
+C_T2_FALSE, C_T3_FALSE, C_FALSE_ESC = _C["tier2_on_false_report"], _C["tier3_on_false_report"], _C["false_escalation"]
+C_LATENCY, C_T3_LATENCY, C_FINAL_M = _C["mean_response_latency_hours"], _C["tier3_latency_hours"], _C["final_multiplier"]
+N_FIXED = records.N_FIXED
+
+# Event kinds (the policy's scheduled actions) and their payload columns.
+VERIFY, RESPONSE1, DECISION2, ARRIVAL2, START3, STAND_DOWN3, OBJECTIVE3 = range(7)
+P_TIME, P_KIND, P_CLASS, P_FLAG1, P_FLAG2, P_A, P_B = range(7)
+N_PAYLOAD = 7
+MAX_NEW_EVENTS = 4  # most events one handler schedules (a report: tiers 1, 2, 3, objective)
+
+
+# --- event queue: a binary heap of (clock reading, sequence, payload slot) ---------
+
+@njit(cache=True)
+def _before(heap, i, j):
+    return heap[i, 0] < heap[j, 0] or (heap[i, 0] == heap[j, 0] and heap[i, 1] < heap[j, 1])
+
+
+@njit(cache=True)
+def _swap(heap, i, j):
+    for c in range(3):
+        tmp = heap[i, c]
+        heap[i, c] = heap[j, c]
+        heap[j, c] = tmp
+
+
+@njit(cache=True)
+def _heap_push(heap, size, key, seq, slot):
+    heap[size, 0] = key
+    heap[size, 1] = seq
+    heap[size, 2] = slot
+    i = size
+    while i > 0:
+        parent = (i - 1) >> 1
+        if not _before(heap, i, parent):
+            break
+        _swap(heap, i, parent)
+        i = parent
+    return size + 1
+
+
+@njit(cache=True)
+def _heap_pop(heap, size):
+    """Removes the top entry (the caller has read it); returns the new size."""
+    size -= 1
+    for c in range(3):
+        heap[0, c] = heap[size, c]
+    i = 0
+    while True:
+        left = 2 * i + 1
+        if left >= size:
+            break
+        child = left
+        if left + 1 < size and _before(heap, left + 1, left):
+            child = left + 1
+        if not _before(heap, child, i):
+            break
+        _swap(heap, i, child)
+        i = child
+    return size
+
+
+@njit(cache=True)
+def _grow_rows(a, rows):
+    out = np.empty((rows,) + a.shape[1:], dtype=a.dtype)
+    out[: a.shape[0]] = a
+    return out
+
+
+@njit(cache=True)
+def _window_push(buf, head, tail, row_values):
+    """Append a row to a FIFO held in ``buf[head:tail]``; compacts or grows it."""
+    if tail == buf.shape[0]:
+        if head > 0:
+            buf[: tail - head] = buf[head:tail]
+            tail -= head
+            head = 0
+        else:
+            buf = _grow_rows(buf, 2 * buf.shape[0])
+    for c in range(buf.shape[1]):
+        buf[tail, c] = row_values[c]
+    return buf, head, tail + 1
+
+
+@njit(cache=True)
+def _simulate_range(p, n_classes, root_words, start, count, out):
+    horizon = p.horizon
+    rng = np.zeros((N_STREAMS, 4), dtype=np.uint64)
+    heap = np.empty((64, 3))
+    payload = np.empty((64, N_PAYLOAD))
+    free = np.empty(64, dtype=np.int64)
+    counted = np.empty((16, 2))        # tier 2: (time, is_false)
+    severe = np.empty((16, 3))         # tier 3 severity: (time, severity, is_false)
+    entry = np.empty(3)
+    u = np.empty(6)
+
+    for r in range(count):
+        index = start + r
+        row = out[r]
+        row[:] = 0.0
+        row[C_REPLICATION] = index
+        row[C_T1] = np.nan
+        row[C_T2] = np.nan
+        row[C_T3] = np.nan
+        row[C_ARRIVED] = np.nan
+        row[C_T3_LATENCY] = np.nan
+        for k in range(N_STREAMS):
+            seed_pcg64(root_words, index, k, rng[k])
+        breach_rng = rng[BREACHES]
+        detect_rng = rng[DETECTION]
+        false_rng = rng[FALSE_REPORTS]
+        response_rng = rng[RESPONSES]
+
+        # BreachClock.__init__
+        t_ref = 0.0
+        m_ref = 1.0
+        excitation = 0.0
+        baseline_left = exponential(next_double(breach_rng))
+        excitation_left = exponential(next_double(breach_rng))
+        plan_now = 0.0  # clock reading when the violator last planned (SimPy's env.now)
+
+        # false_reporter
+        if p.false_rate == 0.0:
+            t_false = math.inf
+        else:
+            t_false = exponential(next_double(false_rng)) / p.false_rate
+        false_now = 0.0
+
+        # Policy.__init__
+        tier1_open_at = 0.0
+        c_head = 0
+        c_tail = 0
+        last_counted = -math.inf
+        tier2_pending = False
+        tier2_decided = False
+        tier2_open_at = 0.0
+        s_head = 0
+        s_tail = 0
+        tier3_pending = False
+        tier3_initiated = False
+        tier3_open_at = 0.0
+
+        latency_sum = 0.0
+        genuine_responses = 0
+        size = 0
+        seq = 0.0
+        n_free = heap.shape[0]
+        for i in range(n_free):
+            free[i] = n_free - 1 - i
+
+        # BreachClock.next_breach
+        w_base = baseline_wait(baseline_left, p.mu, m_ref, p.relax_rate)
+        w_exc = excitation_wait(excitation_left, excitation, p.beta)
+        fired = 0 if w_base <= w_exc else 1
+        t_breach = t_ref + (w_base if fired == 0 else w_exc)
+
+        while True:
+            if size + MAX_NEW_EVENTS > heap.shape[0]:
+                old = heap.shape[0]
+                heap = _grow_rows(heap, 2 * old)
+                payload = _grow_rows(payload, 2 * old)
+                free = _grow_rows(free, 2 * old)
+                for i in range(old):
+                    free[n_free + i] = 2 * old - 1 - i
+                n_free += old
+            key_breach = plan_now + max(t_breach - plan_now, 0.0) if t_breach < horizon else math.inf
+            key_false = false_now + max(t_false - false_now, 0.0) if t_false < horizon else math.inf
+            key_event = heap[0, 0] if size > 0 else math.inf
+            now = min(key_breach, key_false, key_event)
+            if not now < horizon:
+                break
+
+            if key_breach == now and key_breach <= key_false and key_breach <= key_event:
+                # violator: a breach
+                t = t_breach
+                cls = categorical(next_double(breach_rng), p.class_cumulative)
+                objective_hours = lognormal(next_double(breach_rng), p.t3_objective_median, p.t3_objective_spread)
+                # BreachClock.breach
+                tau = t - t_ref
+                if fired == 0:
+                    baseline_left = exponential(next_double(breach_rng))
+                else:
+                    baseline_left -= baseline_mass(tau, p.mu, m_ref, p.relax_rate)
+                if fired == 1:
+                    excitation_left = exponential(next_double(breach_rng))
+                else:
+                    excitation_left -= excitation_mass(tau, excitation, p.beta)
+                m_ref = multiplier_after(tau, m_ref, p.relax_rate)
+                excitation *= math.exp(-p.beta * tau)
+                t_ref = t
+                excitation += p.alpha * p.beta
+                row[C_BREACHES] += 1
+                row[N_FIXED + cls] += 1
+                # monitoring.observe
+                detected = next_double(detect_rng) < p.detection[cls]
+                delay = lognormal(next_double(detect_rng), p.delay_median, p.delay_spread)
+                attributed = next_double(detect_rng) < p.attribution
+                if detected:
+                    row[C_DETECTED] += 1
+                if detected and attributed and t + delay < horizon:
+                    slot = free[n_free - 1]
+                    n_free -= 1
+                    payload[slot, P_TIME] = t + delay
+                    payload[slot, P_KIND] = VERIFY
+                    payload[slot, P_CLASS] = cls
+                    payload[slot, P_FLAG1] = 0.0
+                    payload[slot, P_A] = t
+                    payload[slot, P_B] = objective_hours
+                    size = _heap_push(heap, size, now + max(t + delay - now, 0.0), seq, slot)
+                    seq += 1.0
+                plan_now = now
+                w_base = baseline_wait(baseline_left, p.mu, m_ref, p.relax_rate)
+                w_exc = excitation_wait(excitation_left, excitation, p.beta)
+                fired = 0 if w_base <= w_exc else 1
+                t_breach = t_ref + (w_base if fired == 0 else w_exc)
+                continue
+
+            if key_false == now and key_false <= key_event:
+                # monitoring.false_reporter
+                t = t_false
+                cls = categorical(next_double(false_rng), p.false_class_cumulative)
+                delay = lognormal(next_double(false_rng), p.delay_median, p.delay_spread)
+                if t + delay < horizon:
+                    slot = free[n_free - 1]
+                    n_free -= 1
+                    payload[slot, P_TIME] = t + delay
+                    payload[slot, P_KIND] = VERIFY
+                    payload[slot, P_CLASS] = cls
+                    payload[slot, P_FLAG1] = 1.0
+                    payload[slot, P_A] = t
+                    payload[slot, P_B] = math.inf
+                    size = _heap_push(heap, size, now + max(t + delay - now, 0.0), seq, slot)
+                    seq += 1.0
+                t_false = t + exponential(next_double(false_rng)) / p.false_rate
+                false_now = now
+                continue
+
+            # a scheduled policy event
+            slot = int(heap[0, 2])
+            size = _heap_pop(heap, size)
+            t = payload[slot, P_TIME]
+            kind = int(payload[slot, P_KIND])
+            factor = 1.0
+
+            if kind == VERIFY:
+                # Policy.on_report
+                cls = int(payload[slot, P_CLASS])
+                is_false = payload[slot, P_FLAG1] != 0.0
+                t_incident = payload[slot, P_A]
+                objective_hours = payload[slot, P_B]
+                for i in range(6):
+                    u[i] = next_double(response_rng)
+                if is_false:
+                    row[C_FALSE] += 1
+                else:
+                    row[C_REPORTS] += 1
+                # Policy._tier1
+                if cls >= p.t1_min_class and t >= tier1_open_at:
+                    tier1_open_at = t + p.t1_cooldown
+                    row[C_WARNINGS] += 1
+                    if math.isnan(row[C_T1]):
+                        row[C_T1] = t
+                    if u[0] < p.t1_response_p:
+                        when = t + u[1] * p.t1_within
+                        if when < horizon:
+                            s = free[n_free - 1]
+                            n_free -= 1
+                            payload[s, P_TIME] = when
+                            payload[s, P_KIND] = RESPONSE1
+                            payload[s, P_FLAG1] = 1.0 if is_false else 0.0
+                            payload[s, P_A] = t_incident
+                            size = _heap_push(heap, size, now + max(when - now, 0.0), seq, s)
+                            seq += 1.0
+                # Policy._tier2
+                if cls >= p.t2_min_class:
+                    if t - last_counted > p.t2_quiet_reset:
+                        c_head = 0
+                        c_tail = 0
+                    last_counted = t
+                    entry[0] = t
+                    entry[1] = 1.0 if is_false else 0.0
+                    counted, c_head, c_tail = _window_push(counted, c_head, c_tail, entry)
+                    while counted[c_head, 0] <= t - p.t2_window:
+                        c_head += 1
+                    eligible = not (tier2_decided or tier2_pending or t < tier2_open_at)
+                    if eligible and p.t2_requires_lower and not row[C_T1] <= t:
+                        eligible = False
+                    if eligible and c_tail - c_head >= p.t2_threshold:
+                        real = 0
+                        for i in range(c_head, c_tail):
+                            if counted[i, 1] == 0.0:
+                                real += 1
+                        tier2_pending = True
+                        when = t + p.t2_decision_delay
+                        if when < horizon:
+                            s = free[n_free - 1]
+                            n_free -= 1
+                            payload[s, P_TIME] = when
+                            payload[s, P_KIND] = DECISION2
+                            payload[s, P_FLAG1] = 1.0 if u[2] < p.t2_decision_p else 0.0
+                            payload[s, P_FLAG2] = 1.0 if real < p.t2_threshold else 0.0
+                            size = _heap_push(heap, size, now + max(when - now, 0.0), seq, s)
+                            seq += 1.0
+                # Policy._tier3
+                if p.t3_by_severity:
+                    entry[0] = t
+                    entry[1] = p.severity[cls]
+                    entry[2] = 1.0 if is_false else 0.0
+                    severe, s_head, s_tail = _window_push(severe, s_head, s_tail, entry)
+                    while severe[s_head, 0] <= t - p.t3_window:
+                        s_head += 1
+                triggered = not (tier3_initiated or tier3_pending or t < tier3_open_at)
+                if triggered and p.t3_requires_lower and not row[C_T2] <= t:
+                    triggered = False
+                on_false = False
+                if triggered:
+                    if p.t3_by_severity:
+                        total = 0.0
+                        real_total = 0.0
+                        for i in range(s_head, s_tail):
+                            total += severe[i, 1]
+                        for i in range(s_head, s_tail):
+                            if severe[i, 2] == 0.0:
+                                real_total += severe[i, 1]
+                        triggered = total >= p.t3_severity_threshold
+                        on_false = real_total < p.t3_severity_threshold
+                    else:
+                        triggered = cls >= p.t3_min_class
+                        on_false = is_false
+                if triggered:
+                    if not u[3] < p.t3_decision_p:
+                        tier3_open_at = t + p.t3_cooldown
+                        row[C_T3_DECLINED] += 1
+                    else:
+                        begin, stand_down, objective = tier3_times(
+                            t, t_incident, p.t3_delay, p.t3_from_incident, p.t3_stand_down_rate, u[5], objective_hours)
+                        tier3_pending = True
+                        when = stand_down if stand_down < begin else begin
+                        if when < horizon:
+                            s = free[n_free - 1]
+                            n_free -= 1
+                            payload[s, P_TIME] = when
+                            if stand_down < begin:
+                                payload[s, P_KIND] = STAND_DOWN3
+                            else:
+                                payload[s, P_KIND] = START3
+                                payload[s, P_FLAG1] = 1.0 if u[4] < p.t3_backstop_p else 0.0
+                                payload[s, P_FLAG2] = 1.0 if on_false else 0.0
+                                payload[s, P_A] = t_incident
+                            size = _heap_push(heap, size, now + max(when - now, 0.0), seq, s)
+                            seq += 1.0
+                        if objective < min(begin, stand_down):
+                            when = max(objective, t)
+                            if when < horizon:
+                                s = free[n_free - 1]
+                                n_free -= 1
+                                payload[s, P_TIME] = when
+                                payload[s, P_KIND] = OBJECTIVE3
+                                size = _heap_push(heap, size, now + max(when - now, 0.0), seq, s)
+                                seq += 1.0
+            elif kind == RESPONSE1:
+                # Policy._military_response_starts
+                row[C_RESPONSES] += 1
+                if payload[slot, P_FLAG1] == 0.0:
+                    latency_sum += t - payload[slot, P_A]
+                    genuine_responses += 1
+                factor = p.t1_factor
+            elif kind == DECISION2:
+                # Policy._tier2_decision
+                tier2_pending = False
+                if payload[slot, P_FLAG1] == 0.0:
+                    tier2_open_at = t + p.t2_cooldown
+                    row[C_T2_DECLINED] += 1
+                else:
+                    tier2_decided = True
+                    row[C_DEPLOYED] = 1.0
+                    row[C_T2_FALSE] = payload[slot, P_FLAG2]
+                    if math.isnan(row[C_T2]):
+                        row[C_T2] = t
+                    when = t + p.t2_deployment_delay
+                    if when < horizon:
+                        s = free[n_free - 1]
+                        n_free -= 1
+                        payload[s, P_TIME] = when
+                        payload[s, P_KIND] = ARRIVAL2
+                        size = _heap_push(heap, size, now + max(when - now, 0.0), seq, s)
+                        seq += 1.0
+            elif kind == ARRIVAL2:
+                row[C_ARRIVED] = t
+                factor = p.t2_factor
+            elif kind == START3:
+                # Policy._tier3_starts
+                tier3_pending = False
+                tier3_initiated = True
+                row[C_INITIATED] = 1.0
+                row[C_BACKSTOP] = payload[slot, P_FLAG1]
+                row[C_T3_FALSE] = payload[slot, P_FLAG2]
+                row[C_T3_LATENCY] = t - payload[slot, P_A]
+                if math.isnan(row[C_T3]):
+                    row[C_T3] = t
+                factor = p.t3_factor
+            elif kind == STAND_DOWN3:
+                tier3_pending = False
+                tier3_open_at = t + p.t3_cooldown
+                row[C_STOOD_DOWN] = 1.0
+            else:  # OBJECTIVE3
+                row[C_OBJECTIVE] = 1.0
+            free[n_free] = slot  # only now: the handler may have read its payload
+            n_free += 1
+
+            if factor != 1.0:
+                # Replication.take_effect -> BreachClock.scale, then the violator re-plans
+                tau = t - t_ref
+                baseline_left -= baseline_mass(tau, p.mu, m_ref, p.relax_rate)
+                excitation_left -= excitation_mass(tau, excitation, p.beta)
+                m_ref = multiplier_after(tau, m_ref, p.relax_rate)
+                excitation *= math.exp(-p.beta * tau)
+                t_ref = t
+                m_ref = capped_multiplier(m_ref, factor, p.max_multiplier)
+                plan_now = now
+                w_base = baseline_wait(baseline_left, p.mu, m_ref, p.relax_rate)
+                w_exc = excitation_wait(excitation_left, excitation, p.beta)
+                fired = 0 if w_base <= w_exc else 1
+                t_breach = t_ref + (w_base if fired == 0 else w_exc)
+
+        # Replication.run: the record's summary fields
+        highest = 0
+        if not math.isnan(row[C_T1]):
+            highest = 1
+        if not math.isnan(row[C_T2]):
+            highest = 2
+        if not math.isnan(row[C_T3]):
+            highest = 3
+        row[C_HIGHEST] = highest
+        row[C_FALSE_ESC] = 1.0 if (row[C_T2_FALSE] != 0.0 or row[C_T3_FALSE] != 0.0) else 0.0
+        row[C_LATENCY] = latency_sum / genuine_responses if genuine_responses > 0 else np.nan
+        row[C_FINAL_M] = multiplier_after(horizon - t_ref, m_ref, p.relax_rate)
+
+
+def simulate_range(params: Params, n_classes: int, seed: int, start: int, count: int) -> np.ndarray:
+    """Records of replications ``start .. start + count - 1`` under root ``seed``."""
+    out = records.empty(count, n_classes)
+    _simulate_range(params, n_classes, seed_words(seed), start, count, out)
+    return out

@@ -1,0 +1,204 @@
+"""From records to a run's summary, streaming.
+
+A chunk of records is reduced to a ``Tally`` (the sufficient statistics), tallies are
+added up in chunk order by an ``Accumulator`` whose size does not depend on the
+number of replications, and ``summarize`` turns the total into a ``RunSummary``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from stress import stats
+from stress.model import records
+
+TIERS = (1, 2, 3)
+QUANTILES = (0.1, 0.5, 0.9)
+
+# Metrics reported as proportions (a record flag) and as means (a record column).
+PROPORTIONS = {
+    "p_false_escalation": "false_escalation",
+    "p_tier2_on_false_report": "tier2_on_false_report",
+    "p_tier3_on_false_report": "tier3_on_false_report",
+    "p_backstop_joined": "backstop_joined",
+    "p_tier3_stood_down": "tier3_stood_down",
+    "p_tier3_objective_first": "tier3_objective_first",
+}
+MEANS = ("breaches", "detected", "reports", "false_reports", "warnings", "military_responses",
+         "tier2_declined", "tier3_declined", "mean_response_latency_hours", "tier3_latency_hours",
+         "final_multiplier")
+
+
+def metric_columns(class_names: list[str]) -> list[str]:
+    """Record columns summarised as means, class counts included."""
+    return list(MEANS) + [f"breaches_{n}" for n in class_names]
+
+
+def reach_times(values: np.ndarray) -> np.ndarray:
+    """(n, 3) times at which each replication first reached *at least* tier k."""
+    times = values[:, list(records.TIER_COLUMNS)]
+    # at least tier k = the earliest of tiers k..3 (NaN where none was reached)
+    out = times.copy()
+    for k in (1, 0):
+        out[:, k] = np.fmin(out[:, k], out[:, k + 1])
+    return out
+
+
+class Tally(NamedTuple):
+    """Sufficient statistics of one chunk of replications."""
+    n: int
+    reach_times: list[np.ndarray]      # per tier, the finite times to reach at least it
+    flag_sums: np.ndarray              # per proportion metric
+    sums: np.ndarray                   # per mean metric, over non-NaN values
+    sums_sq: np.ndarray
+    counts: np.ndarray                 # non-NaN values per mean metric
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> "Tally":
+        n_classes = values.shape[1] - records.N_FIXED
+        times = reach_times(values)
+        flags = values[:, [records.COLUMN[c] for c in PROPORTIONS.values()]]
+        columns = [records.COLUMN[c] for c in MEANS] + [records.N_FIXED + k for k in range(n_classes)]
+        means = values[:, columns]
+        finite = ~np.isnan(means)
+        clean = np.where(finite, means, 0.0)
+        return cls(
+            n=len(values),
+            reach_times=[np.sort(t[~np.isnan(t)]) for t in times.T],
+            flag_sums=flags.sum(axis=0),
+            sums=clean.sum(axis=0),
+            sums_sq=(clean * clean).sum(axis=0),
+            counts=finite.sum(axis=0).astype(np.int64),
+        )
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        out = {"n": np.array(self.n), "flag_sums": self.flag_sums, "sums": self.sums,
+               "sums_sq": self.sums_sq, "counts": self.counts}
+        out |= {f"reach_{k}": t for k, t in zip(TIERS, self.reach_times)}
+        return out
+
+    @classmethod
+    def from_arrays(cls, a: Any) -> "Tally":
+        return cls(int(a["n"]), [a[f"reach_{k}"] for k in TIERS], a["flag_sums"], a["sums"],
+                   a["sums_sq"], a["counts"])
+
+
+def bin_width_for(horizon: float) -> float:
+    """Times are binned at one minute, coarser for very long horizons so the
+    histogram stays within a fixed size."""
+    return max(1.0 / 60.0, horizon / 200_000)
+
+
+class Accumulator:
+    """Adds tallies in the order given; memory is fixed by the horizon, not by N."""
+
+    def __init__(self, horizon: float, n_classes: int) -> None:
+        self.horizon = horizon
+        self.bin_width = bin_width_for(horizon)
+        self.n_bins = int(math.ceil(horizon / self.bin_width)) + 1
+        self.n = 0
+        self.histograms = np.zeros((len(TIERS), self.n_bins), dtype=np.int64)
+        self.flag_sums = np.zeros(len(PROPORTIONS))
+        n_means = len(MEANS) + n_classes
+        self.sums = np.zeros(n_means)
+        self.sums_sq = np.zeros(n_means)
+        self.counts = np.zeros(n_means, dtype=np.int64)
+
+    def add(self, tally: Tally) -> None:
+        self.n += tally.n
+        for k, times in enumerate(tally.reach_times):
+            bins = np.minimum((times / self.bin_width).astype(np.int64), self.n_bins - 1)
+            self.histograms[k] += np.bincount(bins, minlength=self.n_bins)
+        self.flag_sums += tally.flag_sums
+        self.sums += tally.sums
+        self.sums_sq += tally.sums_sq
+        self.counts += tally.counts
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a run reports: tier probabilities, their curves over time, metrics."""
+    n: int
+    seed: int
+    engine: str
+    scenario: str
+    horizon_hours: float
+    tiers: pd.DataFrame      # one row per tier
+    metrics: pd.DataFrame    # one row per metric
+    curves: pd.DataFrame     # cumulative probability of each tier by day
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tier table (the headline result)."""
+        return self.tiers.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "seed": self.seed,
+            "engine": self.engine,
+            "scenario": self.scenario,
+            "horizon_hours": self.horizon_hours,
+            "tiers": [_clean_row(r) for r in self.tiers.to_dict(orient="records")],
+            "metrics": {r["metric"]: _clean_row({k: v for k, v in r.items() if k != "metric"})
+                        for r in self.metrics.to_dict(orient="records")},
+        }
+
+    def to_json(self, **kwargs: Any) -> str:
+        return json.dumps(self.to_dict(), **kwargs)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], curves: pd.DataFrame | None = None) -> "RunSummary":
+        metrics = pd.DataFrame([{"metric": k, **v} for k, v in data["metrics"].items()])
+        return cls(data["n"], data["seed"], data["engine"], data.get("scenario", ""), data["horizon_hours"],
+                   pd.DataFrame(data["tiers"]).astype({"tier": "int64"}), metrics,
+                   curves if curves is not None else pd.DataFrame())
+
+
+def _clean_row(row: dict[str, Any]) -> dict[str, Any]:
+    """JSON has no NaN: undefined values become null; numpy scalars become Python."""
+    out = {}
+    for key, value in row.items():
+        if isinstance(value, (np.integer,)):
+            value = int(value)
+        elif isinstance(value, (float, np.floating)):
+            value = None if math.isnan(value) else float(value)
+        out[key] = value
+    return out
+
+
+def summarize(acc: Accumulator, class_names: list[str], seed: int, engine: str, scenario: str,
+              confidence: float = 0.95) -> RunSummary:
+    n = acc.n
+    tier_rows = []
+    for k, tier in enumerate(TIERS):
+        hist = acc.histograms[k]
+        reached = int(hist.sum())
+        p = stats.wilson_interval(reached, n, confidence)
+        q10, q50, q90 = (stats.histogram_quantile(hist, acc.bin_width, q) for q in QUANTILES)
+        tier_rows.append({"tier": tier, "p_reached": p.estimate, "ci_low": p.ci_low, "ci_high": p.ci_high,
+                          "median_hours_to_reach": q50, "p10_hours_to_reach": q10,
+                          "p90_hours_to_reach": q90, "n_reached": reached})
+    metric_rows = []
+    for i, name in enumerate(PROPORTIONS):
+        e = stats.wilson_interval(int(acc.flag_sums[i]), n, confidence)
+        metric_rows.append({"metric": name, "estimate": e.estimate, "ci_low": e.ci_low,
+                            "ci_high": e.ci_high, "n": n})
+    for i, column in enumerate(metric_columns(class_names)):
+        e = stats.mean_interval(acc.sums[i], acc.sums_sq[i], int(acc.counts[i]), confidence)
+        name = column if column.startswith("mean_") else f"mean_{column}"
+        metric_rows.append({"metric": name, "estimate": e.estimate, "ci_low": e.ci_low,
+                            "ci_high": e.ci_high, "n": int(acc.counts[i])})
+    days = np.arange(0, math.floor(acc.horizon / 24.0) + 1) * 24.0
+    grid = np.unique(np.append(days, acc.horizon))
+    curve_rows = []
+    for k, tier in enumerate(TIERS):
+        p, low, high = stats.cumulative_curve(acc.histograms[k], acc.bin_width, n, grid, confidence)
+        curve_rows.append(pd.DataFrame({"tier": tier, "hours": grid, "p_reached": p, "ci_low": low, "ci_high": high}))
+    return RunSummary(n, seed, engine, scenario, acc.horizon, pd.DataFrame(tier_rows),
+                      pd.DataFrame(metric_rows), pd.concat(curve_rows, ignore_index=True))
