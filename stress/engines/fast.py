@@ -10,18 +10,41 @@ checks that they agree.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
+from pathlib import Path
 
+import numba
 import numpy as np
 from numba import njit
 
-from stress.model import records
+from stress.model import params as _params_module
+from stress.model import records, rules, streams
 from stress.model.params import Params
 from stress.model.rules import (baseline_mass, baseline_wait, capped_multiplier, categorical,
                                 excitation_mass, excitation_wait, exponential, lognormal,
                                 multiplier_after, tier3_times)
 from stress.model.streams import BREACHES, DETECTION, FALSE_REPORTS, N_STREAMS, RESPONSES, next_double, seed_pcg64, seed_words
+
+
+
+def _cache_dir() -> str:
+    """Where compiled code is cached. numba keys its cache on this file alone, but the
+    kernel also compiles in the shared rules; a folder per hash of every source it
+    depends on means an edit to any of them can never load stale machine code."""
+    digest = hashlib.sha256(numba.__version__.encode())
+    for module in (rules, streams, records, _params_module):
+        digest.update(Path(module.__file__).read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    base = os.environ.get("STRESS_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "stress")
+    return os.path.join(base, f"numba-{digest.hexdigest()[:16]}")
+
+
+# numba reads CACHE_DIR when each function below is decorated; restored at the end.
+_previous_cache_dir = numba.config.CACHE_DIR
+numba.config.CACHE_DIR = _cache_dir()
 
 _C = records.COLUMN
 C_REPLICATION, C_HIGHEST = _C["replication"], _C["highest_tier"]
@@ -475,3 +498,16 @@ def simulate_range(params: Params, n_classes: int, seed: int, start: int, count:
     out = records.empty(count, n_classes)
     _simulate_range(params, n_classes, seed_words(seed), start, count, out)
     return out
+
+
+numba.config.CACHE_DIR = _previous_cache_dir
+
+
+def is_compiled() -> bool:
+    """Whether the kernel is ready in this process (compiled or loaded from cache)."""
+    return bool(_simulate_range.signatures)
+
+
+def warm_up(params: Params, n_classes: int) -> None:
+    """Compile the kernel, or load it from the disk cache, by running one replication."""
+    simulate_range(params, n_classes, 0, 0, 1)

@@ -1,0 +1,215 @@
+"""The library behind the command line: everything ``stress`` does, from Python.
+
+    >>> import stress
+    >>> result = stress.run(n=2000, seed=1)
+    >>> result.summary.tiers[["tier", "p_reached", "ci_low", "ci_high"]]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from stress import store
+from stress.config.loading import load_config, read_raw, validate
+from stress.config.schema import Config
+from stress.config.toml import dumps as config_to_toml
+from stress.engines import ENGINES
+from stress.model import records
+from stress.model.params import compile_params
+from stress.runner import CHUNK, ChunkResult, ChunkTask, LocalPool, chunk_tasks, default_workers, execute
+from stress.summary import Accumulator, RunSummary, summarize
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A finished run: its summary, and where it was written (if it was)."""
+    summary: RunSummary
+    config: Config
+    path: Path | None = None
+    records: pd.DataFrame | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.summary.to_frame()
+
+
+def as_config(config: Config | str | Path | None, overrides: Iterable[str] = ()) -> Config:
+    """A ``Config`` from a config object, a scenario file, or None (the default)."""
+    overrides = list(overrides)
+    if isinstance(config, Config):
+        if not overrides:
+            return config
+        from stress.config.loading import apply_overrides, parse_assignment
+        assignments = [parse_assignment(o) for o in overrides]
+        return validate(apply_overrides(config.model_dump(exclude_none=True), assignments),
+                        "<config>", [k for k, _ in assignments])
+    return load_config(config, overrides)
+
+
+def check_run_arguments(n: int, seed: int, engine: str, workers: int | None) -> None:
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a whole number >= 1, got {n!r}")
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
+
+
+def run(config: Config | str | Path | None = None, *, n: int = 10_000, seed: int = 0,
+        engine: str = "fast", workers: int | None = None, overrides: Iterable[str] = (),
+        out: str | Path | None = None, results_dir: str | Path | None = None,
+        keep_records: bool = False, save_records: bool = True,
+        progress: Progress | None = None) -> RunResult:
+    """Run ``n`` replications of a scenario and summarise them.
+
+    ``out`` writes the result folder there; ``results_dir`` writes it under a fresh
+    run id inside that folder; with neither, nothing is written. ``keep_records``
+    returns the per-replication records as a data frame (memory grows with n);
+    ``save_records`` writes them to ``records.parquet`` in the result folder."""
+    cfg = as_config(config, overrides)
+    check_run_arguments(n, seed, engine, workers)
+    partial = None
+    if out is not None or results_dir is not None:
+        partial = store.new_folder(Path(out) if out is not None else None, "run", cfg.scenario.name,
+                                   Path(results_dir) if results_dir is not None else Path("results"))
+        manifest = {
+            "format_version": store.FORMAT_VERSION, "kind": "run", "id": store.final_path(partial).name,
+            "status": "running", "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "scenario": cfg.scenario.name, "n": int(n), "seed": int(seed), "engine": engine,
+            "workers": workers or default_workers(), "chunk_size": CHUNK, "records": bool(save_records),
+            "command": sys.argv, "versions": store.versions(), "git_commit": store.git_commit(),
+        }
+        store.atomic_write(partial / store.CONFIG, config_to_toml(cfg))
+        store.write_json(partial / store.MANIFEST, manifest)
+    return _complete(cfg, partial, n, seed, engine, workers, keep_records, save_records, progress)
+
+
+def resume(folder: str | Path, *, workers: int | None = None, progress: Progress | None = None,
+           keep_records: bool = False) -> RunResult:
+    """Continue an interrupted run from its ``.partial`` folder; the result is the one
+    an uninterrupted run would have given."""
+    partial = Path(folder)
+    if not partial.name.endswith(store.PARTIAL):
+        raise store.ResultError(f"{partial}: not an interrupted run (those end in {store.PARTIAL})")
+    manifest = store.load_manifest(partial)
+    if manifest["kind"] != "run":
+        raise store.ResultError(f"{partial}: a {manifest['kind']}, not a run")
+    raw, source = read_raw(partial / store.CONFIG)
+    cfg = validate(raw, source)
+    return _complete(cfg, partial, manifest["n"], manifest["seed"], manifest["engine"], workers,
+                     keep_records, manifest["records"], progress)
+
+
+def _complete(cfg: Config, partial: Path | None, n: int, seed: int, engine: str, workers: int | None,
+              keep_records: bool, save_records: bool, progress: Progress | None) -> RunResult:
+    began = time.perf_counter()
+    params = compile_params(cfg)
+    names = [c.name for c in cfg.breaches.classes]
+    want_values = keep_records or (partial is not None and save_records)
+    tasks = chunk_tasks(0, engine, params, names, seed, n, want_values)
+    acc = Accumulator(params.horizon, len(names))
+    kept: list[np.ndarray] = []
+    writer = None
+    pool = LocalPool(pool_size(workers, engine, len(tasks)))
+    try:
+        done = 0
+        for result in ordered_results(tasks, partial, pool):
+            acc.add(result.tally)
+            if result.values is not None:
+                if keep_records:
+                    kept.append(result.values)
+                if partial is not None and save_records:
+                    writer = _write_records(writer, partial, result.values, names)
+            done += result.tally.n
+            if progress is not None:
+                progress(done, n)
+    except BaseException:
+        pool.close(cancel=True)
+        if writer is not None:
+            writer.close()
+        raise
+    pool.close()
+    summary = summarize(acc, names, seed, engine, cfg.scenario.name)
+    frame = records.to_frame(np.concatenate(kept), names) if keep_records else None
+    if partial is None:
+        return RunResult(summary, cfg, None, frame)
+    if writer is not None:
+        writer.close()
+        (partial / ".records.parquet").replace(partial / "records.parquet")
+    _write_summary(partial, summary)
+    manifest = store.load_manifest(partial)
+    manifest["status"] = "complete"
+    manifest["elapsed_seconds"] = round(manifest.get("elapsed_seconds", 0.0) + time.perf_counter() - began, 3)
+    store.write_json(partial / store.MANIFEST, manifest)
+    return RunResult(summary, cfg, store.finish(partial), frame)
+
+
+def pool_size(workers: int | None, engine: str, n_tasks: int) -> int:
+    """Worker processes to start. Unless told, small fast-engine jobs stay in this
+    process: they finish before a pool would have started."""
+    if workers is None:
+        workers = 1 if engine == "fast" and n_tasks * CHUNK <= SMALL_FAST_JOB else default_workers()
+    return max(1, min(workers, n_tasks))
+
+
+SMALL_FAST_JOB = 50_000
+
+
+def ordered_results(tasks: list[ChunkTask], partial: Path | None, pool: LocalPool) -> Iterator[ChunkResult]:
+    """Every task's result in task order: from the folder where a previous session
+    finished it, else computed now (and saved as soon as it is in)."""
+    saved = {}
+    if partial is not None:
+        for task in tasks:
+            found = store.load_chunk(partial, task.point, task.index)
+            if found is not None and (found.values is not None or not task.keep_records):
+                saved[(task.point, task.index)] = found
+    live = execute([t for t in tasks if (t.point, t.index) not in saved], pool)
+    for task in tasks:
+        result = saved.pop((task.point, task.index), None)
+        if result is None:
+            result = next(live)
+            if partial is not None:
+                store.save_chunk(partial, result)
+        yield result
+
+
+def _write_records(writer, partial: Path, values: np.ndarray, names: list[str]):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    table = pa.Table.from_pandas(records.to_frame(values, names), preserve_index=False)
+    if writer is None:
+        writer = pq.ParquetWriter(partial / ".records.parquet", table.schema)
+    writer.write_table(table)
+    return writer
+
+
+def _write_summary(folder: Path, summary: RunSummary) -> None:
+    store.atomic_write(folder / "summary.json", summary.to_json(indent=2) + "\n")
+    store.atomic_write(folder / "tiers.csv", summary.tiers.to_csv(index=False))
+    store.atomic_write(folder / "metrics.csv", summary.metrics.to_csv(index=False))
+    store.atomic_write(folder / "curves.csv", summary.curves.to_csv(index=False))
+
+
+def trace(config: Config | str | Path | None = None, *, seed: int = 0, replication: int = 0,
+          overrides: Iterable[str] = ()):
+    """The event timeline of one replication (SimPy engine) and its record."""
+    from stress.model.replication import TraceEvent, simulate
+    cfg = as_config(config, overrides)
+    check_run_arguments(1, seed, "simpy", None)
+    if not isinstance(replication, int) or replication < 0:
+        raise ValueError(f"replication must be a whole number >= 0, got {replication!r}")
+    names = [c.name for c in cfg.breaches.classes]
+    events: list[TraceEvent] = []
+    row = simulate(compile_params(cfg), names, seed, replication, events)
+    return events, records.to_frame(row[None, :], names).iloc[0]

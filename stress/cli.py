@@ -1,0 +1,161 @@
+"""The ``stress`` command line: parse, call one library function, render."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Callable, List, Optional
+
+import typer
+from rich.console import Console
+
+from stress import render
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="Monte Carlo stress-testing of tiered responses to ceasefire violations.\n\n"
+         "Every command takes a scenario file (TOML); without one it uses the packaged "
+         "default, the tiered response plan. Results go to results/<run-id>/.",
+)
+out_console = Console()
+err_console = Console(stderr=True)
+
+CONFIG_ARG = typer.Argument(None, help="Scenario file (TOML). Default: the packaged plan scenario.",
+                            show_default=False)
+SET_OPT = typer.Option(None, "--set", metavar="KEY=VALUE",
+                       help="Override a config key, e.g. --set tier2.threshold=4 (repeatable).")
+SEED_OPT = typer.Option(0, "--seed", min=0, help="Root seed; the same seed gives the same numbers.")
+
+
+def fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def handles_errors(command: Callable) -> Callable:
+    """Bad input -> one clear message on stderr and exit code 2, never a traceback."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from stress.config.loading import ConfigError
+        from stress.store import ResultError
+        try:
+            return command(*args, **kwargs)
+        except (ConfigError, ResultError, ValueError) as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            err_console.print("interrupted", highlight=False)
+            raise typer.Exit(130)
+    return wrapper
+
+
+def progress_bar(label: str, enabled: bool):
+    """A rich progress bar on a terminal; nothing when stderr is not one."""
+    from contextlib import nullcontext
+    if not enabled:
+        return nullcontext(None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("replications"),
+                    TimeRemainingColumn(), console=err_console, transient=True)
+
+
+def prepare_engine(engine: str, config, interactive: bool) -> None:
+    """Load the compiled engine before the clock starts; compiling it the first time
+    takes a while, and says so instead of looking like a hang."""
+    if engine != "fast":
+        return
+    from stress.engines import fast
+    from stress.model.params import compile_params
+    if interactive:
+        with err_console.status("Loading the compiled engine (the very first time it compiles: ~20 s)"):
+            fast.warm_up(compile_params(config), len(config.breaches.classes))
+    else:
+        fast.warm_up(compile_params(config), len(config.breaches.classes))
+
+
+@app.command()
+@handles_errors
+def run(
+    config: Optional[Path] = CONFIG_ARG,
+    n: int = typer.Option(10_000, "-n", "--replications", min=1, help="Number of replications."),
+    seed: int = SEED_OPT,
+    set_: Optional[List[str]] = SET_OPT,
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Worker processes (default: all cores)."),
+    engine: str = typer.Option("fast", "--engine", help="fast (compiled) or simpy (the reference model)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the result folder here instead of results/<run-id>/."),
+    records: bool = typer.Option(True, "--records/--no-records", help="Write per-replication records (Parquet)."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted run from its .partial folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout, nothing else."),
+) -> None:
+    """Run N replications of a scenario and report escalation statistics."""
+    import stress
+    interactive = err_console.is_terminal
+    if resume is not None:
+        from stress import store
+        manifest = store.load_manifest(resume)
+        cfg = stress.as_config(resume / store.CONFIG)
+        prepare_engine(manifest.get("engine", "fast"), cfg, interactive)
+        with progress_bar("resuming", interactive) as bar:
+            result = stress.resume(resume, workers=workers, progress=_updater(bar, manifest["n"]))
+    else:
+        cfg = stress.as_config(config, set_ or [])
+        stress.api.check_run_arguments(n, seed, engine, workers)
+        prepare_engine(engine, cfg, interactive)
+        with progress_bar(f"{cfg.scenario.name}", interactive) as bar:
+            result = stress.run(cfg, n=n, seed=seed, engine=engine, workers=workers, out=out,
+                                results_dir=None if out else Path("results"), save_records=records,
+                                progress=_updater(bar, n))
+    if as_json:
+        typer.echo(result.summary.to_json(indent=2))
+    else:
+        render.run_summary(out_console, result.summary)
+        err_console.print(f"results: {result.path}", highlight=False)
+
+
+def _updater(bar, total: int):
+    if bar is None:
+        return None
+    task = bar.add_task("run", total=total)
+    return lambda done, _total: bar.update(task, completed=done)
+
+
+@app.command()
+@handles_errors
+def trace(
+    config: Optional[Path] = CONFIG_ARG,
+    seed: int = SEED_OPT,
+    replication: int = typer.Option(0, "--replication", "-r", min=0, help="Replication index within the run."),
+    set_: Optional[List[str]] = SET_OPT,
+    as_json: bool = typer.Option(False, "--json", help="Print the timeline and record as JSON."),
+) -> None:
+    """Print the event timeline of one replication, to audit why a tier was reached.
+
+    It is replication I of `stress run` with the same seed: same record, either engine."""
+    import stress
+    events, record = stress.trace(config, seed=seed, replication=replication,
+                                  overrides=set_ or [])
+    if as_json:
+        typer.echo(json.dumps({"events": [e._asdict() for e in events],
+                               "record": render.jsonable(record.to_dict())}, indent=2))
+        return
+    render.trace(out_console, events, record)
+
+
+@app.command("default-config")
+@handles_errors
+def default_config() -> None:
+    """Print the packaged default scenario (a starting point for your own)."""
+    from stress.config.loading import default_config_text
+    sys.stdout.write(default_config_text())
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Rendering results for the terminal (rich tables). No computation here."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+TIER_NAMES = {1: "1 warning / military response", 2: "2 multinational force", 3: "3 coordinated response"}
+
+
+def days(hours: float) -> str:
+    return "-" if hours is None or math.isnan(hours) else f"{hours / 24.0:.1f}"
+
+
+def probability(p: float, low: float, high: float) -> tuple[str, str]:
+    if math.isnan(p):
+        return "-", "-"
+    return f"{p:.3f}", f"[{low:.3f}, {high:.3f}]"
+
+
+def number(x: float) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return f"{x:.4g}" if abs(x) < 1e5 else f"{x:.3e}"
+
+
+def run_summary(console: Console, summary) -> None:
+    title = f"{summary.scenario}: {summary.n:,} replications, seed {summary.seed}, engine {summary.engine}, " \
+            f"horizon {summary.horizon_hours / 24:g} days"
+    table = Table(title=title, title_justify="left")
+    for header, justify in (("tier reached (at least)", "left"), ("probability", "right"), ("95% CI", "right"),
+                            ("median days", "right"), ("10th-90th pct days", "right")):
+        table.add_column(header, justify=justify)
+    for row in summary.tiers.itertuples():
+        p, ci = probability(row.p_reached, row.ci_low, row.ci_high)
+        table.add_row(TIER_NAMES.get(row.tier, str(row.tier)), p, ci, days(row.median_hours_to_reach),
+                      f"{days(row.p10_hours_to_reach)} - {days(row.p90_hours_to_reach)}")
+    console.print(table)
+    metrics = Table(title="Other metrics (per replication)", title_justify="left")
+    for header, justify in (("metric", "left"), ("estimate", "right"), ("95% CI", "right"), ("n", "right")):
+        metrics.add_column(header, justify=justify)
+    for row in summary.metrics.itertuples():
+        ci = "-" if math.isnan(row.ci_low) else f"[{number(row.ci_low)}, {number(row.ci_high)}]"
+        metrics.add_row(row.metric, number(row.estimate), ci, f"{row.n:,}")
+    console.print(metrics)
+
+
+def trace(console: Console, events, record) -> None:
+    table = Table(title=f"Replication {int(record['replication'])}: timeline", title_justify="left")
+    table.add_column("hours", justify="right")
+    table.add_column("day", justify="right")
+    table.add_column("component")
+    table.add_column("event")
+    for event in events:
+        table.add_row(f"{event.hours:.2f}", f"{event.hours / 24:.1f}", event.kind, event.what)
+    console.print(table)
+    outcome = Table(title="Record", title_justify="left")
+    outcome.add_column("field")
+    outcome.add_column("value", justify="right")
+    for key, value in record.items():
+        outcome.add_row(key, number(float(value)) if not isinstance(value, (bool, np.bool_)) else str(bool(value)))
+    console.print(outcome)
+
+
+def jsonable(mapping: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in mapping.items():
+        if isinstance(value, (np.bool_, bool)):
+            value = bool(value)
+        elif isinstance(value, np.integer):
+            value = int(value)
+        elif isinstance(value, (float, np.floating)):
+            value = None if math.isnan(value) else float(value)
+        out[key] = value
+    return out

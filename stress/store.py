@@ -1,0 +1,181 @@
+"""Result folders: created atomically, filled chunk by chunk, resumable.
+
+A run writes into ``<folder>.partial/``: its manifest and resolved config first, then
+one file per finished chunk of replications. When every chunk is in, the tables are
+written from the chunks in order and the folder is renamed to ``<folder>``. An
+interrupted run leaves a ``.partial`` folder that ``--resume`` continues.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from stress.runner import ChunkResult
+from stress.summary import Tally
+
+FORMAT_VERSION = 1
+PARTIAL = ".partial"
+MANIFEST = "manifest.json"
+CONFIG = "config.toml"
+CHUNKS = "chunks"
+
+
+class ResultError(ValueError):
+    """A result folder that cannot be used; the message says which and why."""
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write a file so that it is either complete or absent."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode() if isinstance(data, str) else data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data: Any) -> None:
+    atomic_write(path, json.dumps(data, indent=2, allow_nan=False) + "\n")
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ResultError(f"{path}: missing") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ResultError(f"{path}: unreadable or truncated ({exc})") from None
+
+
+def new_folder(out: Path | None, kind: str, scenario: str, parent: Path = Path("results")) -> Path:
+    """Reserve a fresh result folder and create its ``.partial`` working copy.
+
+    Without ``out``, the name is ``<date>-<time>-<kind>-<scenario>-<random>`` under
+    ``parent``; creating the folder is the reservation, so two runs started in the
+    same second never share one."""
+    if out is not None:
+        final = Path(out)
+        if final.exists() and (not final.is_dir() or any(final.iterdir())):
+            raise ResultError(f"--out {final}: already exists and is not empty; choose another folder")
+        partial = final.with_name(final.name + PARTIAL)
+        if partial.exists():
+            raise ResultError(f"{partial} exists: an interrupted run; continue it with --resume {partial}")
+        partial.mkdir(parents=True)
+        return partial
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", scenario).strip("-") or "scenario"
+    parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        final = parent / f"{stamp}-{kind}-{slug}-{secrets.token_hex(3)}"
+        partial = final.with_name(final.name + PARTIAL)
+        try:
+            partial.mkdir()
+        except FileExistsError:
+            continue
+        if final.exists():
+            partial.rmdir()
+            continue
+        return partial
+
+
+def final_path(partial: Path) -> Path:
+    return partial.with_name(partial.name[: -len(PARTIAL)])
+
+
+def chunk_path(partial: Path, point: int, index: int) -> Path:
+    return partial / CHUNKS / f"p{point:05d}-c{index:07d}.npz"
+
+
+def save_chunk(partial: Path, result: ChunkResult) -> None:
+    arrays = result.tally.to_arrays() | {"seconds": np.array(result.seconds)}
+    if result.values is not None:
+        arrays["values"] = result.values
+    path = chunk_path(partial, result.point, result.index)
+    path.parent.mkdir(exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".chunk.", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_chunk(partial: Path, point: int, index: int) -> ChunkResult | None:
+    """A finished chunk, or None if it is not there (or was cut off mid-write)."""
+    path = chunk_path(partial, point, index)
+    if not path.exists():
+        return None
+    try:
+        with np.load(path) as data:
+            values = data["values"] if "values" in data.files else None
+            return ChunkResult(point, index, Tally.from_arrays(data), values, float(data["seconds"]))
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def finish(partial: Path) -> Path:
+    shutil.rmtree(partial / CHUNKS, ignore_errors=True)
+    final = final_path(partial)
+    if final.exists():  # --out pointed at an empty folder
+        final.rmdir()
+    partial.rename(final)
+    return final
+
+
+def versions() -> dict[str, str]:
+    out = {"python": sys.version.split()[0]}
+    for package in ("stress", "numpy", "scipy", "simpy", "pandas", "numba", "pydantic", "pyarrow"):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = "not installed"
+    return out
+
+
+def git_commit() -> str | None:
+    """The commit of the source tree stress runs from, when it is a git checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        result = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True,
+                                text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if result.returncode != 0:
+        return None
+    dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--", "."],
+                           capture_output=True, text=True, timeout=5).stdout.strip()
+    return result.stdout.strip() + ("-dirty" if dirty else "")
+
+
+def load_manifest(folder: Path) -> dict[str, Any]:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ResultError(f"{folder}: no such result folder")
+    manifest = read_json(folder / MANIFEST)
+    if not isinstance(manifest, dict) or "kind" not in manifest:
+        raise ResultError(f"{folder / MANIFEST}: not a stress manifest")
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ResultError(f"{folder}: written by a stress version with result format {version!r}; "
+                          f"this version reads format {FORMAT_VERSION}")
+    return manifest
