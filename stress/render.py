@@ -9,7 +9,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-TIER_NAMES = {1: "1 warning / military response", 2: "2 multinational force", 3: "3 coordinated response"}
+TIER_NAMES = {1: "1 warning", 2: "2 deployment", 3: "3 coordinated"}
 
 
 def days(hours: float) -> str:
@@ -29,20 +29,22 @@ def number(x: float) -> str:
 
 
 def run_summary(console: Console, summary) -> None:
-    title = f"{summary.scenario}: {summary.n:,} replications, seed {summary.seed}, engine {summary.engine}, " \
-            f"horizon {summary.horizon_hours / 24:g} days"
+    title = (f"{summary.scenario}: probability of reaching at least each tier within "
+             f"{summary.horizon_hours / 24:g} days\n{summary.n:,} replications, seed {summary.seed}, "
+             f"engine {summary.engine}")
     table = Table(title=title, title_justify="left")
-    for header, justify in (("tier reached (at least)", "left"), ("probability", "right"), ("95% CI", "right"),
-                            ("median days", "right"), ("10th-90th pct days", "right")):
-        table.add_column(header, justify=justify)
+    table.add_column("tier reached", no_wrap=True)
+    for header in ("p reached", "95% CI", "median days", "10-90% days"):
+        table.add_column(header, justify="right", no_wrap=True)
     for row in summary.tiers.itertuples():
         p, ci = probability(row.p_reached, row.ci_low, row.ci_high)
         table.add_row(TIER_NAMES.get(row.tier, str(row.tier)), p, ci, days(row.median_hours_to_reach),
                       f"{days(row.p10_hours_to_reach)} - {days(row.p90_hours_to_reach)}")
     console.print(table)
     metrics = Table(title="Other metrics (per replication)", title_justify="left")
-    for header, justify in (("metric", "left"), ("estimate", "right"), ("95% CI", "right"), ("n", "right")):
-        metrics.add_column(header, justify=justify)
+    metrics.add_column("metric", no_wrap=True)
+    for header in ("estimate", "95% CI", "n"):
+        metrics.add_column(header, justify="right", no_wrap=True)
     for row in summary.metrics.itertuples():
         ci = "-" if math.isnan(row.ci_low) else f"[{number(row.ci_low)}, {number(row.ci_high)}]"
         metrics.add_row(row.metric, number(row.estimate), ci, f"{row.n:,}")

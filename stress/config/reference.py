@@ -1,0 +1,102 @@
+"""The config reference (Markdown) generated from the schema, so it cannot drift.
+
+The README embeds it between markers; ``tests/test_readme.py`` checks they agree.
+Regenerate with ``python -m stress.config.reference``.
+"""
+
+from __future__ import annotations
+
+import typing
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from stress.config.schema import BreachClass, Config
+
+BEGIN = "<!-- config-reference:begin -->"
+END = "<!-- config-reference:end -->"
+
+
+def _type_name(annotation) -> str:
+    text = str(annotation)
+    if annotation is float:
+        return "number"
+    if annotation is int:
+        return "integer"
+    if annotation is bool:
+        return "true/false"
+    if annotation is str:
+        return "text"
+    if typing.get_origin(annotation) is typing.Literal:
+        return " or ".join(f'"{a}"' for a in typing.get_args(annotation))
+    args = typing.get_args(annotation)
+    if float in args and any(typing.get_origin(a) is dict for a in args):
+        return "number or table by class"
+    if typing.get_origin(annotation) is dict or any(typing.get_origin(a) is dict for a in args):
+        return "table by class"
+    if "list" in text:
+        return "list of tables"
+    args = [a for a in args if a is not type(None)]
+    if args:
+        return _type_name(args[0])
+    return text
+
+
+def _bounds(items) -> list[str]:
+    """Numeric bounds found in pydantic/annotated-types metadata, recursively."""
+    parts = []
+    for item in items:
+        for name, symbol in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            value = getattr(item, name, None)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                parts.append(f"{symbol} {value:g}")
+        parts += _bounds(getattr(item, "metadata", ()) or ())
+    return parts
+
+
+def _constraint(field) -> str:
+    parts = _bounds(field.metadata)
+    for arg in typing.get_args(field.annotation):
+        parts += _bounds(getattr(arg, "__metadata__", ()))
+        for inner in typing.get_args(arg):  # dict[str, Probability]
+            parts += _bounds(getattr(inner, "__metadata__", ()))
+    return ", ".join(dict.fromkeys(parts))
+
+
+def _default(field) -> str:
+    if field.is_required():
+        return "required"
+    if field.default is PydanticUndefined or field.default is None:
+        return "omitted"
+    value = field.default
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _table(title: str, model: type[BaseModel]) -> list[str]:
+    lines = [f"#### `{title}`", "", "| key | type | default | allowed | meaning |", "|---|---|---|---|---|"]
+    for name, field in model.model_fields.items():
+        if name == "classes":
+            continue
+        lines.append(f"| `{name}` | {_type_name(field.annotation)} | {_default(field)} | "
+                     f"{_constraint(field)} | {field.description} |")
+    return lines + [""]
+
+
+def markdown() -> str:
+    lines: list[str] = []
+    for section, field in Config.model_fields.items():
+        model = typing.get_args(field.annotation)[0] if typing.get_args(field.annotation) else field.annotation
+        lines += _table(f"[{section}]", model)
+        if section == "breaches":
+            lines += _table("[[breaches.classes]]", BreachClass)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown())

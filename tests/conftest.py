@@ -1,0 +1,62 @@
+"""Shared helpers: building scenarios in code and running the CLI."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stress.config.loading import apply_overrides, parse_assignment, read_raw, validate
+from stress.model import records
+from stress.model.params import compile_params
+from stress.model.replication import Replication
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_config(*overrides: str, base=None):
+    """The default scenario (or ``base`` raw dict) with ``key=value`` overrides."""
+    raw = base if base is not None else read_raw(None)[0]
+    assignments = [parse_assignment(o) for o in overrides]
+    return validate(apply_overrides(raw, assignments), "<test>", [k for k, _ in assignments])
+
+
+QUIET = ("breaches.baseline_per_day=0", "monitoring.false_reports_per_day=0")
+
+
+def scripted(reports, *overrides: str, seed: int = 0):
+    """Run one SimPy replication with no breach process of its own and the given
+    verified reports (t_verified, class index, is_false, t_incident[, objective_hours]).
+    Returns (record as a dict, trace, replication)."""
+    cfg = make_config(*QUIET, *overrides)
+    names = [c.name for c in cfg.breaches.classes]
+    rep = Replication(compile_params(cfg), names, seed, 0, trace=[])
+    for report in reports:
+        t, cls, is_false, t_incident, *rest = report
+        objective = rest[0] if rest else math.inf
+        rep.schedule(t, rep.policy.on_report, cls, is_false, t_incident, objective)
+    row = rep.run()
+    return dict(zip(records.column_names(names), row)), rep.trace, rep
+
+
+def run_cli(*args: str, cwd: Path | None = None, env_extra: dict | None = None, timeout: float = 600):
+    """Run ``python -m stress ARGS`` as a user would; returns the CompletedProcess."""
+    env = dict(os.environ)
+    env.update(env_extra or {})
+    env.setdefault("COLUMNS", "120")
+    return subprocess.run([sys.executable, "-m", "stress", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def same_records(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and bool(np.all((a == b) | (np.isnan(a) & np.isnan(b))))
+
+
+@pytest.fixture
+def default_config():
+    return make_config()

@@ -1,0 +1,173 @@
+"""The command line as a user meets it: real processes, real folders."""
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import stress
+from stress import store
+
+from conftest import ROOT, run_cli
+
+
+def _check_summary_shape(summary: dict, n: int, engine: str) -> None:
+    assert summary["n"] == n and summary["engine"] == engine
+    assert summary["horizon_hours"] == 180 * 24
+    tiers = summary["tiers"]
+    assert [t["tier"] for t in tiers] == [1, 2, 3]
+    for t in tiers:
+        assert t["ci_low"] <= t["p_reached"] <= t["ci_high"]
+        assert set(t) >= {"tier", "p_reached", "ci_low", "ci_high", "median_hours_to_reach"}
+    assert all(a["p_reached"] >= b["p_reached"] for a, b in zip(tiers, tiers[1:]))
+    for name, m in summary["metrics"].items():
+        assert set(m) >= {"estimate", "ci_low", "ci_high"}, name
+        if m["ci_low"] is not None:
+            assert m["ci_low"] <= m["estimate"] <= m["ci_high"], name
+
+
+def test_run_json_from_an_empty_folder(tmp_path):
+    done = run_cli("run", "-n", "2000", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)  # stdout holds the JSON and nothing else
+    _check_summary_shape(summary, 2000, "fast")
+    (folder,) = (tmp_path / "results").iterdir()
+    assert {p.name for p in folder.iterdir()} >= {"config.toml", "manifest.json", "records.parquet",
+                                                  "summary.json", "tiers.csv", "metrics.csv", "curves.csv"}
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["n"] == 2000 and manifest["seed"] == 0
+    assert {"numpy", "simpy", "numba", "python"} <= set(manifest["versions"])
+    assert "elapsed_seconds" in manifest and manifest["command"]
+    assert json.loads((folder / "summary.json").read_text()) == summary
+    frame = pd.read_parquet(folder / "records.parquet")
+    assert len(frame) == 2000 and list(frame["replication"]) == list(range(2000))
+
+
+def test_readable_table_by_default(tmp_path):
+    done = run_cli("run", "-n", "1000", "--seed", "2", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "3 coordinated" in done.stdout and "95% CI" in done.stdout
+    assert "p_false_escalation" in done.stdout
+    assert (tmp_path / "out" / "summary.json").exists() and not (tmp_path / "results").exists()
+
+
+def test_engines_print_identical_tiers_and_metrics(tmp_path):
+    outputs = {}
+    for engine in ("simpy", "fast"):
+        done = run_cli("run", "-n", "5000", "--seed", "3", "--engine", engine, "--json", "--no-records",
+                       cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        outputs[engine] = json.loads(done.stdout)
+    assert outputs["simpy"]["tiers"] == outputs["fast"]["tiers"]
+    assert outputs["simpy"]["metrics"] == outputs["fast"]["metrics"]
+
+
+def test_trace_shows_the_same_replication_as_run(tmp_path):
+    done = run_cli("run", "-n", "60", "--seed", "4", "--out", str(tmp_path / "r"), "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    frame = pd.read_parquet(tmp_path / "r" / "records.parquet")
+    traced = run_cli("trace", "--seed", "4", "--replication", "37", "--json", cwd=tmp_path)
+    assert traced.returncode == 0, traced.stderr
+    data = json.loads(traced.stdout)
+    expected = frame.iloc[37].to_dict()
+    for key, value in data["record"].items():
+        if value is None:
+            assert math.isnan(expected[key]), key
+        else:
+            assert value == pytest.approx(expected[key], abs=1e-9), key
+    assert data["events"], "a trace lists the events"
+    readable = run_cli("trace", "--seed", "4", "--replication", "37", cwd=tmp_path)
+    assert readable.returncode == 0 and "timeline" in readable.stdout
+
+
+BAD_INPUTS = [
+    (["run", "--set", "tier2.treshold=3"], "did you mean 'threshold'"),
+    (["run", "--set", "tier2.threshold=abc"], "tier2.threshold = 'abc': must be a whole number"),
+    (["run", "--set", "tier1.military_response_probability=2"], "must be <= 1"),
+    (["run", "--set", "monitoring.delay_median_hours=-3"], "must be >= 0"),
+    (["run", "--set", "breaches.self_excitation=1"], "breaches.self_excitation = 1: must be < 1"),
+    (["run", "--set", "tier3.min_class=nuclear"], "no breach class named 'nuclear'"),
+    (["run", "--set", "tier2.window_days=nan"], "must be a finite number"),
+    (["run", "--set", "scenario.horizon_days=inf"], "must be a finite number"),
+    (["run", "missing.toml"], "missing.toml: no such file"),
+    (["run", "-n", "0"], "-n"),
+    (["run", "--engine", "turbo"], "engine must be one of fast, simpy"),
+    (["run", "--seed", "-4"], "--seed"),
+    (["trace", "--set", "tier2.threshold=0"], "tier2.threshold = 0: must be >= 1"),
+    (["run", "--resume", "nowhere.partial"], "nowhere.partial: no such result folder"),
+]
+
+
+@pytest.mark.parametrize("args,message", BAD_INPUTS)
+def test_bad_input_exits_2_with_a_clear_message_and_writes_nothing(tmp_path, args, message):
+    done = run_cli(*args, cwd=tmp_path)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert not any(tmp_path.iterdir()), "nothing may be written on bad input"
+
+
+def test_malformed_and_unreadable_files(tmp_path):
+    (tmp_path / "broken.toml").write_text("[tier1\n")
+    done = run_cli("run", "broken.toml", cwd=tmp_path)
+    assert done.returncode == 2 and "broken.toml: not valid TOML" in done.stderr
+    (tmp_path / "binary.toml").write_bytes(b"\xff\xfe\x00\x01")
+    done = run_cli("run", "binary.toml", cwd=tmp_path)
+    assert done.returncode == 2 and "binary.toml: cannot be read" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_out_folder_that_is_not_empty_is_refused(tmp_path):
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "notes.txt").write_text("mine")
+    done = run_cli("run", "-n", "10", "--out", "taken", cwd=tmp_path)
+    assert done.returncode == 2 and "already exists" in done.stderr
+    assert [p.name for p in (tmp_path / "taken").iterdir()] == ["notes.txt"]
+
+
+def test_run_ids_never_collide(tmp_path):
+    folders = {store.new_folder(None, "run", "same", tmp_path) for _ in range(200)}
+    assert len(folders) == 200
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_interrupted_run_resumes_to_the_uninterrupted_result(tmp_path):
+    whole = stress.run(n=5500, seed=8, workers=1, out=tmp_path / "whole")
+
+    def stop_after_three_chunks(done, total):
+        if done >= 3000:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        stress.run(n=5500, seed=8, workers=1, out=tmp_path / "cut", progress=stop_after_three_chunks)
+    partial = tmp_path / "cut.partial"
+    assert partial.is_dir() and not (tmp_path / "cut").exists()
+    done = run_cli("run", "--resume", str(partial), "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    resumed = json.loads(done.stdout)
+    assert resumed == whole.summary.to_dict()
+    assert pd.read_parquet(tmp_path / "cut" / "records.parquet").equals(
+        pd.read_parquet(tmp_path / "whole" / "records.parquet"))
+    assert not partial.exists()
+
+
+def test_no_records_flag(tmp_path):
+    done = run_cli("run", "-n", "100", "--no-records", "--out", "o", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "o" / "records.parquet").exists()
+
+
+def test_help_lists_the_commands():
+    done = run_cli("--help")
+    assert done.returncode == 0
+    for command in ("run", "trace", "default-config"):
+        assert command in done.stdout
+
+
+def test_default_config_command_prints_the_packaged_scenario():
+    done = run_cli("default-config")
+    assert done.stdout == (ROOT / "configs" / "ceasefire.toml").read_text()

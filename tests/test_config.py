@@ -1,0 +1,121 @@
+"""Loading, overriding and validating scenarios; every message names where and why."""
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from stress.config.loading import ConfigError, default_config_text, load_config, parse_assignment
+from stress.config.schema import Config
+from stress.config.toml import dumps
+
+from conftest import ROOT
+
+
+def test_shipped_config_is_the_packaged_default():
+    assert (ROOT / "configs" / "ceasefire.toml").read_text() == default_config_text()
+
+
+def test_every_number_in_the_default_says_it_is_an_assumption_or_from_the_plan():
+    for line in default_config_text().splitlines():
+        code, _, comment = line.partition("#")
+        if "=" in code and any(ch.isdigit() for ch in code.split("=", 1)[1]):
+            assert "assumption" in comment or "plan" in comment, line
+
+
+def test_all_shipped_configs_load():
+    for path in sorted((ROOT / "configs").glob("*.toml")):
+        assert isinstance(load_config(path), Config)
+
+
+def test_resolved_config_round_trips_through_toml(default_config):
+    again = Config.model_validate(tomllib.loads(dumps(default_config)))
+    assert again == default_config
+
+
+def test_overrides_reach_nested_and_named_items():
+    cfg = load_config(None, ["tier2.threshold=5", "breaches.classes.major.severity=4",
+                             "monitoring.detection_probability.minor=0.25", "tier3.min_class=major"])
+    assert cfg.tier2.threshold == 5
+    assert cfg.breaches.classes[1].severity == 4
+    assert cfg.monitoring.detection_probability["minor"] == 0.25
+    assert cfg.tier3.min_class == "major"
+
+
+def test_bare_words_are_strings_and_toml_values_are_typed():
+    assert parse_assignment("tier1.min_class=major") == ("tier1.min_class", "major")
+    assert parse_assignment("tier2.requires_lower_tier=false") == ("tier2.requires_lower_tier", False)
+    assert parse_assignment("tier2.window_days = 7.5") == ("tier2.window_days", 7.5)
+
+
+BAD_OVERRIDES = [
+    ("tier2.treshold=3", "tier2.treshold: unknown key; did you mean 'threshold'?"),
+    ("tier2.threshold=0", "tier2.threshold = 0: must be >= 1"),
+    ("tier2.threshold=2.5", "tier2.threshold = 2.5: must be a whole number"),
+    ("tier1.rate_factor=\"high\"", "tier1.rate_factor = 'high': must be a number"),
+    ("tier1.military_response_probability=1.5", "tier1.military_response_probability = 1.5: must be <= 1"),
+    ("monitoring.attribution_probability=-0.1", "monitoring.attribution_probability = -0.1: must be >= 0"),
+    ("breaches.baseline_per_day=-1", "breaches.baseline_per_day = -1: must be >= 0"),
+    ("tier3.delay_hours=-5", "tier3.delay_hours = -5: must be >= 0"),
+    ("breaches.self_excitation=1.0", "breaches.self_excitation = 1.0: must be < 1"),
+    ("breaches.self_excitation=1.7", "breaches.self_excitation = 1.7: must be < 1"),
+    ("tier1.min_class=huge", "tier1.min_class = 'huge': no breach class named 'huge'; classes are: minor, major, offensive"),
+    ("monitoring.delay_median_hours=nan", "monitoring.delay_median_hours = nan: must be a finite number"),
+    ("scenario.horizon_days=inf", "scenario.horizon_days = inf: must be a finite number"),
+    ("tier2.requires_lower_tier=1", "tier2.requires_lower_tier = 1: must be true or false"),
+    ("tier3.trigger=sometimes", "tier3.trigger = 'sometimes': must be one of 'class' or 'severity'"),
+    ("breaches.classes.major.probability=0.5", "breaches.classes = [0.75, 0.5, 0.03]: class probabilities must sum to 1"),
+]
+
+
+@pytest.mark.parametrize("override,message", BAD_OVERRIDES)
+def test_bad_values_are_named_with_key_value_and_rule(override, message):
+    with pytest.raises(ConfigError) as info:
+        load_config(None, [override])
+    text = str(info.value)
+    assert message in text
+    assert f"--set {override.split('=')[0]}" in text
+    assert "<default ceasefire.toml>" in text
+
+
+def test_problems_in_a_file_name_the_file(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(default_config_text().replace("threshold = 3", "threshold = -3"))
+    with pytest.raises(ConfigError, match=rf"{path}: tier2.threshold = -3: must be >= 1"):
+        load_config(path)
+
+
+def test_missing_unreadable_and_malformed_files(tmp_path):
+    with pytest.raises(ConfigError, match=r"nope.toml: no such file"):
+        load_config(tmp_path / "nope.toml")
+    with pytest.raises(ConfigError, match="is a folder"):
+        load_config(tmp_path)
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[tier1\nmin_class = 'minor'")
+    with pytest.raises(ConfigError, match=r"broken.toml: not valid TOML"):
+        load_config(broken)
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe\x00bad")
+    with pytest.raises(ConfigError, match=r"binary.toml: cannot be read"):
+        load_config(binary)
+
+
+def test_missing_required_key_and_section(tmp_path):
+    path = tmp_path / "partial.toml"
+    path.write_text(default_config_text().replace('min_class = "major"                # assumption: what counts as a violation here\n', ""))
+    with pytest.raises(ConfigError, match="tier2.min_class: required key is missing"):
+        load_config(path)
+
+
+def test_severity_trigger_needs_its_keys():
+    with pytest.raises(ConfigError, match="tier3.severity_threshold: required when tier3.trigger = 'severity'"):
+        load_config(None, ["tier3.trigger=severity"])
+    cfg = load_config(None, ["tier3.trigger=severity", "tier3.severity_threshold=12", "tier3.severity_window_days=3"])
+    assert cfg.tier3.trigger == "severity"
+
+
+def test_malformed_set_assignment():
+    with pytest.raises(ConfigError, match="expected KEY=VALUE"):
+        load_config(None, ["tier2.threshold"])
+    with pytest.raises(ConfigError, match="is a value, not a table"):
+        load_config(None, ["tier2.threshold.x=1"])
