@@ -31,14 +31,16 @@ QUIET = ("breaches.baseline_per_day=0", "monitoring.false_reports_per_day=0")
 
 def scripted(reports, *overrides: str, seed: int = 0):
     """Run one SimPy replication with no breach process of its own and the given
-    verified reports (t_verified, class index, is_false, t_incident[, objective_hours]).
+    verified reports (t_verified, class index, is_false, t_incident[, u_objective]);
+    u_objective is the attack's uniform draw for its time to objective (default 0.5:
+    the median).
     Returns (record as a dict, trace, replication)."""
     cfg = make_config(*QUIET, *overrides)
     names = [c.name for c in cfg.breaches.classes]
     rep = Replication(compile_params(cfg), names, seed, 0, trace=[])
     for report in reports:
         t, cls, is_false, t_incident, *rest = report
-        objective = rest[0] if rest else math.inf
+        objective = rest[0] if rest else 0.5
         rep.schedule(t, rep.policy.on_report, cls, is_false, t_incident, objective)
     row = rep.run()
     return dict(zip(records.column_names(names), row)), rep.trace, rep

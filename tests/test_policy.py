@@ -4,6 +4,8 @@ import math
 
 import pytest
 
+from stress.model import clock
+
 from conftest import scripted
 
 MINOR, MAJOR, OFFENSIVE = 0, 1, 2
@@ -107,13 +109,23 @@ def test_tier3_starts_exactly_delay_after_the_breach_or_at_the_report_if_later()
 def test_tier3_stand_down_cancels_and_objective_is_recorded():
     common = ("tier3.decision_probability=1", "tier3.delay_hours=72")
     # a stand-down rate so high it always comes first
-    record, _, _ = scripted([(30.0, OFFENSIVE, False, 20.0, 1000.0)], *common, "tier3.stand_down_per_day=1e6")
+    record, _, _ = scripted([(30.0, OFFENSIVE, False, 20.0)], *common, "tier3.stand_down_per_day=1e6",
+                            "tier3.objective_median_hours=1000")
     assert record["tier3_stood_down"] and not record["tier3_initiated"] and math.isnan(record["tier3_hours"])
     # an attack that reaches its objective 10 h after it began, long before the response
-    record, _, _ = scripted([(30.0, OFFENSIVE, False, 20.0, 10.0)], *common, "tier3.stand_down_per_day=0")
+    fixed = ("tier3.stand_down_per_day=0", "tier3.objective_spread=0")
+    record, trace, _ = scripted([(30.0, OFFENSIVE, False, 20.0)], *common, *fixed, "tier3.objective_median_hours=10")
     assert record["tier3_objective_first"] and record["tier3_hours"] == 92.0
-    record, _, _ = scripted([(30.0, OFFENSIVE, False, 20.0, 500.0)], *common, "tier3.stand_down_per_day=0")
+    assert any("objective at 30.00 h" in e.what for e in trace)
+    record, _, _ = scripted([(30.0, OFFENSIVE, False, 20.0)], *common, *fixed, "tier3.objective_median_hours=500")
     assert not record["tier3_objective_first"]
+    # the draw sets the time through the lognormal quantile: u = 0.5 is the median
+    record, trace, _ = scripted([(30.0, OFFENSIVE, False, 20.0, 0.5)], *common, "tier3.stand_down_per_day=0",
+                                "tier3.objective_median_hours=40", "tier3.objective_spread=1")
+    assert any("objective at 60.00 h" in e.what for e in trace)
+    # a false report has no attack behind it, so nothing reaches an objective
+    record, _, _ = scripted([(30.0, OFFENSIVE, True, 20.0, -1.0)], *common, *fixed, "tier3.objective_median_hours=1")
+    assert not record["tier3_objective_first"] and record["tier3_initiated"]
 
 
 def test_tier3_severity_trigger_sums_over_its_window():
@@ -153,7 +165,7 @@ def test_feedback_takes_effect_when_the_response_does():
     change = next(e for e in trace if e.kind == "feedback")
     assert change.hours == start and "0.500" in change.what
     # then it relaxes toward 1 with the half-life
-    assert rep.clock.multiplier(start + 24.0) == pytest.approx(0.75)
+    assert clock.multiplier(rep.clock, start + 24.0, rep.params.relax_rate) == pytest.approx(0.75)
 
 
 def test_reached_tiers_are_nested_in_highest_tier():

@@ -19,12 +19,11 @@ import numba
 import numpy as np
 from numba import njit
 
+from stress.model import clock
 from stress.model import params as _params_module
 from stress.model import records, rules, streams
 from stress.model.params import Params
-from stress.model.rules import (baseline_mass, baseline_wait, capped_multiplier, categorical,
-                                excitation_mass, excitation_wait, exponential, lognormal,
-                                multiplier_after, tier3_times)
+from stress.model.rules import NO_OBJECTIVE, categorical, exponential, lognormal, tier3_times
 from stress.model.streams import BREACHES, DETECTION, FALSE_REPORTS, N_STREAMS, RESPONSES, next_double, seed_pcg64, seed_words
 
 
@@ -34,7 +33,7 @@ def _cache_dir() -> str:
     kernel also compiles in the shared rules; a folder per hash of every source it
     depends on means an edit to any of them can never load stale machine code."""
     digest = hashlib.sha256(numba.__version__.encode())
-    for module in (rules, streams, records, _params_module):
+    for module in (rules, streams, records, clock, _params_module):
         digest.update(Path(module.__file__).read_bytes())
     digest.update(Path(__file__).read_bytes())
     base = os.environ.get("STRESS_CACHE_DIR") or os.path.join(
@@ -62,17 +61,18 @@ N_FIXED = records.N_FIXED
 VERIFY, RESPONSE1, DECISION2, ARRIVAL2, START3, STAND_DOWN3, OBJECTIVE3 = range(7)
 P_TIME, P_KIND, P_CLASS, P_FLAG1, P_FLAG2, P_A, P_B = range(7)
 N_PAYLOAD = 7
-MAX_NEW_EVENTS = 4  # most events one handler schedules (a report: tiers 1, 2, 3, objective)
+MAX_NEW_EVENTS = 4
+NO_OBJECTIVE = -1.0  # as stress.model.monitoring.NO_OBJECTIVE  # most events one handler schedules (a report: tiers 1, 2, 3, objective)
 
 
 # --- event queue: a binary heap of (clock reading, sequence, payload slot) ---------
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _before(heap, i, j):
     return heap[i, 0] < heap[j, 0] or (heap[i, 0] == heap[j, 0] and heap[i, 1] < heap[j, 1])
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _swap(heap, i, j):
     for c in range(3):
         tmp = heap[i, c]
@@ -80,7 +80,7 @@ def _swap(heap, i, j):
         heap[j, c] = tmp
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _heap_push(heap, size, key, seq, slot):
     heap[size, 0] = key
     heap[size, 1] = seq
@@ -95,7 +95,7 @@ def _heap_push(heap, size, key, seq, slot):
     return size + 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _heap_pop(heap, size):
     """Removes the top entry (the caller has read it); returns the new size."""
     size -= 1
@@ -141,6 +141,11 @@ def _window_push(buf, head, tail, row_values):
 @njit(cache=True)
 def _simulate_range(p, n_classes, root_words, start, count, out):
     horizon = p.horizon
+    # Arrays taken out of the params tuple once: each access would cost a refcount.
+    class_cumulative = p.class_cumulative
+    false_class_cumulative = p.false_class_cumulative
+    detection = p.detection
+    severity = p.severity
     rng = np.zeros((N_STREAMS, 4), dtype=np.uint64)
     heap = np.empty((64, 3))
     payload = np.empty((64, N_PAYLOAD))
@@ -148,6 +153,7 @@ def _simulate_range(p, n_classes, root_words, start, count, out):
     counted = np.empty((16, 2))        # tier 2: (time, is_false)
     severe = np.empty((16, 3))         # tier 3 severity: (time, severity, is_false)
     entry = np.empty(3)
+    state = np.zeros(clock.SIZE)
     u = np.empty(6)
 
     for r in range(count):
@@ -167,12 +173,9 @@ def _simulate_range(p, n_classes, root_words, start, count, out):
         false_rng = rng[FALSE_REPORTS]
         response_rng = rng[RESPONSES]
 
-        # BreachClock.__init__
-        t_ref = 0.0
-        m_ref = 1.0
-        excitation = 0.0
-        baseline_left = exponential(next_double(breach_rng))
-        excitation_left = exponential(next_double(breach_rng))
+        # Replication.__init__: the breach clock
+        clock.start(state, exponential(next_double(breach_rng)), exponential(next_double(breach_rng)),
+                    p.mu, p.relax_rate)
         plan_now = 0.0  # clock reading when the violator last planned (SimPy's env.now)
 
         # false_reporter
@@ -204,11 +207,7 @@ def _simulate_range(p, n_classes, root_words, start, count, out):
         for i in range(n_free):
             free[i] = n_free - 1 - i
 
-        # BreachClock.next_breach
-        w_base = baseline_wait(baseline_left, p.mu, m_ref, p.relax_rate)
-        w_exc = excitation_wait(excitation_left, excitation, p.beta)
-        fired = 0 if w_base <= w_exc else 1
-        t_breach = t_ref + (w_base if fired == 0 else w_exc)
+        t_breach, fired = clock.next_breach(state)
 
         while True:
             if size + MAX_NEW_EVENTS > heap.shape[0]:
@@ -227,54 +226,41 @@ def _simulate_range(p, n_classes, root_words, start, count, out):
                 break
 
             if key_breach == now and key_breach <= key_false and key_breach <= key_event:
-                # violator: a breach
+                # breaches.violator: a breach
                 t = t_breach
-                cls = categorical(next_double(breach_rng), p.class_cumulative)
-                objective_hours = lognormal(next_double(breach_rng), p.t3_objective_median, p.t3_objective_spread)
-                # BreachClock.breach
-                tau = t - t_ref
-                if fired == 0:
-                    baseline_left = exponential(next_double(breach_rng))
-                else:
-                    baseline_left -= baseline_mass(tau, p.mu, m_ref, p.relax_rate)
-                if fired == 1:
-                    excitation_left = exponential(next_double(breach_rng))
-                else:
-                    excitation_left -= excitation_mass(tau, excitation, p.beta)
-                m_ref = multiplier_after(tau, m_ref, p.relax_rate)
-                excitation *= math.exp(-p.beta * tau)
-                t_ref = t
-                excitation += p.alpha * p.beta
+                cls = categorical(next_double(breach_rng), class_cumulative)
+                u_objective = next_double(breach_rng)
+                clock.breach(state, t, fired, exponential(next_double(breach_rng)), p.mu, p.alpha, p.beta,
+                             p.relax_rate)
                 row[C_BREACHES] += 1
                 row[N_FIXED + cls] += 1
                 # monitoring.observe
-                detected = next_double(detect_rng) < p.detection[cls]
-                delay = lognormal(next_double(detect_rng), p.delay_median, p.delay_spread)
+                detected = next_double(detect_rng) < detection[cls]
+                u_delay = next_double(detect_rng)
                 attributed = next_double(detect_rng) < p.attribution
                 if detected:
                     row[C_DETECTED] += 1
-                if detected and attributed and t + delay < horizon:
-                    slot = free[n_free - 1]
-                    n_free -= 1
-                    payload[slot, P_TIME] = t + delay
-                    payload[slot, P_KIND] = VERIFY
-                    payload[slot, P_CLASS] = cls
-                    payload[slot, P_FLAG1] = 0.0
-                    payload[slot, P_A] = t
-                    payload[slot, P_B] = objective_hours
-                    size = _heap_push(heap, size, now + max(t + delay - now, 0.0), seq, slot)
-                    seq += 1.0
+                if detected and attributed:
+                    due = t + lognormal(u_delay, p.delay_median, p.delay_spread)
+                    if due < horizon:
+                        slot = free[n_free - 1]
+                        n_free -= 1
+                        payload[slot, P_TIME] = due
+                        payload[slot, P_KIND] = VERIFY
+                        payload[slot, P_CLASS] = cls
+                        payload[slot, P_FLAG1] = 0.0
+                        payload[slot, P_A] = t
+                        payload[slot, P_B] = u_objective
+                        size = _heap_push(heap, size, now + max(due - now, 0.0), seq, slot)
+                        seq += 1.0
                 plan_now = now
-                w_base = baseline_wait(baseline_left, p.mu, m_ref, p.relax_rate)
-                w_exc = excitation_wait(excitation_left, excitation, p.beta)
-                fired = 0 if w_base <= w_exc else 1
-                t_breach = t_ref + (w_base if fired == 0 else w_exc)
+                t_breach, fired = clock.next_breach(state)
                 continue
 
             if key_false == now and key_false <= key_event:
                 # monitoring.false_reporter
                 t = t_false
-                cls = categorical(next_double(false_rng), p.false_class_cumulative)
+                cls = categorical(next_double(false_rng), false_class_cumulative)
                 delay = lognormal(next_double(false_rng), p.delay_median, p.delay_spread)
                 if t + delay < horizon:
                     slot = free[n_free - 1]
@@ -284,7 +270,7 @@ def _simulate_range(p, n_classes, root_words, start, count, out):
                     payload[slot, P_CLASS] = cls
                     payload[slot, P_FLAG1] = 1.0
                     payload[slot, P_A] = t
-                    payload[slot, P_B] = math.inf
+                    payload[slot, P_B] = NO_OBJECTIVE
                     size = _heap_push(heap, size, now + max(t + delay - now, 0.0), seq, slot)
                     seq += 1.0
                 t_false = t + exponential(next_double(false_rng)) / p.false_rate
@@ -303,7 +289,7 @@ def _simulate_range(p, n_classes, root_words, start, count, out):
                 cls = int(payload[slot, P_CLASS])
                 is_false = payload[slot, P_FLAG1] != 0.0
                 t_incident = payload[slot, P_A]
-                objective_hours = payload[slot, P_B]
+                u_objective = payload[slot, P_B]
                 for i in range(6):
                     u[i] = next_double(response_rng)
                 if is_false:
@@ -360,7 +346,7 @@ def _simulate_range(p, n_classes, root_words, start, count, out):
                 # Policy._tier3
                 if p.t3_by_severity:
                     entry[0] = t
-                    entry[1] = p.severity[cls]
+                    entry[1] = severity[cls]
                     entry[2] = 1.0 if is_false else 0.0
                     severe, s_head, s_tail = _window_push(severe, s_head, s_tail, entry)
                     while severe[s_head, 0] <= t - p.t3_window:
@@ -389,7 +375,8 @@ def _simulate_range(p, n_classes, root_words, start, count, out):
                         row[C_T3_DECLINED] += 1
                     else:
                         begin, stand_down, objective = tier3_times(
-                            t, t_incident, p.t3_delay, p.t3_from_incident, p.t3_stand_down_rate, u[5], objective_hours)
+                            t, t_incident, p.t3_delay, p.t3_from_incident, p.t3_stand_down_rate, u[5], u_objective,
+                            p.t3_objective_median, p.t3_objective_spread)
                         tier3_pending = True
                         when = stand_down if stand_down < begin else begin
                         if when < horizon:
@@ -465,19 +452,10 @@ def _simulate_range(p, n_classes, root_words, start, count, out):
             n_free += 1
 
             if factor != 1.0:
-                # Replication.take_effect -> BreachClock.scale, then the violator re-plans
-                tau = t - t_ref
-                baseline_left -= baseline_mass(tau, p.mu, m_ref, p.relax_rate)
-                excitation_left -= excitation_mass(tau, excitation, p.beta)
-                m_ref = multiplier_after(tau, m_ref, p.relax_rate)
-                excitation *= math.exp(-p.beta * tau)
-                t_ref = t
-                m_ref = capped_multiplier(m_ref, factor, p.max_multiplier)
+                # Replication.take_effect -> clock.scale, then the violator re-plans
+                clock.scale(state, t, factor, p.mu, p.relax_rate, p.max_multiplier)
                 plan_now = now
-                w_base = baseline_wait(baseline_left, p.mu, m_ref, p.relax_rate)
-                w_exc = excitation_wait(excitation_left, excitation, p.beta)
-                fired = 0 if w_base <= w_exc else 1
-                t_breach = t_ref + (w_base if fired == 0 else w_exc)
+                t_breach, fired = clock.next_breach(state)
 
         # Replication.run: the record's summary fields
         highest = 0
@@ -490,7 +468,7 @@ def _simulate_range(p, n_classes, root_words, start, count, out):
         row[C_HIGHEST] = highest
         row[C_FALSE_ESC] = 1.0 if (row[C_T2_FALSE] != 0.0 or row[C_T3_FALSE] != 0.0) else 0.0
         row[C_LATENCY] = latency_sum / genuine_responses if genuine_responses > 0 else np.nan
-        row[C_FINAL_M] = multiplier_after(horizon - t_ref, m_ref, p.relax_rate)
+        row[C_FINAL_M] = clock.multiplier(state, horizon, p.relax_rate)
 
 
 def simulate_range(params: Params, n_classes: int, seed: int, start: int, count: int) -> np.ndarray:

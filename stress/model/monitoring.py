@@ -13,27 +13,27 @@ from typing import TYPE_CHECKING, Generator
 
 import simpy
 
-from stress.model.params import NEVER
-from stress.model.rules import categorical, exponential, lognormal
+from stress.model.rules import NO_OBJECTIVE, categorical, exponential, lognormal
 
 if TYPE_CHECKING:
     from stress.model.replication import Replication
 
 
-def observe(rep: "Replication", t: float, breach_class: int, objective_hours: float) -> None:
+def observe(rep: "Replication", t: float, breach_class: int, u_objective: float) -> None:
     """The monitors' view of a breach at ``t``: maybe a verified report later."""
     p = rep.params
     draw = rep.draw_detection
     detected = draw() < p.detection[breach_class]
-    delay = lognormal(draw(), p.delay_median, p.delay_spread)
+    u_delay = draw()
     attributed = draw() < p.attribution
     if detected:
         rep.count("detected")
     if detected and attributed:
-        rep.schedule(t + delay, rep.policy.on_report, breach_class, False, t, objective_hours)
+        due = t + lognormal(u_delay, p.delay_median, p.delay_spread)
+        rep.schedule(due, rep.policy.on_report, breach_class, False, t, u_objective)
     rep.log(t, "breach", f"{rep.class_names[breach_class]} breach"
             + ("" if detected else ", not detected")
-            + (f", report due at {t + delay:.2f} h" if detected and attributed else "")
+            + (f", report due at {due:.2f} h" if detected and attributed else "")
             + (", not attributed" if detected and not attributed else ""))
 
 
@@ -49,5 +49,5 @@ def false_reporter(env: simpy.Environment, rep: "Replication") -> Generator:
         report_class = categorical(draw(), p.false_class_cumulative)
         delay = lognormal(draw(), p.delay_median, p.delay_spread)
         rep.log(t, "false incident", f"{rep.class_names[report_class]} false incident, report due at {t + delay:.2f} h")
-        rep.schedule(t + delay, rep.policy.on_report, report_class, True, t, NEVER)
+        rep.schedule(t + delay, rep.policy.on_report, report_class, True, t, NO_OBJECTIVE)
         t += exponential(draw()) / p.false_rate

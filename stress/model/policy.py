@@ -53,8 +53,9 @@ class Policy:
         self.tier3_initiated = False
         self.tier3_open_at = 0.0
 
-    def on_report(self, t: float, cls: int, is_false: bool, t_incident: float, objective_hours: float) -> None:
-        """A verified report at ``t`` of a class-``cls`` incident at ``t_incident``."""
+    def on_report(self, t: float, cls: int, is_false: bool, t_incident: float, u_objective: float) -> None:
+        """A verified report at ``t`` of a class-``cls`` incident at ``t_incident``;
+        ``u_objective`` is the attack's draw for the time to its objective."""
         rep, p = self.rep, self.p
         u = rep.draw_responses(RESPONSE_DRAWS)
         rep.count("false_reports" if is_false else "reports")
@@ -62,7 +63,7 @@ class Policy:
                 f"(incident at {t_incident:.2f} h)")
         self._tier1(t, cls, is_false, t_incident, u)
         self._tier2(t, cls, is_false, u)
-        self._tier3(t, cls, is_false, t_incident, objective_hours, u)
+        self._tier3(t, cls, is_false, t_incident, u_objective, u)
 
     # --- tier 1: warning and military response --------------------------------
     def _tier1(self, t, cls, is_false, t_incident, u) -> None:
@@ -132,7 +133,7 @@ class Policy:
         self.rep.take_effect(t, self.p.t2_factor)
 
     # --- tier 3: more extensive attack ------------------------------------------
-    def _tier3(self, t, cls, is_false, t_incident, objective_hours, u) -> None:
+    def _tier3(self, t, cls, is_false, t_incident, u_objective, u) -> None:
         rep, p = self.rep, self.p
         if p.t3_by_severity:
             self.severe.append((t, p.severity[cls], is_false))
@@ -157,7 +158,8 @@ class Policy:
             rep.log(t, "tier 3", "coordinated response declined")
             return
         start, stand_down, objective = tier3_times(t, t_incident, p.t3_delay, p.t3_from_incident,
-                                                   p.t3_stand_down_rate, u[U_STAND_DOWN], objective_hours)
+                                                   p.t3_stand_down_rate, u[U_STAND_DOWN], u_objective,
+                                                   p.t3_objective_median, p.t3_objective_spread)
         self.tier3_pending = True
         rep.log(t, "tier 3", f"coordinated response decided{' (on a false report)' if on_false else ''}, "
                 f"to start at {start:.2f} h")

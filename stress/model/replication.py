@@ -14,7 +14,9 @@ import numpy as np
 import simpy
 
 from stress.model import records, streams
-from stress.model.breaches import BreachClock, violator
+from stress.model import clock
+from stress.model.breaches import violator
+from stress.model.rules import exponential
 from stress.model.monitoring import false_reporter, observe
 from stress.model.params import Params
 from stress.model.policy import Policy
@@ -45,7 +47,9 @@ class Replication:
             self.row[column] = math.nan
         self.latency_sum = 0.0
         self.genuine_responses = 0
-        self.clock = BreachClock(params, self.draw_breach)
+        self.clock = clock.new_state()
+        clock.start(self.clock, exponential(self.draw_breach()), exponential(self.draw_breach()),
+                    params.mu, params.relax_rate)
         self.policy = Policy(self)
         self.violator = self.env.process(violator(self.env, self))
         self.env.process(false_reporter(self.env, self))
@@ -59,14 +63,14 @@ class Replication:
         row[col["false_escalation"]] = row[col["tier2_on_false_report"]] or row[col["tier3_on_false_report"]]
         genuine = self.genuine_responses
         row[col["mean_response_latency_hours"]] = self.latency_sum / genuine if genuine else math.nan
-        row[col["final_multiplier"]] = self.clock.multiplier(p.horizon)
+        row[col["final_multiplier"]] = clock.multiplier(self.clock, p.horizon, p.relax_rate)
         return row
 
     # --- what the components call ------------------------------------------------
-    def on_breach(self, t: float, breach_class: int, objective_hours: float) -> None:
+    def on_breach(self, t: float, breach_class: int, u_objective: float) -> None:
         self.count("breaches")
         self.row[records.N_FIXED + breach_class] += 1
-        observe(self, t, breach_class, objective_hours)
+        observe(self, t, breach_class, u_objective)
 
     def schedule(self, t: float, action: Callable[..., None], *args: Any) -> None:
         """Run ``action(t, *args)`` at time ``t`` if that is within the horizon.
@@ -80,8 +84,9 @@ class Replication:
         """Feedback: a response multiplies the violator's baseline rate by ``factor``."""
         if factor == 1.0:
             return
-        self.clock.scale(t, factor)
-        self.log(t, "feedback", f"breach rate multiplier now {self.clock.m_ref:.3f}")
+        p = self.params
+        clock.scale(self.clock, t, factor, p.mu, p.relax_rate, p.max_multiplier)
+        self.log(t, "feedback", f"breach rate multiplier now {self.clock[clock.M_REF]:.3f}")
         self.violator.interrupt()
 
     def reach(self, tier: int, t: float) -> None:

@@ -12,14 +12,26 @@ import math
 from numba.extending import register_jitable
 
 INF = math.inf
+# Stands in for the objective draw of a false report: no attack, no objective.
+NO_OBJECTIVE = -1.0
 
 
 # --- transforms of uniforms -------------------------------------------------
 
 @register_jitable
 def exponential(u: float) -> float:
-    """A unit-rate exponential from a uniform in [0, 1) (inversion)."""
-    return -math.log1p(-u)
+    """A unit-rate exponential from a uniform in [0, 1) (inversion). log(1 - u) is
+    2.5 times faster than log1p(-u) and differs by at most 1.2e-16 absolute."""
+    return -math.log(1.0 - u)
+
+
+@register_jitable
+def expm1(x: float) -> float:
+    """exp(x) - 1 to ~1e-15 relative: a Taylor series near 0, exp(x) - 1 elsewhere
+    (half the cost of math.expm1, which dominated the breach process)."""
+    if abs(x) < 1e-2:
+        return x * (1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0 + x * (1.0 / 720.0))))))
+    return math.exp(x) - 1.0
 
 
 @register_jitable
@@ -94,7 +106,7 @@ def baseline_mass(tau: float, mu: float, m0: float, decay: float) -> float:
     """Integral of m(t) * mu over (t0, t0 + tau]."""
     if decay == 0.0 or m0 == 1.0:
         return mu * m0 * tau
-    return mu * (tau + (m0 - 1.0) * (-math.expm1(-decay * tau)) / decay)
+    return mu * (tau - (m0 - 1.0) * expm1(-decay * tau) / decay)
 
 
 @register_jitable
@@ -104,21 +116,37 @@ def baseline_wait(mass: float, mu: float, m0: float, decay: float) -> float:
         return INF
     if decay == 0.0 or m0 == 1.0:
         return INF if m0 == 0.0 else mass / (mu * m0)
-    # m(t) lies between m0 and 1, so the answer is bracketed; Newton steps that
-    # leave the bracket are replaced by bisection.
+    # m(t) = 1 + c exp(-decay t) moves monotonically from m0 toward 1. Start from the
+    # root of the mass's second-order Taylor expansion, then take Halley steps (the
+    # derivatives come free with the one expm1 per step) until the error bound
+    # err_next <= bound * step**3 says the next iterate is good to 1e-12 relative. The
+    # bracket [lo, hi] (the rates at the two ends) guards against rounding.
+    c = m0 - 1.0
     lo = mass / (mu * max(m0, 1.0))
     hi = mass / (mu * min(m0, 1.0)) if m0 > 0.0 else lo + (1.0 + mass / mu) / decay + 1.0 / decay
-    tau = 0.5 * (lo + hi)
-    for _ in range(200):
-        f = baseline_mass(tau, mu, m0, decay) - mass
+    scaled = mass / mu
+    disc = m0 * m0 - 2.0 * c * decay * scaled
+    tau = 2.0 * scaled / (m0 + math.sqrt(disc)) if disc > 0.0 else 0.5 * (lo + hi)
+    tau = min(max(tau, lo), hi)
+    m_low = min(m0, 1.0)
+    bound = (decay * decay * abs(c) / (6.0 * m_low) + (decay * abs(c) / (2.0 * m_low)) ** 2) if m_low > 0.0 else INF
+    for _ in range(100):
+        em = expm1(-decay * tau)
+        f = mu * (tau - c * em / decay) - mass
+        if f == 0.0:
+            return tau
         if f > 0.0:
             hi = tau
         else:
             lo = tau
-        slope = mu * multiplier_after(tau, m0, decay)
-        step = tau - f / slope if slope > 0.0 else -1.0
-        tau_next = step if lo < step < hi else 0.5 * (lo + hi)
-        if abs(tau_next - tau) <= 1e-13 * max(tau_next, 1.0):
+        d1 = mu * (1.0 + c * (1.0 + em))          # mu * m(tau)
+        d2 = -mu * decay * c * (1.0 + em)         # mu * m'(tau)
+        newton = f / d1
+        step = newton / (1.0 - 0.5 * newton * d2 / d1)
+        tau_next = tau - step
+        if not lo <= tau_next <= hi:
+            tau_next = 0.5 * (lo + hi)
+        elif bound * abs(step) ** 3 <= 1e-12 * tau_next or abs(step) <= 1e-14 * tau_next:
             return tau_next
         tau = tau_next
     return tau
@@ -127,7 +155,7 @@ def baseline_wait(mass: float, mu: float, m0: float, decay: float) -> float:
 @register_jitable
 def excitation_mass(tau: float, excitation: float, beta: float) -> float:
     """Integral of excitation(t0) * exp(-beta * s) over s in (0, tau]."""
-    return excitation * (-math.expm1(-beta * tau)) / beta
+    return -excitation * expm1(-beta * tau) / beta
 
 
 @register_jitable
@@ -137,24 +165,27 @@ def excitation_wait(mass: float, excitation: float, beta: float) -> float:
     total = excitation / beta
     if mass >= total:
         return INF
-    return -math.log1p(-mass / total) / beta
+    return -math.log(1.0 - mass / total) / beta
 
 
 # --- response rules --------------------------------------------------------
 
 @register_jitable
 def tier3_times(t_report: float, t_incident: float, delay: float, from_incident: bool,
-                stand_down_per_hour: float, u_stand_down: float, objective_hours: float):
+                stand_down_per_hour: float, u_stand_down: float, u_objective: float,
+                objective_median: float, objective_spread: float):
     """When a decided tier-3 response would start, when the violator would stand
     down, and when the triggering attack would reach its objective.
 
     The response starts ``delay`` after the incident (or after the report, for the
     variant), never before the report itself; the stand-down clock starts at the
-    report, when the response is announced."""
+    report, when the response is announced. A negative ``u_objective`` marks a false
+    report: no attack, no objective."""
     base = t_incident if from_incident else t_report
     start = max(base + delay, t_report)
     stand_down = INF if stand_down_per_hour == 0.0 else t_report + exponential(u_stand_down) / stand_down_per_hour
-    return start, stand_down, t_incident + objective_hours
+    objective = INF if u_objective < 0.0 else t_incident + lognormal(u_objective, objective_median, objective_spread)
+    return start, stand_down, objective
 
 
 @register_jitable
