@@ -38,10 +38,11 @@ def _floor(root_words, start, draws):
     """Seed each replication's four streams and draw ``draws[r, k]`` numbers from
     stream k; the sum keeps the compiler from skipping the work."""
     state = np.zeros((streams.N_STREAMS, 4), dtype=np.uint64)
+    prefix = streams.seed_prefix(root_words)
     total = 0.0
     for r in range(draws.shape[0]):
         for k in range(streams.N_STREAMS):
-            streams.seed_pcg64(root_words, start + r, k, state[k])
+            streams.seed_pcg64(prefix, start + r, k, state[k])
             for _ in range(draws[r, k]):
                 total += streams.next_double(state[k])
     return total

@@ -24,7 +24,8 @@ from stress.model import params as _params_module
 from stress.model import records, rules, streams
 from stress.model.params import Params
 from stress.model.rules import NO_OBJECTIVE, categorical, exponential, lognormal, tier3_times
-from stress.model.streams import BREACHES, DETECTION, FALSE_REPORTS, N_STREAMS, RESPONSES, next_double, seed_pcg64, seed_words
+from stress.model.streams import (BREACHES, DETECTION, FALSE_REPORTS, N_STREAMS, RESPONSES, next_double,
+                                  seed_pcg64, seed_prefix, seed_words)
 
 
 
@@ -116,62 +117,69 @@ def _heap_pop(heap, size):
     return size
 
 
-@njit(cache=True)
-def _grow_rows(a, rows):
-    out = np.empty((rows,) + a.shape[1:], dtype=a.dtype)
-    out[: a.shape[0]] = a
-    return out
-
-
-@njit(cache=True)
-def _window_push(buf, head, tail, row_values):
-    """Append a row to a FIFO held in ``buf[head:tail]``; compacts or grows it."""
+@njit(cache=True, inline='always')
+def _window_push(buf, head, tail, a, b, c):
+    """Append (a, b, c) to a FIFO held in ``buf[head:tail]``, compacting it when it
+    reaches the end; returns the new (head, tail), or tail -1 if it is full."""
     if tail == buf.shape[0]:
-        if head > 0:
-            buf[: tail - head] = buf[head:tail]
-            tail -= head
-            head = 0
-        else:
-            buf = _grow_rows(buf, 2 * buf.shape[0])
-    for c in range(buf.shape[1]):
-        buf[tail, c] = row_values[c]
-    return buf, head, tail + 1
+        if head == 0:
+            return head, -1
+        buf[: tail - head] = buf[head:tail]
+        tail -= head
+        head = 0
+    buf[tail, 0] = a
+    buf[tail, 1] = b
+    buf[tail, 2] = c
+    return head, tail + 1
+
+
+@njit(cache=True, inline='always')
+def _take_slot(free, n_free, fresh):
+    """A payload slot: one given back if any, else a never-used one."""
+    if n_free > 0:
+        return free[n_free - 1], n_free - 1, fresh
+    return fresh, n_free, fresh + 1
+
+
+# What _simulate_range reports when a workspace array was too small for a replication.
+FITS, HEAP_FULL, COUNTED_FULL, SEVERE_FULL = 0, 1, 2, 3
 
 
 @njit(cache=True)
-def _simulate_range(p, n_classes, root_words, start, count, out):
+def _simulate_range(p, root_words, start, count, out, heap, payload, free, counted, severe):
+    """Fill ``out[r]`` for replications start + r. The workspace arrays are fixed in
+    size (rebinding arrays inside the loop would cost reference counting on every
+    event); if one is too small for a replication, returns (r, which) so the caller can
+    grow it and continue from that replication. Otherwise returns (count, FITS)."""
     horizon = p.horizon
     # Arrays taken out of the params tuple once: each access would cost a refcount.
     class_cumulative = p.class_cumulative
     false_class_cumulative = p.false_class_cumulative
     detection = p.detection
     severity = p.severity
-    rng = np.zeros((N_STREAMS, 4), dtype=np.uint64)
-    heap = np.empty((64, 3))
-    payload = np.empty((64, N_PAYLOAD))
-    free = np.empty(64, dtype=np.int64)
-    counted = np.empty((16, 2))        # tier 2: (time, is_false)
-    severe = np.empty((16, 3))         # tier 3 severity: (time, severity, is_false)
-    entry = np.empty(3)
+    # one PCG64 state per component stream (separate arrays: no views in the loop)
+    breach_rng = np.zeros(4, dtype=np.uint64)
+    detect_rng = np.zeros(4, dtype=np.uint64)
+    false_rng = np.zeros(4, dtype=np.uint64)
+    response_rng = np.zeros(4, dtype=np.uint64)
+    prefix = seed_prefix(root_words)
     state = np.zeros(clock.SIZE)
     u = np.empty(6)
 
     for r in range(count):
         index = start + r
-        row = out[r]
-        row[:] = 0.0
-        row[C_REPLICATION] = index
-        row[C_T1] = np.nan
-        row[C_T2] = np.nan
-        row[C_T3] = np.nan
-        row[C_ARRIVED] = np.nan
-        row[C_T3_LATENCY] = np.nan
-        for k in range(N_STREAMS):
-            seed_pcg64(root_words, index, k, rng[k])
-        breach_rng = rng[BREACHES]
-        detect_rng = rng[DETECTION]
-        false_rng = rng[FALSE_REPORTS]
-        response_rng = rng[RESPONSES]
+        for c in range(out.shape[1]):
+            out[r, c] = 0.0
+        out[r, C_REPLICATION] = index
+        out[r, C_T1] = np.nan
+        out[r, C_T2] = np.nan
+        out[r, C_T3] = np.nan
+        out[r, C_ARRIVED] = np.nan
+        out[r, C_T3_LATENCY] = np.nan
+        seed_pcg64(prefix, index, BREACHES, breach_rng)
+        seed_pcg64(prefix, index, DETECTION, detect_rng)
+        seed_pcg64(prefix, index, FALSE_REPORTS, false_rng)
+        seed_pcg64(prefix, index, RESPONSES, response_rng)
 
         # Replication.__init__: the breach clock
         clock.start(state, exponential(next_double(breach_rng)), exponential(next_double(breach_rng)),
@@ -203,21 +211,14 @@ def _simulate_range(p, n_classes, root_words, start, count, out):
         genuine_responses = 0
         size = 0
         seq = 0.0
-        n_free = heap.shape[0]
-        for i in range(n_free):
-            free[i] = n_free - 1 - i
+        n_free = 0  # slots given back, on the stack free[:n_free]
+        fresh = 0   # slots from fresh on have never been used in this replication
 
         t_breach, fired = clock.next_breach(state)
 
         while True:
             if size + MAX_NEW_EVENTS > heap.shape[0]:
-                old = heap.shape[0]
-                heap = _grow_rows(heap, 2 * old)
-                payload = _grow_rows(payload, 2 * old)
-                free = _grow_rows(free, 2 * old)
-                for i in range(old):
-                    free[n_free + i] = 2 * old - 1 - i
-                n_free += old
+                return r, HEAP_FULL
             key_breach = plan_now + max(t_breach - plan_now, 0.0) if t_breach < horizon else math.inf
             key_false = false_now + max(t_false - false_now, 0.0) if t_false < horizon else math.inf
             key_event = heap[0, 0] if size > 0 else math.inf
@@ -232,19 +233,18 @@ def _simulate_range(p, n_classes, root_words, start, count, out):
                 u_objective = next_double(breach_rng)
                 clock.breach(state, t, fired, exponential(next_double(breach_rng)), p.mu, p.alpha, p.beta,
                              p.relax_rate)
-                row[C_BREACHES] += 1
-                row[N_FIXED + cls] += 1
+                out[r, C_BREACHES] += 1
+                out[r, N_FIXED + cls] += 1
                 # monitoring.observe
                 detected = next_double(detect_rng) < detection[cls]
                 u_delay = next_double(detect_rng)
                 attributed = next_double(detect_rng) < p.attribution
                 if detected:
-                    row[C_DETECTED] += 1
+                    out[r, C_DETECTED] += 1
                 if detected and attributed:
                     due = t + lognormal(u_delay, p.delay_median, p.delay_spread)
                     if due < horizon:
-                        slot = free[n_free - 1]
-                        n_free -= 1
+                        slot, n_free, fresh = _take_slot(free, n_free, fresh)
                         payload[slot, P_TIME] = due
                         payload[slot, P_KIND] = VERIFY
                         payload[slot, P_CLASS] = cls
@@ -263,8 +263,7 @@ def _simulate_range(p, n_classes, root_words, start, count, out):
                 cls = categorical(next_double(false_rng), false_class_cumulative)
                 delay = lognormal(next_double(false_rng), p.delay_median, p.delay_spread)
                 if t + delay < horizon:
-                    slot = free[n_free - 1]
-                    n_free -= 1
+                    slot, n_free, fresh = _take_slot(free, n_free, fresh)
                     payload[slot, P_TIME] = t + delay
                     payload[slot, P_KIND] = VERIFY
                     payload[slot, P_CLASS] = cls
@@ -293,20 +292,19 @@ def _simulate_range(p, n_classes, root_words, start, count, out):
                 for i in range(6):
                     u[i] = next_double(response_rng)
                 if is_false:
-                    row[C_FALSE] += 1
+                    out[r, C_FALSE] += 1
                 else:
-                    row[C_REPORTS] += 1
+                    out[r, C_REPORTS] += 1
                 # Policy._tier1
                 if cls >= p.t1_min_class and t >= tier1_open_at:
                     tier1_open_at = t + p.t1_cooldown
-                    row[C_WARNINGS] += 1
-                    if math.isnan(row[C_T1]):
-                        row[C_T1] = t
+                    out[r, C_WARNINGS] += 1
+                    if math.isnan(out[r, C_T1]):
+                        out[r, C_T1] = t
                     if u[0] < p.t1_response_p:
                         when = t + u[1] * p.t1_within
                         if when < horizon:
-                            s = free[n_free - 1]
-                            n_free -= 1
+                            s, n_free, fresh = _take_slot(free, n_free, fresh)
                             payload[s, P_TIME] = when
                             payload[s, P_KIND] = RESPONSE1
                             payload[s, P_FLAG1] = 1.0 if is_false else 0.0
@@ -319,13 +317,13 @@ def _simulate_range(p, n_classes, root_words, start, count, out):
                         c_head = 0
                         c_tail = 0
                     last_counted = t
-                    entry[0] = t
-                    entry[1] = 1.0 if is_false else 0.0
-                    counted, c_head, c_tail = _window_push(counted, c_head, c_tail, entry)
+                    c_head, c_tail = _window_push(counted, c_head, c_tail, t, 1.0 if is_false else 0.0, 0.0)
+                    if c_tail < 0:
+                        return r, COUNTED_FULL
                     while counted[c_head, 0] <= t - p.t2_window:
                         c_head += 1
                     eligible = not (tier2_decided or tier2_pending or t < tier2_open_at)
-                    if eligible and p.t2_requires_lower and not row[C_T1] <= t:
+                    if eligible and p.t2_requires_lower and not out[r, C_T1] <= t:
                         eligible = False
                     if eligible and c_tail - c_head >= p.t2_threshold:
                         real = 0
@@ -335,8 +333,7 @@ def _simulate_range(p, n_classes, root_words, start, count, out):
                         tier2_pending = True
                         when = t + p.t2_decision_delay
                         if when < horizon:
-                            s = free[n_free - 1]
-                            n_free -= 1
+                            s, n_free, fresh = _take_slot(free, n_free, fresh)
                             payload[s, P_TIME] = when
                             payload[s, P_KIND] = DECISION2
                             payload[s, P_FLAG1] = 1.0 if u[2] < p.t2_decision_p else 0.0
@@ -345,14 +342,13 @@ def _simulate_range(p, n_classes, root_words, start, count, out):
                             seq += 1.0
                 # Policy._tier3
                 if p.t3_by_severity:
-                    entry[0] = t
-                    entry[1] = severity[cls]
-                    entry[2] = 1.0 if is_false else 0.0
-                    severe, s_head, s_tail = _window_push(severe, s_head, s_tail, entry)
+                    s_head, s_tail = _window_push(severe, s_head, s_tail, t, severity[cls], 1.0 if is_false else 0.0)
+                    if s_tail < 0:
+                        return r, SEVERE_FULL
                     while severe[s_head, 0] <= t - p.t3_window:
                         s_head += 1
                 triggered = not (tier3_initiated or tier3_pending or t < tier3_open_at)
-                if triggered and p.t3_requires_lower and not row[C_T2] <= t:
+                if triggered and p.t3_requires_lower and not out[r, C_T2] <= t:
                     triggered = False
                 on_false = False
                 if triggered:
@@ -372,7 +368,7 @@ def _simulate_range(p, n_classes, root_words, start, count, out):
                 if triggered:
                     if not u[3] < p.t3_decision_p:
                         tier3_open_at = t + p.t3_cooldown
-                        row[C_T3_DECLINED] += 1
+                        out[r, C_T3_DECLINED] += 1
                     else:
                         begin, stand_down, objective = tier3_times(
                             t, t_incident, p.t3_delay, p.t3_from_incident, p.t3_stand_down_rate, u[5], u_objective,
@@ -380,8 +376,7 @@ def _simulate_range(p, n_classes, root_words, start, count, out):
                         tier3_pending = True
                         when = stand_down if stand_down < begin else begin
                         if when < horizon:
-                            s = free[n_free - 1]
-                            n_free -= 1
+                            s, n_free, fresh = _take_slot(free, n_free, fresh)
                             payload[s, P_TIME] = when
                             if stand_down < begin:
                                 payload[s, P_KIND] = STAND_DOWN3
@@ -395,15 +390,14 @@ def _simulate_range(p, n_classes, root_words, start, count, out):
                         if objective < min(begin, stand_down):
                             when = max(objective, t)
                             if when < horizon:
-                                s = free[n_free - 1]
-                                n_free -= 1
+                                s, n_free, fresh = _take_slot(free, n_free, fresh)
                                 payload[s, P_TIME] = when
                                 payload[s, P_KIND] = OBJECTIVE3
                                 size = _heap_push(heap, size, now + max(when - now, 0.0), seq, s)
                                 seq += 1.0
             elif kind == RESPONSE1:
                 # Policy._military_response_starts
-                row[C_RESPONSES] += 1
+                out[r, C_RESPONSES] += 1
                 if payload[slot, P_FLAG1] == 0.0:
                     latency_sum += t - payload[slot, P_A]
                     genuine_responses += 1
@@ -413,41 +407,40 @@ def _simulate_range(p, n_classes, root_words, start, count, out):
                 tier2_pending = False
                 if payload[slot, P_FLAG1] == 0.0:
                     tier2_open_at = t + p.t2_cooldown
-                    row[C_T2_DECLINED] += 1
+                    out[r, C_T2_DECLINED] += 1
                 else:
                     tier2_decided = True
-                    row[C_DEPLOYED] = 1.0
-                    row[C_T2_FALSE] = payload[slot, P_FLAG2]
-                    if math.isnan(row[C_T2]):
-                        row[C_T2] = t
+                    out[r, C_DEPLOYED] = 1.0
+                    out[r, C_T2_FALSE] = payload[slot, P_FLAG2]
+                    if math.isnan(out[r, C_T2]):
+                        out[r, C_T2] = t
                     when = t + p.t2_deployment_delay
                     if when < horizon:
-                        s = free[n_free - 1]
-                        n_free -= 1
+                        s, n_free, fresh = _take_slot(free, n_free, fresh)
                         payload[s, P_TIME] = when
                         payload[s, P_KIND] = ARRIVAL2
                         size = _heap_push(heap, size, now + max(when - now, 0.0), seq, s)
                         seq += 1.0
             elif kind == ARRIVAL2:
-                row[C_ARRIVED] = t
+                out[r, C_ARRIVED] = t
                 factor = p.t2_factor
             elif kind == START3:
                 # Policy._tier3_starts
                 tier3_pending = False
                 tier3_initiated = True
-                row[C_INITIATED] = 1.0
-                row[C_BACKSTOP] = payload[slot, P_FLAG1]
-                row[C_T3_FALSE] = payload[slot, P_FLAG2]
-                row[C_T3_LATENCY] = t - payload[slot, P_A]
-                if math.isnan(row[C_T3]):
-                    row[C_T3] = t
+                out[r, C_INITIATED] = 1.0
+                out[r, C_BACKSTOP] = payload[slot, P_FLAG1]
+                out[r, C_T3_FALSE] = payload[slot, P_FLAG2]
+                out[r, C_T3_LATENCY] = t - payload[slot, P_A]
+                if math.isnan(out[r, C_T3]):
+                    out[r, C_T3] = t
                 factor = p.t3_factor
             elif kind == STAND_DOWN3:
                 tier3_pending = False
                 tier3_open_at = t + p.t3_cooldown
-                row[C_STOOD_DOWN] = 1.0
+                out[r, C_STOOD_DOWN] = 1.0
             else:  # OBJECTIVE3
-                row[C_OBJECTIVE] = 1.0
+                out[r, C_OBJECTIVE] = 1.0
             free[n_free] = slot  # only now: the handler may have read its payload
             n_free += 1
 
@@ -459,22 +452,34 @@ def _simulate_range(p, n_classes, root_words, start, count, out):
 
         # Replication.run: the record's summary fields
         highest = 0
-        if not math.isnan(row[C_T1]):
+        if not math.isnan(out[r, C_T1]):
             highest = 1
-        if not math.isnan(row[C_T2]):
+        if not math.isnan(out[r, C_T2]):
             highest = 2
-        if not math.isnan(row[C_T3]):
+        if not math.isnan(out[r, C_T3]):
             highest = 3
-        row[C_HIGHEST] = highest
-        row[C_FALSE_ESC] = 1.0 if (row[C_T2_FALSE] != 0.0 or row[C_T3_FALSE] != 0.0) else 0.0
-        row[C_LATENCY] = latency_sum / genuine_responses if genuine_responses > 0 else np.nan
-        row[C_FINAL_M] = clock.multiplier(state, horizon, p.relax_rate)
+        out[r, C_HIGHEST] = highest
+        out[r, C_FALSE_ESC] = 1.0 if (out[r, C_T2_FALSE] != 0.0 or out[r, C_T3_FALSE] != 0.0) else 0.0
+        out[r, C_LATENCY] = latency_sum / genuine_responses if genuine_responses > 0 else np.nan
+        out[r, C_FINAL_M] = clock.multiplier(state, horizon, p.relax_rate)
+    return count, FITS
 
 
 def simulate_range(params: Params, n_classes: int, seed: int, start: int, count: int) -> np.ndarray:
     """Records of replications ``start .. start + count - 1`` under root ``seed``."""
     out = records.empty(count, n_classes)
-    _simulate_range(params, n_classes, seed_words(seed), start, count, out)
+    words = seed_words(seed)
+    space = {"heap": 64, "counted": 32, "severe": 32}
+    done = 0
+    while done < count:
+        arrays = (np.empty((space["heap"], 3)), np.empty((space["heap"], N_PAYLOAD)),
+                  np.empty(space["heap"], dtype=np.int64), np.empty((space["counted"], 3)),
+                  np.empty((space["severe"], 3)))
+        finished, full = _simulate_range(params, words, start + done, count - done, out[done:], *arrays)
+        done += finished
+        if full != FITS:
+            key = {HEAP_FULL: "heap", COUNTED_FULL: "counted", SEVERE_FULL: "severe"}[full]
+            space[key] *= 4
     return out
 
 

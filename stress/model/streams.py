@@ -71,53 +71,83 @@ def _mix(x, y):
 
 
 @register_jitable
-def _append_words(out, n, value):
-    # SeedSequence coerces each spawn-key integer to its uint32 words (0 -> one word)
-    v = np.uint64(value)
-    while True:
-        out[n] = v & _M32
-        n += 1
-        v = v >> np.uint64(32)
-        if v == 0:
-            break
-    return n
+def _mix_in(pool, hash_const, word):
+    """Mix one more entropy word into the pool (the tail loop of mix_entropy)."""
+    for i_dst in range(_POOL):
+        pool[i_dst] = _mix(pool[i_dst], _hashmix(word, hash_const))
 
 
 @register_jitable
-def seed_pcg64(root_words, replication, component, state):
-    """Fill ``state`` (4 x uint64: state hi, lo, inc hi, lo) as
-    ``PCG64(SeedSequence(root, spawn_key=(replication, component)))`` would."""
-    entropy = np.zeros(max(len(root_words), _POOL) + 4, dtype=np.uint64)
-    for i in range(len(root_words)):
-        entropy[i] = root_words[i]
-    n = max(len(root_words), _POOL)
-    n = _append_words(entropy, n, replication)
-    n = _append_words(entropy, n, component)
-
-    pool = np.zeros(_POOL, dtype=np.uint64)
-    hash_const = np.full(1, _INIT_A, dtype=np.uint64)
+def seed_prefix(root_words):
+    """SeedSequence's pool after mixing in the root seed: the part of seeding that
+    is the same for every (replication, component). Returns [pool0..pool3, hash_const]."""
+    out = np.zeros(_POOL + 1, dtype=np.uint64)
+    pool = out[:_POOL]
+    hash_const = out[_POOL:]
+    hash_const[0] = _INIT_A
+    # The root words come first, padded to the pool size because a spawn key follows.
     for i in range(_POOL):
-        pool[i] = _hashmix(entropy[i] if i < n else np.uint64(0), hash_const)
+        pool[i] = _hashmix(root_words[i] if i < len(root_words) else np.uint64(0), hash_const)
     for i_src in range(_POOL):
         for i_dst in range(_POOL):
             if i_src != i_dst:
                 pool[i_dst] = _mix(pool[i_dst], _hashmix(pool[i_src], hash_const))
-    for i_src in range(_POOL, n):
-        for i_dst in range(_POOL):
-            pool[i_dst] = _mix(pool[i_dst], _hashmix(entropy[i_src], hash_const))
+    for i_src in range(_POOL, len(root_words)):
+        _mix_in(pool, hash_const, root_words[i_src])
+    return out
 
-    # generate_state(4, uint64): eight 32-bit words, paired little-endian
-    words = np.zeros(8, dtype=np.uint64)
+
+@register_jitable
+def _hashmix_scalar(value, hash_const):
+    value = (value ^ hash_const) & _M32
+    hash_const = (hash_const * _MULT_A) & _M32
+    value = (value * hash_const) & _M32
+    return value ^ (value >> _XSHIFT), hash_const
+
+
+@register_jitable
+def _output_word(pool_word, hash_const):
+    v = (pool_word ^ hash_const) & _M32
+    hash_const = (hash_const * _MULT_B) & _M32
+    v = (v * hash_const) & _M32
+    return v ^ (v >> _XSHIFT), hash_const
+
+
+@register_jitable
+def seed_pcg64(prefix, replication, component, state):
+    """Fill ``state`` (4 x uint64: state hi, lo, inc hi, lo) as
+    ``PCG64(SeedSequence(root, spawn_key=(replication, component)))`` would, given
+    ``seed_prefix(root words)``. Scalars only: it runs four times per replication."""
+    p0, p1, p2, p3, hc = prefix[0], prefix[1], prefix[2], prefix[3], prefix[4]
+    # spawn-key integers enter as their uint32 words (0 is one word)
+    for value in (np.uint64(replication), np.uint64(component)):
+        while True:
+            word = value & _M32
+            h, hc = _hashmix_scalar(word, hc)
+            p0 = _mix(p0, h)
+            h, hc = _hashmix_scalar(word, hc)
+            p1 = _mix(p1, h)
+            h, hc = _hashmix_scalar(word, hc)
+            p2 = _mix(p2, h)
+            h, hc = _hashmix_scalar(word, hc)
+            p3 = _mix(p3, h)
+            value = value >> np.uint64(32)
+            if value == 0:
+                break
+    # generate_state(4, uint64): eight 32-bit words from the pool in turn, paired
+    # little-endian into seed (hi, lo) and increment (hi, lo)
     hc = _INIT_B
-    for i in range(8):
-        v = (pool[i % _POOL] ^ hc) & _M32
-        hc = (hc * _MULT_B) & _M32
-        v = (v * hc) & _M32
-        words[i] = v ^ (v >> _XSHIFT)
-    seed_hi = words[0] | (words[1] << np.uint64(32))
-    seed_lo = words[2] | (words[3] << np.uint64(32))
-    inc_hi = words[4] | (words[5] << np.uint64(32))
-    inc_lo = words[6] | (words[7] << np.uint64(32))
+    w0, hc = _output_word(p0, hc)
+    w1, hc = _output_word(p1, hc)
+    w2, hc = _output_word(p2, hc)
+    w3, hc = _output_word(p3, hc)
+    w4, hc = _output_word(p0, hc)
+    w5, hc = _output_word(p1, hc)
+    w6, hc = _output_word(p2, hc)
+    w7, hc = _output_word(p3, hc)
+    shift = np.uint64(32)
+    seed_hi, seed_lo = w0 | (w1 << shift), w2 | (w3 << shift)
+    inc_hi, inc_lo = w4 | (w5 << shift), w6 | (w7 << shift)
 
     # pcg_setseq_128_srandom_r: inc = seq << 1 | 1; step; state += seed; step
     state[2] = (inc_hi << np.uint64(1)) | (inc_lo >> np.uint64(63))
