@@ -1,9 +1,34 @@
-"""stress: Monte Carlo stress-testing of tiered responses to ceasefire violations."""
+"""stress: Monte Carlo stress-testing of tiered responses to ceasefire violations.
 
-from stress.api import RunResult, as_config, resume, run, trace
-from stress.config.loading import ConfigError, load_config
-from stress.config.schema import Config
-from stress.summary import RunSummary
+The public names below are imported on first use, so ``import stress`` (and the
+command line's ``--help``) stays fast.
+"""
 
-__all__ = ["Config", "ConfigError", "RunResult", "RunSummary", "as_config", "load_config", "resume", "run",
-           "trace"]
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "Config": "stress.config.schema",
+    "ConfigError": "stress.config.loading",
+    "load_config": "stress.config.loading",
+    "RunResult": "stress.api",
+    "as_config": "stress.api",
+    "resume": "stress.api",
+    "run": "stress.api",
+    "trace": "stress.api",
+    "RunSummary": "stress.summary",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'stress' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

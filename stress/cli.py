@@ -11,7 +11,6 @@ from typing import Callable, List, Optional
 import typer
 from rich.console import Console
 
-from stress import render
 
 app = typer.Typer(
     add_completion=False,
@@ -93,6 +92,7 @@ def run(
 ) -> None:
     """Run N replications of a scenario and report escalation statistics."""
     import stress
+    import stress.api
     interactive = err_console.is_terminal
     if resume is not None:
         from stress import store
@@ -112,6 +112,7 @@ def run(
     if as_json:
         typer.echo(result.summary.to_json(indent=2))
     else:
+        from stress import render
         render.run_summary(out_console, result.summary)
         err_console.print(f"results: {result.path}", highlight=False)
 
@@ -138,6 +139,7 @@ def trace(
     import stress
     events, record = stress.trace(config, seed=seed, replication=replication,
                                   overrides=set_ or [])
+    from stress import render
     if as_json:
         typer.echo(json.dumps({"events": [e._asdict() for e in events],
                                "record": render.jsonable(record.to_dict())}, indent=2))

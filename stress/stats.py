@@ -9,7 +9,6 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from scipy import stats as sps
 
 
 class Estimate(NamedTuple):
@@ -19,7 +18,8 @@ class Estimate(NamedTuple):
 
 
 def z_value(confidence: float = 0.95) -> float:
-    return float(sps.norm.ppf(0.5 + confidence / 2.0))
+    from scipy.special import ndtri  # scipy loads on first use: keeps start-up fast
+    return float(ndtri(0.5 + confidence / 2.0))
 
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> Estimate:
@@ -43,7 +43,8 @@ def mean_interval(total: float, total_sq: float, n: int, confidence: float = 0.9
     if n == 1:
         return Estimate(mean, math.nan, math.nan)
     variance = max(total_sq - n * mean * mean, 0.0) / (n - 1)
-    half = float(sps.t.ppf(0.5 + confidence / 2.0, n - 1)) * math.sqrt(variance / n)
+    from scipy.special import stdtrit
+    half = float(stdtrit(n - 1, 0.5 + confidence / 2.0)) * math.sqrt(variance / n)
     return Estimate(mean, mean - half, mean + half)
 
 
