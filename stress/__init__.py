@@ -18,6 +18,8 @@ _EXPORTS = {
     "resume": "stress.api",
     "run": "stress.api",
     "trace": "stress.api",
+    "sweep": "stress.api",
+    "compare": "stress.api",
     "RunSummary": "stress.summary",
 }
 

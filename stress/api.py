@@ -7,11 +7,12 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,8 @@ from stress.config.toml import dumps as config_to_toml
 from stress.engines import ENGINES
 from stress.model import records
 from stress.model.params import compile_params
-from stress.runner import CHUNK, ChunkResult, ChunkTask, LocalPool, chunk_tasks, default_workers, execute
+from stress.execution import ordered_results
+from stress.runner import CHUNK, Interrupted, chunk_tasks, default_workers, make_pool
 from stress.summary import Accumulator, RunSummary, summarize
 
 Progress = Callable[[int, int], None]
@@ -120,7 +122,7 @@ def _complete(cfg: Config, partial: Path | None, n: int, seed: int, engine: str,
     acc = Accumulator(params.horizon, len(names))
     kept: list[np.ndarray] = []
     writer = None
-    pool = LocalPool(pool_size(workers, engine, len(tasks)))
+    pool = make_pool(workers, None, engine, len(tasks))
     try:
         done = 0
         for result in ordered_results(tasks, partial, pool):
@@ -133,10 +135,12 @@ def _complete(cfg: Config, partial: Path | None, n: int, seed: int, engine: str,
             done += result.tally.n
             if progress is not None:
                 progress(done, n)
-    except BaseException:
+    except BaseException as exc:
         pool.close(cancel=True)
         if writer is not None:
             writer.close()
+        if isinstance(exc, KeyboardInterrupt) and partial is not None:
+            raise Interrupted(partial) from None
         raise
     pool.close()
     summary = summarize(acc, names, seed, engine, cfg.scenario.name)
@@ -152,36 +156,6 @@ def _complete(cfg: Config, partial: Path | None, n: int, seed: int, engine: str,
     manifest["elapsed_seconds"] = round(manifest.get("elapsed_seconds", 0.0) + time.perf_counter() - began, 3)
     store.write_json(partial / store.MANIFEST, manifest)
     return RunResult(summary, cfg, store.finish(partial), frame)
-
-
-def pool_size(workers: int | None, engine: str, n_tasks: int) -> int:
-    """Worker processes to start. Unless told, small fast-engine jobs stay in this
-    process: they finish before a pool would have started."""
-    if workers is None:
-        workers = 1 if engine == "fast" and n_tasks * CHUNK <= SMALL_FAST_JOB else default_workers()
-    return max(1, min(workers, n_tasks))
-
-
-SMALL_FAST_JOB = 50_000
-
-
-def ordered_results(tasks: list[ChunkTask], partial: Path | None, pool: LocalPool) -> Iterator[ChunkResult]:
-    """Every task's result in task order: from the folder where a previous session
-    finished it, else computed now (and saved as soon as it is in)."""
-    saved = {}
-    if partial is not None:
-        for task in tasks:
-            found = store.load_chunk(partial, task.point, task.index)
-            if found is not None and (found.values is not None or not task.keep_records):
-                saved[(task.point, task.index)] = found
-    live = execute([t for t in tasks if (t.point, t.index) not in saved], pool)
-    for task in tasks:
-        result = saved.pop((task.point, task.index), None)
-        if result is None:
-            result = next(live)
-            if partial is not None:
-                store.save_chunk(partial, result)
-        yield result
 
 
 def _write_records(writer, partial: Path, values: np.ndarray, names: list[str]):
@@ -213,3 +187,47 @@ def trace(config: Config | str | Path | None = None, *, seed: int = 0, replicati
     events: list[TraceEvent] = []
     row = simulate(compile_params(cfg), names, seed, replication, events)
     return events, records.to_frame(row[None, :], names).iloc[0]
+
+
+def sweep(config: str | Path | None = None, *, grid: Mapping[str, Sequence[Any]] | Iterable[str] = (),
+          design: str | None = None, samples: int | None = None,
+          ranges: Mapping[str, tuple[float, float]] | Iterable[str] = (), n: int | None = None,
+          seed: int | None = None, precision: float | None = None, max_n: int | None = None,
+          overrides: Iterable[str] = (), engine: str = "fast", workers: int | None = None,
+          scheduler: str | None = None, out: str | Path | None = None, results_dir: str | Path | None = None,
+          progress=None):
+    """Run a parameter sweep: every point of a grid (``{"tier2.threshold": [2, 3, 4]}`` or
+    ``["tier2.threshold=2,3,4"]``) and/or an LHS/Sobol design over ``ranges``, all on the
+    same root seed. A ``[sweep]`` table in the scenario file supplies defaults."""
+    from stress.sweeps import file_sweep_spec, run_sweep, spec_from_options
+    grid_texts = [f"{k}={','.join(_toml_literal(v) for v in vals)}" for k, vals in grid.items()] \
+        if isinstance(grid, Mapping) else list(grid)
+    range_texts = [f"{k}={lo}:{hi}" for k, (lo, hi) in ranges.items()] if isinstance(ranges, Mapping) else list(ranges)
+    spec = spec_from_options(file_sweep_spec(config), grid_texts, design, samples, range_texts, n, seed,
+                             precision, max_n)
+    check_run_arguments(spec.n, spec.seed, engine, workers)
+    return run_sweep(config, spec, overrides=overrides, engine=engine, workers=workers, scheduler=scheduler,
+                     out=Path(out) if out is not None else None,
+                     results_dir=Path(results_dir) if results_dir is not None else None, progress=progress)
+
+
+def _toml_literal(value: Any) -> str:
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
+def compare(configs: Sequence[str | Path] = (), *, variants: Iterable[str] = (), n: int = 10_000, seed: int = 0,
+            overrides: Iterable[str] = (), engine: str = "fast", workers: int | None = None,
+            scheduler: str | None = None, out: str | Path | None = None, results_dir: str | Path | None = None,
+            progress=None):
+    """Compare rule variants on common random numbers: ``variants=["strict: tier2.threshold=2",
+    "lenient: tier2.threshold=5"]`` over one scenario, or several scenario files."""
+    from stress.comparisons import build_variants, run_compare
+    check_run_arguments(n, seed, engine, workers)
+    built = build_variants(list(configs), variants, overrides)
+    return run_compare(built, n=n, seed=seed, engine=engine, workers=workers, scheduler=scheduler,
+                       out=Path(out) if out is not None else None,
+                       results_dir=Path(results_dir) if results_dir is not None else None, progress=progress)

@@ -21,7 +21,8 @@ app = typer.Typer(
          "Every command takes a scenario file (TOML); without one it uses the packaged "
          "default, the tiered response plan. Results go to results/<run-id>/.",
 )
-out_console = Console()
+# Piped or redirected output is not cut to 80 columns: tables stay one line per row.
+out_console = Console() if sys.stdout.isatty() else Console(width=160)
 err_console = Console(stderr=True)
 
 CONFIG_ARG = typer.Argument(None, help="Scenario file (TOML). Default: the packaged plan scenario.",
@@ -46,8 +47,13 @@ def handles_errors(command: Callable) -> Callable:
             return command(*args, **kwargs)
         except (ConfigError, ResultError, ValueError) as exc:
             fail(str(exc))
-        except KeyboardInterrupt:
-            err_console.print("interrupted", highlight=False)
+        except KeyboardInterrupt as exc:
+            partial = getattr(exc, "partial", None)
+            if partial is not None:
+                err_console.print(f"interrupted: what finished is kept in {partial}; continue it with "
+                                  f"stress {command.__name__} --resume {partial}", highlight=False, soft_wrap=True)
+            else:
+                err_console.print("interrupted", highlight=False)
             raise typer.Exit(130)
     return wrapper
 
@@ -145,6 +151,119 @@ def trace(
                                "record": render.jsonable(record.to_dict())}, indent=2))
         return
     render.trace(out_console, events, record)
+
+
+SCHEDULER_OPT = typer.Option(
+    None, "--scheduler", metavar="ADDRESS",
+    help="Run on a Dask cluster: tcp://HOST:PORT, or 'local' for a LocalCluster with a dashboard "
+         '(needs pip install ".[cluster]"). Results are identical to a local run.')
+
+
+def _sweep_progress(bar):
+    if bar is None:
+        return None
+    task = bar.add_task("sweep", total=1)
+
+    def update(done: int, total: int, points_done: int, points: int) -> None:
+        bar.update(task, completed=done, total=total, description=f"points {points_done}/{points}")
+    return update
+
+
+@app.command()
+@handles_errors
+def sweep(
+    config: Optional[Path] = CONFIG_ARG,
+    grid: Optional[List[str]] = typer.Option(None, "--grid", metavar="KEY=VALUES",
+                                             help="An axis: KEY=v1,v2,... or KEY=low:high:step (repeatable)."),
+    design: Optional[str] = typer.Option(None, "--design", help="Sample --range keys with 'lhs' or 'sobol'."),
+    samples: Optional[int] = typer.Option(None, "--samples", min=1, help="Points drawn by --design."),
+    range_: Optional[List[str]] = typer.Option(None, "--range", metavar="KEY=LOW:HIGH",
+                                               help="A range for --design (repeatable)."),
+    n: Optional[int] = typer.Option(None, "-n", "--replications", min=1, help="Replications per point (default 2000)."),
+    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Root seed, the same at every point (default 0)."),
+    precision: Optional[float] = typer.Option(None, "--precision",
+                                              help="Add replications until every tier probability's 95% half-width is at most this."),
+    max_n: Optional[int] = typer.Option(None, "--max-n", min=1, help="At most this many replications per point with --precision."),
+    set_: Optional[List[str]] = SET_OPT,
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Worker processes (default: all cores)."),
+    scheduler: Optional[str] = SCHEDULER_OPT,
+    engine: str = typer.Option("fast", "--engine", help="fast (compiled) or simpy (the reference model)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the result folder here instead of results/<sweep-id>/."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted sweep from its .partial folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print the table as a JSON list of rows on stdout."),
+) -> None:
+    """Run N replications at every point of a parameter grid or design (common random numbers).
+
+    A [sweep] table in the scenario file (grid, design, samples, ranges, n, seed,
+    precision, max_n) is used as the default definition."""
+    import stress.api
+    from stress import sweeps
+    interactive = err_console.is_terminal
+    if resume is not None:
+        from stress import store
+        manifest = store.load_manifest(resume)
+        prepare_engine(manifest.get("engine", "fast"), stress.api.as_config(resume / store.CONFIG), interactive)
+        with progress_bar("", interactive) as bar:
+            result = sweeps.resume_sweep(resume, workers=workers, scheduler=scheduler, progress=_sweep_progress(bar))
+    else:
+        cfg = stress.api.as_config(config, set_ or [])
+        spec = sweeps.spec_from_options(sweeps.file_sweep_spec(config), grid or [], design, samples, range_ or [],
+                                        n, seed, precision, max_n)
+        stress.api.check_run_arguments(spec.n, spec.seed, engine, workers)
+        prepare_engine(engine, cfg, interactive)
+        with progress_bar("", interactive) as bar:
+            result = sweeps.run_sweep(config, spec, overrides=set_ or [], engine=engine, workers=workers,
+                                      scheduler=scheduler, out=out, results_dir=None if out else Path("results"),
+                                      progress=_sweep_progress(bar))
+    if as_json:
+        typer.echo(json.dumps(result.to_dicts(), indent=2))
+    else:
+        from stress import render
+        render.sweep_table(out_console, result)
+        err_console.print(f"results: {result.path}", highlight=False)
+
+
+@app.command()
+@handles_errors
+def compare(
+    configs: Optional[List[Path]] = typer.Argument(None, help="Scenario file(s): one base for --variant, or one per variant.",
+                                                   show_default=False),
+    variant: Optional[List[str]] = typer.Option(None, "--variant", metavar='"NAME: KEY=VALUE, ..."',
+                                                help="A variant of the base scenario (repeatable; the first is the reference)."),
+    n: int = typer.Option(10_000, "-n", "--replications", min=1, help="Replications per variant."),
+    seed: int = SEED_OPT,
+    set_: Optional[List[str]] = SET_OPT,
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Worker processes (default: all cores)."),
+    scheduler: Optional[str] = SCHEDULER_OPT,
+    engine: str = typer.Option("fast", "--engine", help="fast (compiled) or simpy (the reference model)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the result folder here instead of results/<id>/."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted comparison from its .partial folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON on stdout."),
+) -> None:
+    """Compare rule variants on common random numbers: paired differences, McNemar tests."""
+    import stress.api
+    from stress import comparisons
+    interactive = err_console.is_terminal
+    if resume is not None:
+        from stress import store
+        manifest = store.load_manifest(resume)
+        with progress_bar("resuming", interactive) as bar:
+            result = comparisons.resume_compare(resume, workers=workers, scheduler=scheduler,
+                                                progress=_updater(bar, manifest["n"]))
+    else:
+        stress.api.check_run_arguments(n, seed, engine, workers)
+        built = comparisons.build_variants(list(configs or []), variant or [], set_ or [])
+        prepare_engine(engine, built[0].config, interactive)
+        with progress_bar("compare", interactive) as bar:
+            result = comparisons.run_compare(built, n=n, seed=seed, engine=engine, workers=workers,
+                                             scheduler=scheduler, out=out,
+                                             results_dir=None if out else Path("results"), progress=_updater(bar, n))
+    if as_json:
+        typer.echo(json.dumps(result.to_dicts(), indent=2))
+    else:
+        from stress import render
+        render.compare_table(out_console, result)
+        err_console.print(f"results: {result.path}", highlight=False)
 
 
 @app.command("default-config")

@@ -79,3 +79,46 @@ def jsonable(mapping: dict[str, Any]) -> dict[str, Any]:
             value = None if math.isnan(value) else float(value)
         out[key] = value
     return out
+
+
+def _interval(p: float, low: float, high: float) -> str:
+    if p is None or math.isnan(p):
+        return "-"
+    return f"{p:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def sweep_table(console: Console, result) -> None:
+    frame = result.to_frame()
+    keys = list(result.points[0]) if result.points else []
+    table = Table(title=f"Sweep over {', '.join(keys)}: probability of reaching at least each tier "
+                        f"(seed {result.spec.seed}, common random numbers)", title_justify="left")
+    for key in keys:
+        table.add_column(key, justify="right", overflow="fold")
+    table.add_column("n", justify="right", min_width=5)
+    for tier in (1, 2, 3):
+        table.add_column(f"tier {tier} [95% CI]", justify="right", min_width=14)
+    for row in frame.to_dict(orient="records"):
+        cells = [number(row[k]) if isinstance(row[k], float) else str(row[k]) for k in keys]
+        cells.append(f"{row['n']:,}")
+        cells += [_interval(row[f"tier{t}_p"], row[f"tier{t}_ci_low"], row[f"tier{t}_ci_high"]) for t in (1, 2, 3)]
+        table.add_row(*cells)
+    console.print(table)
+
+
+def compare_table(console: Console, result) -> None:
+    table = Table(title=f"Paired differences against '{result.variants[0].name}' "
+                        f"({result.n:,} replications each, seed {result.seed}, common random numbers)",
+                  title_justify="left")
+    table.add_column("variant", overflow="fold", min_width=7)
+    table.add_column("tier", justify="right", min_width=4)
+    table.add_column("p ref -> variant", justify="right", min_width=11)
+    table.add_column("diff [95% CI]", justify="right", min_width=16)
+    for header in ("p Holm", "median days diff", "CI narrower"):
+        table.add_column(header, justify="right", min_width=5)
+    for row in result.table.to_dict(orient="records"):
+        narrower = row["narrower_than_independent"]
+        p_value = f"{row['p_value']:.2g}" if row["p_value"] > 0 else "<1e-300"
+        table.add_row(row["variant"], str(row["tier"]), f"{row['p_reference']:.3f} -> {row['p_variant']:.3f}",
+                      f"{row['diff']:+.3f} [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]", p_value, days(row["median_hours_diff"]) if not math.isnan(row["median_hours_diff"]) else "-",
+                      "-" if math.isinf(narrower) else f"{narrower:.1f}x")
+    console.print(table)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -18,6 +19,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 import numpy as np
 
 from stress.engines import simulate_chunk
+from stress.model import records
 from stress.model.params import Params
 from stress.summary import Tally
 
@@ -40,7 +42,8 @@ class ChunkResult(NamedTuple):
     point: int
     index: int
     tally: Tally
-    values: np.ndarray | None
+    values: np.ndarray | None   # the records, when kept
+    highest: np.ndarray         # highest tier per replication (int8): pairs variants in a comparison
     seconds: float
 
 
@@ -56,7 +59,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     began = time.perf_counter()
     values = simulate_chunk(task.engine, task.params, task.class_names, task.seed, task.start, task.count)
     return ChunkResult(task.point, task.index, Tally.of(values), values if task.keep_records else None,
-                       time.perf_counter() - began)
+                       values[:, records.COLUMN["highest_tier"]].astype(np.int8), time.perf_counter() - began)
 
 
 def default_workers() -> int:
@@ -66,14 +69,46 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def _ignore_sigint() -> None:
-    # Ctrl-C is the parent's to handle; workers just stop when the pool shuts down.
+def _worker_init(main_pid: int) -> None:
+    # Ctrl-C is the main process's to handle; it stops the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from stress.engines import fast  # noqa: F401  (compile or load the engine once per worker)
+    # If the main process is killed outright (kill -9) nobody stops the workers: each
+    # watches it and exits when it is gone, instead of lingering as an orphan.
+    threading.Thread(target=_exit_with, args=(main_pid,), daemon=True).start()
+    from stress.engines import fast  # noqa: F401  (load the compiled engine once per worker)
+
+
+def _exit_with(main_pid: int) -> None:
+    while _alive(main_pid):
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process runs (a killed one may linger as a zombie until reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a job that writes a result folder: ``partial`` keeps what finished."""
+
+    def __init__(self, partial) -> None:
+        super().__init__(str(partial))
+        self.partial = partial
 
 
 class LocalPool:
-    """A process pool; ``workers == 1`` runs in this process."""
+    """A process pool on this machine; ``workers == 1`` runs in this process."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
@@ -81,7 +116,8 @@ class LocalPool:
         if workers > 1:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["stress.runner", "stress.engines.fast"])
-            self._executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_sigint)
+            self._executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
+                                                 initargs=(os.getpid(),))
 
     @property
     def slots(self) -> int:
@@ -95,11 +131,73 @@ class LocalPool:
         return self._executor.submit(fn, *args)
 
     def close(self, cancel: bool = False) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=not cancel, cancel_futures=cancel)
-            if cancel:
-                for process in list(getattr(self._executor, "_processes", {}).values()):
-                    process.terminate()
+        if self._executor is None:
+            return
+        if cancel:
+            # Workers ignore Ctrl-C; stop them now rather than after their chunks.
+            for process in list((getattr(self._executor, "_processes", None) or {}).values()):
+                process.terminate()
+        self._executor.shutdown(wait=not cancel, cancel_futures=cancel)
+
+
+class DaskPool:
+    """The same work on a Dask distributed cluster: ``address`` is a scheduler
+    (tcp://host:port) or "local" for a LocalCluster of ``workers`` processes. Dask
+    re-runs the chunk of a worker that dies; chunks are pure, so the result is the same."""
+
+    def __init__(self, address: str, workers: int) -> None:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise ValueError('--scheduler needs the cluster extra: pip install ".[cluster]"') from None
+        self._cluster = None
+        if address == "local":
+            self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                         dashboard_address=":0")
+            self.client = Client(self._cluster)
+        else:
+            try:
+                self.client = Client(address, timeout="10s")
+            except OSError as exc:
+                raise ValueError(f"--scheduler {address}: cannot connect ({exc})") from None
+        self.slots = max(1, sum(self.client.nthreads().values()))
+
+    @property
+    def dashboard(self) -> str | None:
+        return getattr(self.client, "dashboard_link", None)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return self.client.submit(fn, *args, pure=False)
+
+    def close(self, cancel: bool = False) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def check_scheduler(scheduler: str | None) -> None:
+    """Fail early, before any result folder exists, if the cluster cannot be used."""
+    if scheduler is None:
+        return
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError:
+        raise ValueError('--scheduler needs the cluster extra: pip install ".[cluster]"') from None
+    if scheduler != "local":
+        DaskPool(scheduler, 1).close()
+
+
+def make_pool(workers: int | None, scheduler: str | None, engine: str, n_tasks: int):
+    """The pool for ``n_tasks`` chunks. Unless told, small fast-engine jobs stay in
+    this process: they finish before a pool would have started."""
+    if scheduler is not None:
+        return DaskPool(scheduler, workers or default_workers())
+    if workers is None:
+        workers = 1 if engine == "fast" and n_tasks * CHUNK <= SMALL_FAST_JOB else default_workers()
+    return LocalPool(max(1, min(workers, n_tasks)))
+
+
+SMALL_FAST_JOB = 50_000
 
 
 def execute(tasks: Iterable[ChunkTask], pool: Any) -> Iterator[ChunkResult]:

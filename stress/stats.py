@@ -74,3 +74,56 @@ def cumulative_curve(counts: np.ndarray, bin_width: float, n: int, grid: np.ndar
     estimates = [wilson_interval(int(s), n, confidence) for s in successes]
     return (np.array([e.estimate for e in estimates]), np.array([e.ci_low for e in estimates]),
             np.array([e.ci_high for e in estimates]))
+
+
+class PairedDifference(NamedTuple):
+    diff: float
+    ci_low: float
+    ci_high: float
+    independent_width: float  # width of the interval two independent runs would give
+
+
+def paired_difference(both: int, first_only: int, second_only: int, neither: int,
+                      confidence: float = 0.95) -> PairedDifference:
+    """p2 - p1 for two proportions measured on the same units (common random numbers),
+    with Newcombe's hybrid score interval for paired data (Newcombe 1998, Stat. Med.
+    17:2635, method 10), built from the two Wilson intervals and the phi correlation
+    of the pairs. Also the width the same method gives for independent samples
+    (phi = 0), to show what the pairing gains."""
+    n = both + first_only + second_only + neither
+    if n == 0:
+        return PairedDifference(math.nan, math.nan, math.nan, math.nan)
+    p1, l1, u1 = wilson_interval(both + first_only, n, confidence)
+    p2, l2, u2 = wilson_interval(both + second_only, n, confidence)
+    diff = (second_only - first_only) / n
+    margins = float(both + first_only) * (second_only + neither) * (both + second_only) * (first_only + neither)
+    phi = (float(both) * neither - float(first_only) * second_only) / math.sqrt(margins) if margins > 0 else 0.0
+
+    def bounds(phi_: float) -> tuple[float, float]:
+        below = (p2 - l2) ** 2 - 2 * phi_ * (p2 - l2) * (u1 - p1) + (u1 - p1) ** 2
+        above = (u2 - p2) ** 2 - 2 * phi_ * (u2 - p2) * (p1 - l1) + (p1 - l1) ** 2
+        return max(-1.0, diff - math.sqrt(max(below, 0.0))), min(1.0, diff + math.sqrt(max(above, 0.0)))
+
+    low, high = bounds(phi)
+    ind_low, ind_high = bounds(0.0)
+    return PairedDifference(diff, min(low, diff), max(high, diff), ind_high - ind_low)
+
+
+def mcnemar_exact(first_only: int, second_only: int) -> float:
+    """Two-sided exact McNemar p-value: the discordant pairs against Binomial(b + c, 1/2)."""
+    discordant = first_only + second_only
+    if discordant == 0:
+        return 1.0
+    from scipy.stats import binom
+    return float(min(1.0, 2.0 * binom.cdf(min(first_only, second_only), discordant, 0.5)))
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjustment of a family of p-values (same order as given)."""
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    adjusted = [0.0] * len(p_values)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted

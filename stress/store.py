@@ -105,7 +105,7 @@ def chunk_path(partial: Path, point: int, index: int) -> Path:
 
 
 def save_chunk(partial: Path, result: ChunkResult) -> None:
-    arrays = result.tally.to_arrays() | {"seconds": np.array(result.seconds)}
+    arrays = result.tally.to_arrays() | {"seconds": np.array(result.seconds), "highest": result.highest}
     if result.values is not None:
         arrays["values"] = result.values
     path = chunk_path(partial, result.point, result.index)
@@ -128,9 +128,18 @@ def load_chunk(partial: Path, point: int, index: int) -> ChunkResult | None:
     try:
         with np.load(path) as data:
             values = data["values"] if "values" in data.files else None
-            return ChunkResult(point, index, Tally.from_arrays(data), values, float(data["seconds"]))
+            return ChunkResult(point, index, Tally.from_arrays(data), values, data["highest"], float(data["seconds"]))
     except (OSError, ValueError, KeyError):
         return None
+
+
+def saved_chunks(partial: Path) -> set[tuple[int, int]]:
+    """(point, chunk) of every chunk file in the folder."""
+    found = set()
+    for path in (partial / CHUNKS).glob("p*-c*.npz"):
+        point, index = path.stem[1:].split("-c")
+        found.add((int(point), int(index)))
+    return found
 
 
 def finish(partial: Path) -> Path:

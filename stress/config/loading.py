@@ -111,6 +111,7 @@ def validate(raw: dict[str, Any], source: str, overridden: Iterable[str] = ()) -
 def load_config(path: str | Path | None = None, overrides: Iterable[str] = ()) -> Config:
     """Load a scenario file (None: the packaged default) with ``--set`` style overrides."""
     raw, source = read_raw(path)
+    raw.pop("sweep", None)  # a sweep definition rides along in a scenario file (stress.sweep)
     assignments = [parse_assignment(o) for o in overrides]
     raw = apply_overrides(raw, assignments)
     return validate(raw, source, [key for key, _ in assignments])

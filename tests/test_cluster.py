@@ -1,0 +1,112 @@
+"""Sweeps on a real Dask cluster: a scheduler and two workers on 127.0.0.1, started
+and stopped by a fixture, give the same table as a local run, even when a worker is
+killed mid-sweep."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from stress import store
+
+from conftest import run_cli
+
+distributed = pytest.importorskip("distributed")
+
+SWEEP = ["--grid", "tier2.threshold=2,3,4", "-n", "6000", "--seed", "11"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    common = dict(cwd=tmp_path, stdin=subprocess.DEVNULL)
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                  "--port", str(port), "--dashboard-address", ":0"],
+                                 stdout=open(logs / "scheduler.log", "w"), stderr=subprocess.STDOUT, **common)
+    workers = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+                                 "--no-nanny", "--name", f"w{i}", "--dashboard-address", ":0"],
+                                stdout=open(logs / f"worker{i}.log", "w"), stderr=subprocess.STDOUT, **common)
+               for i in range(2)]
+    try:
+        from distributed import Client
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with Client(address, timeout="5s") as client:
+                    client.wait_for_workers(2, timeout=60)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        yield address, workers
+    finally:
+        for process in workers + [scheduler]:
+            _stop(process)
+
+
+def test_cluster_gives_the_local_table(cluster, tmp_path):
+    address, _ = cluster
+    remote = run_cli("sweep", *SWEEP, "--scheduler", address, "--json", "--out", "remote", cwd=tmp_path)
+    assert remote.returncode == 0, remote.stderr
+    local = run_cli("sweep", *SWEEP, "--json", "--out", "local", cwd=tmp_path)
+    assert json.loads(remote.stdout) == json.loads(local.stdout)
+    assert (tmp_path / "remote" / "table.csv").read_text() == (tmp_path / "local" / "table.csv").read_text()
+
+
+def test_a_worker_killed_mid_sweep_does_not_change_the_table(cluster, tmp_path):
+    address, workers = cluster
+    env = dict(os.environ, COLUMNS="120")
+    sweep = subprocess.Popen([sys.executable, "-m", "stress", "sweep", *SWEEP, "--engine", "simpy", "--scheduler",
+                              address, "--json", "--out", "remote"], cwd=tmp_path, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    partial = tmp_path / "remote.partial"
+    deadline = time.monotonic() + 120
+    while not (partial.is_dir() and len(store.saved_chunks(partial)) >= 2):
+        assert time.monotonic() < deadline and sweep.poll() is None, "the sweep did not start"
+        time.sleep(0.1)
+    workers[0].send_signal(signal.SIGKILL)
+    out, err = sweep.communicate(timeout=300)
+    assert sweep.returncode == 0, err
+    assert workers[0].wait(timeout=10) == -signal.SIGKILL
+    local = run_cli("sweep", *SWEEP, "--json", cwd=tmp_path)
+    assert json.loads(out) == json.loads(local.stdout)
+
+
+def test_local_cluster_option(tmp_path):
+    done = run_cli("sweep", "--grid", "tier2.threshold=2,3", "-n", "2000", "--scheduler", "local", "--workers", "2",
+                   "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    local = run_cli("sweep", "--grid", "tier2.threshold=2,3", "-n", "2000", "--json", cwd=tmp_path)
+    assert json.loads(done.stdout) == json.loads(local.stdout)
+
+
+def test_unreachable_scheduler_is_a_clear_error(tmp_path):
+    done = run_cli("sweep", "--grid", "tier2.threshold=2,3", "-n", "100", "--scheduler",
+                   f"tcp://127.0.0.1:{_free_port()}", cwd=tmp_path, timeout=120)
+    assert done.returncode == 2 and "cannot connect" in done.stderr and "Traceback" not in done.stderr
+    assert not any(tmp_path.iterdir()), "nothing is written when the cluster cannot be reached"
