@@ -63,6 +63,19 @@ def histogram_quantile(counts: np.ndarray, bin_width: float, q: float) -> float:
     return (i + inside) * bin_width
 
 
+def wilson_intervals(successes: np.ndarray, n: int, confidence: float = 0.95) -> tuple[np.ndarray, ...]:
+    """``wilson_interval`` for an array of success counts out of the same ``n``."""
+    if n == 0:
+        nan = np.full(len(successes), math.nan)
+        return nan, nan.copy(), nan.copy()
+    z = z_value(confidence)
+    p = np.asarray(successes, dtype=np.float64) / n
+    denominator = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return p, np.minimum(np.maximum(0.0, centre - half), p), np.maximum(np.minimum(1.0, centre + half), p)
+
+
 def cumulative_curve(counts: np.ndarray, bin_width: float, n: int, grid: np.ndarray,
                      confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """P(time <= t) at each t of ``grid`` with pointwise Wilson intervals, from a
@@ -70,10 +83,7 @@ def cumulative_curve(counts: np.ndarray, bin_width: float, n: int, grid: np.ndar
     count as 'not by t')."""
     cumulative = np.concatenate([[0], np.cumsum(counts)])
     index = np.clip(np.floor(grid / bin_width + 1e-9).astype(np.int64), 0, len(counts))
-    successes = cumulative[index]
-    estimates = [wilson_interval(int(s), n, confidence) for s in successes]
-    return (np.array([e.estimate for e in estimates]), np.array([e.ci_low for e in estimates]),
-            np.array([e.ci_high for e in estimates]))
+    return wilson_intervals(cumulative[index], n, confidence)
 
 
 class PairedDifference(NamedTuple):

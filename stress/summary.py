@@ -51,18 +51,26 @@ def reach_times(values: np.ndarray) -> np.ndarray:
 
 
 class Tally(NamedTuple):
-    """Sufficient statistics of one chunk of replications."""
+    """Sufficient statistics of one chunk of replications (made where the chunk ran,
+    so the process that adds them up has little to do)."""
     n: int
-    reach_times: list[np.ndarray]      # per tier, the finite times to reach at least it
+    reach_bins: list[np.ndarray]       # per tier, the histogram bins its reach times fall in ...
+    reach_counts: list[np.ndarray]     # ... and how many fall in each
     flag_sums: np.ndarray              # per proportion metric
     sums: np.ndarray                   # per mean metric, over non-NaN values
     sums_sq: np.ndarray
     counts: np.ndarray                 # non-NaN values per mean metric
 
     @classmethod
-    def of(cls, values: np.ndarray) -> "Tally":
+    def of(cls, values: np.ndarray, horizon: float) -> "Tally":
         n_classes = values.shape[1] - records.N_FIXED
-        times = reach_times(values)
+        width, n_bins = bin_width_for(horizon), bin_count_for(horizon)
+        bins, counts = [], []
+        for times in reach_times(values).T:
+            occupied = np.sort(np.minimum((times[~np.isnan(times)] / width).astype(np.int64), n_bins - 1))
+            starts = np.flatnonzero(np.r_[True, occupied[1:] != occupied[:-1]]) if len(occupied) else occupied
+            bins.append(occupied[starts])
+            counts.append(np.diff(np.r_[starts, len(occupied)]).astype(np.int64))
         flags = values[:, [records.COLUMN[c] for c in PROPORTIONS.values()]]
         columns = [records.COLUMN[c] for c in MEANS] + [records.N_FIXED + k for k in range(n_classes)]
         means = values[:, columns]
@@ -70,7 +78,8 @@ class Tally(NamedTuple):
         clean = np.where(finite, means, 0.0)
         return cls(
             n=len(values),
-            reach_times=[np.sort(t[~np.isnan(t)]) for t in times.T],
+            reach_bins=bins,
+            reach_counts=counts,
             flag_sums=flags.sum(axis=0),
             sums=clean.sum(axis=0),
             sums_sq=(clean * clean).sum(axis=0),
@@ -80,13 +89,14 @@ class Tally(NamedTuple):
     def to_arrays(self) -> dict[str, np.ndarray]:
         out = {"n": np.array(self.n), "flag_sums": self.flag_sums, "sums": self.sums,
                "sums_sq": self.sums_sq, "counts": self.counts}
-        out |= {f"reach_{k}": t for k, t in zip(TIERS, self.reach_times)}
+        out |= {f"reach_bins_{k}": b for k, b in zip(TIERS, self.reach_bins)}
+        out |= {f"reach_counts_{k}": c for k, c in zip(TIERS, self.reach_counts)}
         return out
 
     @classmethod
     def from_arrays(cls, a: Any) -> "Tally":
-        return cls(int(a["n"]), [a[f"reach_{k}"] for k in TIERS], a["flag_sums"], a["sums"],
-                   a["sums_sq"], a["counts"])
+        return cls(int(a["n"]), [a[f"reach_bins_{k}"] for k in TIERS], [a[f"reach_counts_{k}"] for k in TIERS],
+                   a["flag_sums"], a["sums"], a["sums_sq"], a["counts"])
 
 
 def bin_width_for(horizon: float) -> float:
@@ -96,15 +106,19 @@ def bin_width_for(horizon: float) -> float:
     return max(0.1, horizon / 50_000)
 
 
+def bin_count_for(horizon: float) -> int:
+    return int(math.ceil(horizon / bin_width_for(horizon))) + 1
+
+
 class Accumulator:
     """Adds tallies in the order given; memory is fixed by the horizon, not by N."""
 
     def __init__(self, horizon: float, n_classes: int) -> None:
         self.horizon = horizon
         self.bin_width = bin_width_for(horizon)
-        self.n_bins = int(math.ceil(horizon / self.bin_width)) + 1
+        self.n_bins = bin_count_for(horizon)
         self.n = 0
-        self.histograms = np.zeros((len(TIERS), self.n_bins), dtype=np.int64)
+        self.histograms = np.zeros((len(TIERS), self.n_bins), dtype=np.int32)  # 2^31 replications is plenty
         self.flag_sums = np.zeros(len(PROPORTIONS))
         n_means = len(MEANS) + n_classes
         self.sums = np.zeros(n_means)
@@ -113,9 +127,8 @@ class Accumulator:
 
     def add(self, tally: Tally) -> None:
         self.n += tally.n
-        for k, times in enumerate(tally.reach_times):
-            bins = np.minimum((times / self.bin_width).astype(np.int64), self.n_bins - 1)
-            self.histograms[k] += np.bincount(bins, minlength=self.n_bins)
+        for k in range(len(TIERS)):
+            self.histograms[k, tally.reach_bins[k]] += tally.reach_counts[k]
         self.flag_sums += tally.flag_sums
         self.sums += tally.sums
         self.sums_sq += tally.sums_sq
@@ -197,9 +210,11 @@ def summarize(acc: Accumulator, class_names: list[str], seed: int, engine: str, 
                             "ci_high": e.ci_high, "n": int(acc.counts[i])})
     days = np.arange(0, math.floor(acc.horizon / 24.0) + 1) * 24.0
     grid = np.unique(np.append(days, acc.horizon))
-    curve_rows = []
-    for k, tier in enumerate(TIERS):
-        p, low, high = stats.cumulative_curve(acc.histograms[k], acc.bin_width, n, grid, confidence)
-        curve_rows.append(pd.DataFrame({"tier": tier, "hours": grid, "p_reached": p, "ci_low": low, "ci_high": high}))
+    curves = [stats.cumulative_curve(acc.histograms[k], acc.bin_width, n, grid, confidence)
+              for k in range(len(TIERS))]
+    curve_frame = pd.DataFrame({
+        "tier": np.repeat(np.array(TIERS), len(grid)), "hours": np.tile(grid, len(TIERS)),
+        "p_reached": np.concatenate([c[0] for c in curves]), "ci_low": np.concatenate([c[1] for c in curves]),
+        "ci_high": np.concatenate([c[2] for c in curves])})
     return RunSummary(n, seed, engine, scenario, acc.horizon, pd.DataFrame(tier_rows),
-                      pd.DataFrame(metric_rows), pd.concat(curve_rows, ignore_index=True))
+                      pd.DataFrame(metric_rows), curve_frame)
