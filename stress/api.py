@@ -25,7 +25,7 @@ from stress.engines import ENGINES
 from stress.model import records
 from stress.model.params import compile_params
 from stress.execution import ordered_results
-from stress.runner import CHUNK, Interrupted, chunk_tasks, default_workers, make_pool
+from stress.runner import CHUNK, chunk_tasks, default_workers, make_pool, running
 from stress.summary import Accumulator, RunSummary, summarize
 
 Progress = Callable[[int, int], None]
@@ -122,33 +122,27 @@ def _complete(cfg: Config, partial: Path | None, n: int, seed: int, engine: str,
     acc = Accumulator(params.horizon, len(names))
     kept: list[np.ndarray] = []
     writer = None
-    pool = make_pool(workers, None, engine, len(tasks))
     try:
-        done = 0
-        for result in ordered_results(tasks, partial, pool):
-            acc.add(result.tally)
-            if result.values is not None:
-                if keep_records:
-                    kept.append(result.values)
-                if partial is not None and save_records:
-                    writer = _write_records(writer, partial, result.values, names)
-            done += result.tally.n
-            if progress is not None:
-                progress(done, n)
-    except BaseException as exc:
-        pool.close(cancel=True)
+        with running(make_pool(workers, None, engine, len(tasks)), partial) as pool:
+            done = 0
+            for result in ordered_results(tasks, partial, pool):
+                acc.add(result.tally)
+                if result.values is not None:
+                    if keep_records:
+                        kept.append(result.values)
+                    if partial is not None and save_records:
+                        writer = _write_records(writer, partial, result.values, names)
+                done += result.tally.n
+                if progress is not None:
+                    progress(done, n)
+    finally:
         if writer is not None:
             writer.close()
-        if isinstance(exc, KeyboardInterrupt) and partial is not None:
-            raise Interrupted(partial) from None
-        raise
-    pool.close()
     summary = summarize(acc, names, seed, engine, cfg.scenario.name)
     frame = records.to_frame(np.concatenate(kept), names) if keep_records else None
     if partial is None:
         return RunResult(summary, cfg, None, frame)
     if writer is not None:
-        writer.close()
         (partial / ".records.parquet").replace(partial / "records.parquet")
     _write_summary(partial, summary)
     manifest = store.load_manifest(partial)

@@ -28,7 +28,7 @@ from stress.config.schema import Config
 from stress.config.toml import dumps as config_to_toml
 from stress.execution import ordered_results
 from stress.model.params import compile_params
-from stress.runner import CHUNK, Interrupted, check_scheduler, chunk_tasks, make_pool
+from stress.runner import CHUNK, check_scheduler, chunk_tasks, make_pool, running
 from stress.summary import TIERS, Accumulator, RunSummary, summarize
 
 Progress = Callable[[int, int], None]
@@ -188,9 +188,8 @@ def _complete(variants, n, seed, engine, workers, scheduler, partial, progress) 
     per_variant = [chunk_tasks(i, engine, params[i], names[i], seed, n, False) for i in range(len(variants))]
     tasks = [t for chunk in zip(*per_variant) for t in chunk]  # chunk by chunk, every variant in turn
     cells = np.zeros((len(variants), len(TIERS), 4), dtype=np.int64)
-    pool = make_pool(workers, scheduler, engine, len(tasks))
     done = 0
-    try:
+    with running(make_pool(workers, scheduler, engine, len(tasks)), partial) as pool:
         pending: list = []
         for result in ordered_results(tasks, partial, pool):
             accumulators[result.point].add(result.tally)
@@ -205,12 +204,6 @@ def _complete(variants, n, seed, engine, workers, scheduler, partial, progress) 
                 pending = []
                 if progress is not None:
                     progress(done, n)
-    except BaseException as exc:
-        pool.close(cancel=True)
-        if isinstance(exc, KeyboardInterrupt) and partial is not None:
-            raise Interrupted(partial) from None
-        raise
-    pool.close()
     summaries = [summarize(acc, nm, seed, engine, v.config.scenario.name)
                  for acc, nm, v in zip(accumulators, names, variants)]
     table = compare_table(variants, summaries, cells)

@@ -15,6 +15,7 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import numpy as np
@@ -177,6 +178,21 @@ class DaskPool:
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+@contextmanager
+def running(pool: Any, partial: Any = None) -> Iterator[Any]:
+    """Use ``pool`` for a job and close it. On any error the workers are stopped at
+    once; Ctrl-C in a job that writes a result folder becomes ``Interrupted`` (which
+    names the ``.partial`` folder to resume)."""
+    try:
+        yield pool
+    except BaseException as exc:
+        pool.close(cancel=True)
+        if isinstance(exc, KeyboardInterrupt) and partial is not None:
+            raise Interrupted(partial) from None
+        raise
+    pool.close()
 
 
 def check_scheduler(scheduler: str | None) -> None:

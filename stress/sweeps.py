@@ -29,7 +29,7 @@ from stress.config.schema import Config
 from stress.config.toml import dumps as config_to_toml
 from stress.execution import ordered_results
 from stress.model.params import compile_params
-from stress.runner import CHUNK, Interrupted, check_scheduler, chunk_tasks, make_pool
+from stress.runner import CHUNK, check_scheduler, chunk_tasks, make_pool, running
 from stress.summary import TIERS, Accumulator, RunSummary, summarize
 
 Progress = Callable[[int, int, int, int], None]  # (replications done, total, points done, points)
@@ -294,8 +294,7 @@ def _complete(base_raw, source, spec: SweepSpec, all_points, configs, engine, wo
     target = [spec.n] * n_points
     max_n = spec.max_n or max(spec.n, 1_000_000)
     seconds = [0.0] * n_points
-    pool = make_pool(workers, scheduler, engine, n_points * math.ceil(spec.n / CHUNK))
-    try:
+    with running(make_pool(workers, scheduler, engine, n_points * math.ceil(spec.n / CHUNK)), partial) as pool:
         while True:
             per_point = [chunk_tasks(i, engine, params[i], names[i], spec.seed, target[i], False, first=done[i])
                          for i in range(n_points) if done[i] < target[i]]
@@ -315,12 +314,6 @@ def _complete(base_raw, source, spec: SweepSpec, all_points, configs, engine, wo
             for i in range(n_points):
                 interim = summarize(accumulators[i], names[i], spec.seed, engine, configs[i].scenario.name)
                 target[i] = needed_n(interim, spec.precision, done[i], max_n)
-    except BaseException as exc:
-        pool.close(cancel=True)
-        if isinstance(exc, KeyboardInterrupt) and partial is not None:
-            raise Interrupted(partial) from None
-        raise
-    pool.close()
     summaries = [summarize(accumulators[i], names[i], spec.seed, engine, configs[i].scenario.name)
                  for i in range(n_points)]
     result = SweepResult(all_points, summaries, spec)
