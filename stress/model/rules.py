@@ -125,37 +125,46 @@ def baseline_wait(mass: float, mu: float, m0: float, decay: float) -> float:
         return INF
     if decay == 0.0 or m0 == 1.0:
         return INF if m0 == 0.0 else mass / (mu * m0)
-    # m(t) = 1 + c exp(-decay t) moves monotonically from m0 toward 1. Start from the
-    # root of the mass's second-order Taylor expansion, then take Halley steps (the
-    # derivatives come free with the one expm1 per step) until the error bound
+    # In units of mass / mu, solve g(tau) = tau - c (exp(-decay tau) - 1) / decay = target,
+    # where m(t) = 1 + c exp(-decay t) moves monotonically from m0 toward 1. Start from
+    # the root of g's second-order Taylor expansion, then take Halley steps (the
+    # derivatives come free with the one exp per step) until the error bound
     # err_next <= bound * step**3 says the next iterate is good to 1e-12 relative. The
-    # bracket [lo, hi] (the rates at the two ends) guards against rounding.
+    # bracket [lo, hi] (the rates at the two ends) guards against rounding. This runs
+    # at every baseline breach and every response, so divisions are kept few.
     c = m0 - 1.0
-    lo = mass / (mu * max(m0, 1.0))
-    hi = mass / (mu * min(m0, 1.0)) if m0 > 0.0 else lo + (1.0 + mass / mu) / decay + 1.0 / decay
-    scaled = mass / mu
-    disc = m0 * m0 - 2.0 * c * decay * scaled
-    tau = 2.0 * scaled / (m0 + math.sqrt(disc)) if disc > 0.0 else 0.5 * (lo + hi)
-    tau = min(max(tau, lo), hi)
+    target = mass / mu
+    inv_decay = 1.0 / decay
     m_low = min(m0, 1.0)
-    bound = (decay * decay * abs(c) / (6.0 * m_low) + (decay * abs(c) / (2.0 * m_low)) ** 2) if m_low > 0.0 else INF
+    if m0 > 0.0:
+        inv_m0 = 1.0 / m0
+        lo, hi = target * min(1.0, inv_m0), target * max(1.0, inv_m0)
+        bound = decay * decay * abs(c) * (1.0 / 6.0 + abs(c) / (4.0 * m_low)) / m_low
+    else:
+        lo, hi = target, target + (1.0 + target) * inv_decay + inv_decay
+        bound = INF
+    disc = m0 * m0 - 2.0 * c * decay * target
+    tau = 2.0 * target / (m0 + math.sqrt(disc)) if disc > 0.0 else 0.5 * (lo + hi)
+    tau = min(max(tau, lo), hi)
     for _ in range(100):
-        em = expm1(-decay * tau)
-        f = mu * (tau - c * em / decay) - mass
+        x = -decay * tau
+        e = math.exp(x)
+        em = x * (1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0 + x * (1.0 / 720.0)))))) \
+            if abs(x) < 1e-2 else e - 1.0
+        f = tau - c * em * inv_decay - target
         if f == 0.0:
             return tau
         if f > 0.0:
             hi = tau
         else:
             lo = tau
-        d1 = mu * (1.0 + c * (1.0 + em))          # mu * m(tau)
-        d2 = -mu * decay * c * (1.0 + em)         # mu * m'(tau)
+        d1 = 1.0 + c * e              # m(tau)
         newton = f / d1
-        step = newton / (1.0 - 0.5 * newton * d2 / d1)
+        step = newton / (1.0 + 0.5 * newton * decay * c * e / d1)
         tau_next = tau - step
         if not lo <= tau_next <= hi:
             tau_next = 0.5 * (lo + hi)
-        elif bound * abs(step) ** 3 <= 1e-12 * tau_next or abs(step) <= 1e-14 * tau_next:
+        elif bound * abs(step * step * step) <= 1e-12 * tau_next or abs(step) <= 1e-14 * tau_next:
             return tau_next
         tau = tau_next
     return tau
