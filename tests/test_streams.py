@@ -81,3 +81,12 @@ def test_excitation_wait_inverts_mass_and_dies_out():
         assert rules.excitation_mass(rules.excitation_wait(mass, excitation, beta), excitation, beta) == pytest.approx(mass)
     assert rules.excitation_wait(total, excitation, beta) == math.inf
     assert rules.excitation_wait(0.5, 0.0, beta) == math.inf
+
+
+def test_baseline_wait_survives_a_vanishing_multiplier():
+    # found by the engine-equivalence property test: a rate factor of 5e-324 makes
+    # mu * m0 underflow to 0, which once divided by zero
+    assert rules.baseline_wait(1.0, 0.01, 5e-324, 0.0) == math.inf
+    relaxing = rules.baseline_wait(1.0, 0.01, 5e-324, 1e-3)
+    assert relaxing == pytest.approx(rules.baseline_wait(1.0, 0.01, 0.0, 1e-3))
+    assert rules.baseline_mass(relaxing, 0.01, 0.0, 1e-3) == pytest.approx(1.0, rel=1e-10)

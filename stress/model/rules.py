@@ -124,7 +124,8 @@ def baseline_wait(mass: float, mu: float, m0: float, decay: float) -> float:
     if mu == 0.0:
         return INF
     if decay == 0.0 or m0 == 1.0:
-        return INF if m0 == 0.0 else mass / (mu * m0)
+        rate = mu * m0
+        return INF if rate == 0.0 else mass / rate  # a denormal m0 can make the rate 0
     # In units of mass / mu, solve g(tau) = tau - c (exp(-decay tau) - 1) / decay = target,
     # where m(t) = 1 + c exp(-decay t) moves monotonically from m0 toward 1. Start from
     # the root of g's second-order Taylor expansion, then take Halley steps (the
@@ -136,8 +137,8 @@ def baseline_wait(mass: float, mu: float, m0: float, decay: float) -> float:
     target = mass / mu
     inv_decay = 1.0 / decay
     m_low = min(m0, 1.0)
-    if m0 > 0.0:
-        inv_m0 = 1.0 / m0
+    inv_m0 = 1.0 / m0 if m0 > 0.0 else INF
+    if inv_m0 < INF:
         lo, hi = target * min(1.0, inv_m0), target * max(1.0, inv_m0)
         bound = decay * decay * abs(c) * (1.0 / 6.0 + abs(c) / (4.0 * m_low)) / m_low
     else:
