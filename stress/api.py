@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,15 +83,9 @@ def run(config: Config | str | Path | None = None, *, n: int = 10_000, seed: int
     if out is not None or results_dir is not None:
         partial = store.new_folder(Path(out) if out is not None else None, "run", cfg.scenario.name,
                                    Path(results_dir) if results_dir is not None else Path("results"))
-        manifest = {
-            "format_version": store.FORMAT_VERSION, "kind": "run", "id": store.final_path(partial).name,
-            "status": "running", "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "scenario": cfg.scenario.name, "n": int(n), "seed": int(seed), "engine": engine,
-            "workers": workers or default_workers(), "chunk_size": CHUNK, "records": bool(save_records),
-            "command": sys.argv, "versions": store.versions(), "git_commit": store.git_commit(),
-        }
         store.atomic_write(partial / store.CONFIG, config_to_toml(cfg))
-        store.write_json(partial / store.MANIFEST, manifest)
+        store.start(partial, "run", cfg.scenario.name, engine, n=int(n), seed=int(seed),
+                    workers=workers or default_workers(), chunk_size=CHUNK, records=bool(save_records))
     return _complete(cfg, partial, n, seed, engine, workers, keep_records, save_records, progress)
 
 
@@ -101,11 +94,7 @@ def resume(folder: str | Path, *, workers: int | None = None, progress: Progress
     """Continue an interrupted run from its ``.partial`` folder; the result is the one
     an uninterrupted run would have given."""
     partial = Path(folder)
-    if not partial.name.endswith(store.PARTIAL):
-        raise store.ResultError(f"{partial}: not an interrupted run (those end in {store.PARTIAL})")
-    manifest = store.load_manifest(partial)
-    if manifest["kind"] != "run":
-        raise store.ResultError(f"{partial}: a {manifest['kind']}, not a run")
+    manifest = store.open_partial(partial, "run")
     raw, source = read_raw(partial / store.CONFIG)
     cfg = validate(raw, source)
     return _complete(cfg, partial, manifest["n"], manifest["seed"], manifest["engine"], workers,
@@ -145,11 +134,7 @@ def _complete(cfg: Config, partial: Path | None, n: int, seed: int, engine: str,
     if writer is not None:
         (partial / ".records.parquet").replace(partial / "records.parquet")
     _write_summary(partial, summary)
-    manifest = store.load_manifest(partial)
-    manifest["status"] = "complete"
-    manifest["elapsed_seconds"] = round(manifest.get("elapsed_seconds", 0.0) + time.perf_counter() - began, 3)
-    store.write_json(partial / store.MANIFEST, manifest)
-    return RunResult(summary, cfg, store.finish(partial), frame)
+    return RunResult(summary, cfg, store.complete(partial, began), frame)
 
 
 def _write_records(writer, partial: Path, values: np.ndarray, names: list[str]):

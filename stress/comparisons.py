@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,7 @@ from stress.config.schema import Config
 from stress.config.toml import dumps as config_to_toml
 from stress.execution import ordered_results
 from stress.model.params import compile_params
-from stress.runner import CHUNK, check_scheduler, chunk_tasks, make_pool, running
+from stress.runner import check_scheduler, chunk_tasks, make_pool, running
 from stress.summary import TIERS, Accumulator, RunSummary, summarize
 
 Progress = Callable[[int, int], None]
@@ -157,21 +156,14 @@ def run_compare(variants: list[Variant], *, n: int, seed: int, engine: str = "fa
         partial = store.new_folder(out, "compare", variants[0].config.scenario.name, results_dir or Path("results"))
         for i, v in enumerate(variants):
             store.atomic_write(partial / "variants" / f"{i}-{v.name}.toml", config_to_toml(v.config))
-        store.write_json(partial / store.MANIFEST, {
-            "format_version": store.FORMAT_VERSION, "kind": "compare", "id": store.final_path(partial).name,
-            "status": "running", "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "scenario": variants[0].config.scenario.name, "engine": engine, "n": n, "seed": seed,
-            "variants": [{"name": v.name, "overrides": list(v.overrides), "source": v.source} for v in variants],
-            "command": sys.argv, "versions": store.versions(), "git_commit": store.git_commit(),
-        })
+        store.start(partial, "compare", variants[0].config.scenario.name, engine, n=n, seed=seed,
+                    variants=[{"name": v.name, "overrides": list(v.overrides), "source": v.source} for v in variants])
     return _complete(variants, n, seed, engine, workers, scheduler, partial, progress)
 
 
 def resume_compare(folder: Path, *, workers: int | None = None, scheduler: str | None = None,
                    progress: Progress | None = None) -> CompareResult:
-    manifest = store.load_manifest(folder)
-    if manifest["kind"] != "compare":
-        raise store.ResultError(f"{folder}: a {manifest['kind']}, not a comparison")
+    manifest = store.open_partial(folder, "compare")
     variants = []
     for i, item in enumerate(manifest["variants"]):
         raw, source = read_raw(Path(folder) / "variants" / f"{i}-{item['name']}.toml")
@@ -213,8 +205,4 @@ def _complete(variants, n, seed, engine, workers, scheduler, partial, progress) 
     store.atomic_write(partial / "comparison.csv", table.to_csv(index=False))
     store.write_json(partial / "comparison.json", result.to_dicts())
     store.write_json(partial / "summaries.json", {v.name: s.to_dict() for v, s in zip(variants, summaries)})
-    manifest = store.load_manifest(partial)
-    manifest.update(status="complete",
-                    elapsed_seconds=round(manifest.get("elapsed_seconds", 0.0) + time.perf_counter() - began, 3))
-    store.write_json(partial / store.MANIFEST, manifest)
-    return CompareResult(variants, summaries, table, n, seed, store.finish(partial))
+    return CompareResult(variants, summaries, table, n, seed, store.complete(partial, began))

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,35 @@ def finish(partial: Path) -> Path:
         final.rmdir()
     partial.rename(final)
     return final
+
+
+def start(partial: Path, kind: str, scenario: str, engine: str, **fields: Any) -> None:
+    """Write the manifest of a job that is starting in ``partial``."""
+    write_json(partial / MANIFEST, {
+        "format_version": FORMAT_VERSION, "kind": kind, "id": final_path(partial).name, "status": "running",
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "scenario": scenario, "engine": engine, **fields,
+        "command": sys.argv, "versions": versions(), "git_commit": git_commit(),
+    })
+
+
+def open_partial(folder: str | Path, kind: str) -> dict[str, Any]:
+    """The manifest of an interrupted job of ``kind`` that ``--resume`` may continue."""
+    folder = Path(folder)
+    if not folder.name.endswith(PARTIAL):
+        raise ResultError(f"{folder}: not an interrupted job (those folders end in {PARTIAL})")
+    manifest = load_manifest(folder)
+    if manifest["kind"] != kind:
+        raise ResultError(f"{folder}: a {manifest['kind']}, not a {kind}")
+    return manifest
+
+
+def complete(partial: Path, began: float, **fields: Any) -> Path:
+    """Mark the job complete (``began``: its perf_counter start in this session) and
+    move the folder to its final name."""
+    manifest = load_manifest(partial)
+    manifest.update(status="complete", elapsed_seconds=round(time.perf_counter() - began, 3), **fields)
+    write_json(partial / MANIFEST, manifest)
+    return finish(partial)
 
 
 def versions() -> dict[str, str]:

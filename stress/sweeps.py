@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import sys
 import time
 import tomllib
 import typing
@@ -19,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal
 
-import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -30,7 +28,7 @@ from stress.config.toml import dumps as config_to_toml
 from stress.execution import ordered_results
 from stress.model.params import compile_params
 from stress.runner import CHUNK, check_scheduler, chunk_tasks, make_pool, running
-from stress.summary import TIERS, Accumulator, RunSummary, summarize
+from stress.summary import Accumulator, RunSummary, summarize
 
 Progress = Callable[[int, int, int, int], None]  # (replications done, total, points done, points)
 
@@ -261,21 +259,14 @@ def run_sweep(base: str | Path | None, spec: SweepSpec, *, overrides: Iterable[s
     if out is not None or results_dir is not None:
         partial = store.new_folder(out, "sweep", configs[0].scenario.name, results_dir or Path("results"))
         store.atomic_write(partial / store.CONFIG, config_to_toml(validate(base_raw, source)))
-        store.write_json(partial / store.MANIFEST, {
-            "format_version": store.FORMAT_VERSION, "kind": "sweep", "id": store.final_path(partial).name,
-            "status": "running", "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "scenario": configs[0].scenario.name, "engine": engine, "sweep": spec.model_dump(),
-            "points": all_points, "seed": spec.seed, "n": spec.n, "command": sys.argv,
-            "versions": store.versions(), "git_commit": store.git_commit(),
-        })
+        store.start(partial, "sweep", configs[0].scenario.name, engine, sweep=spec.model_dump(), points=all_points,
+                    seed=spec.seed, n=spec.n)
     return _complete(base_raw, source, spec, all_points, configs, engine, workers, scheduler, partial, progress)
 
 
 def resume_sweep(folder: Path, *, workers: int | None = None, scheduler: str | None = None,
                  progress: Progress | None = None) -> SweepResult:
-    manifest = store.load_manifest(folder)
-    if manifest["kind"] != "sweep":
-        raise store.ResultError(f"{folder}: a {manifest['kind']}, not a sweep")
+    manifest = store.open_partial(folder, "sweep")
     base_raw, source = read_raw(folder / store.CONFIG)
     spec = SweepSpec.model_validate(manifest["sweep"])
     all_points, configs = point_configs(base_raw, source, spec)
@@ -324,11 +315,8 @@ def _complete(base_raw, source, spec: SweepSpec, all_points, configs, engine, wo
     table.to_parquet(partial / ".table.parquet", index=False)
     (partial / ".table.parquet").replace(partial / "table.parquet")
     store.write_json(partial / "sweep.json", result.to_dicts())
-    manifest = store.load_manifest(partial)
-    manifest.update(status="complete", n_per_point=done, point_seconds=[round(s, 3) for s in seconds],
-                    elapsed_seconds=round(manifest.get("elapsed_seconds", 0.0) + time.perf_counter() - began, 3))
-    store.write_json(partial / store.MANIFEST, manifest)
-    return SweepResult(all_points, summaries, spec, store.finish(partial))
+    path = store.complete(partial, began, n_per_point=done, point_seconds=[round(s, 3) for s in seconds])
+    return SweepResult(all_points, summaries, spec, path)
 
 
 def file_sweep_spec(path: str | Path | None) -> dict[str, Any] | None:

@@ -1,7 +1,6 @@
 """Loading, overriding and validating scenarios; every message names where and why."""
 
 import tomllib
-from pathlib import Path
 
 import pytest
 

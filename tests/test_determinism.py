@@ -1,7 +1,5 @@
 """Reproducibility: a record is a pure function of (config, seed, replication)."""
 
-import numpy as np
-import pytest
 
 import stress
 from stress.engines import simulate_chunk

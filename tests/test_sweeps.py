@@ -1,7 +1,6 @@
 """Sweeps: definitions, common random numbers, precision, faults and resume."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import stress
 from stress import store
 from stress.engines import simulate_chunk
 from stress.model.params import compile_params
-from stress.sweeps import SweepSpec, parse_values, points, spec_from_options
+from stress.sweeps import parse_values, points, spec_from_options
 
 from conftest import make_config, run_cli
 

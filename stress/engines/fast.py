@@ -24,7 +24,7 @@ from stress.model import params as _params_module
 from stress.model import records, rules, streams
 from stress.model.params import Params
 from stress.model.rules import NO_OBJECTIVE, categorical, exponential, lognormal, tier3_times
-from stress.model.streams import (BREACHES, DETECTION, FALSE_REPORTS, N_STREAMS, RESPONSES, next_double,
+from stress.model.streams import (BREACHES, DETECTION, FALSE_REPORTS, RESPONSES, next_double,
                                   seed_pcg64, seed_prefix, seed_words)
 
 
@@ -62,8 +62,7 @@ N_FIXED = records.N_FIXED
 VERIFY, RESPONSE1, DECISION2, ARRIVAL2, START3, STAND_DOWN3, OBJECTIVE3 = range(7)
 P_TIME, P_KIND, P_CLASS, P_FLAG1, P_FLAG2, P_A, P_B = range(7)
 N_PAYLOAD = 7
-MAX_NEW_EVENTS = 4
-NO_OBJECTIVE = -1.0  # as stress.model.monitoring.NO_OBJECTIVE  # most events one handler schedules (a report: tiers 1, 2, 3, objective)
+MAX_NEW_EVENTS = 4  # most events one handler schedules (a report: tiers 1, 2, 3, objective)
 
 
 # --- event queue: a binary heap of (clock reading, sequence, payload slot) ---------

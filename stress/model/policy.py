@@ -56,7 +56,7 @@ class Policy:
     def on_report(self, t: float, cls: int, is_false: bool, t_incident: float, u_objective: float) -> None:
         """A verified report at ``t`` of a class-``cls`` incident at ``t_incident``;
         ``u_objective`` is the attack's draw for the time to its objective."""
-        rep, p = self.rep, self.p
+        rep = self.rep
         u = rep.draw_responses(RESPONSE_DRAWS)
         rep.count("false_reports" if is_false else "reports")
         rep.log(t, "report", f"{'FALSE ' if is_false else ''}{rep.class_names[cls]} report verified "
