@@ -128,7 +128,7 @@ def baseline_wait(mass: float, mu: float, m0: float, decay: float) -> float:
         return INF if rate == 0.0 else mass / rate  # a denormal m0 can make the rate 0
     # In units of mass / mu, solve g(tau) = tau - c (exp(-decay tau) - 1) / decay = target,
     # where m(t) = 1 + c exp(-decay t) moves monotonically from m0 toward 1. Start from
-    # the root of g's second-order Taylor expansion, then take Halley steps (the
+    # the series inversion of g to third order, then take Halley steps (the
     # derivatives come free with the one exp per step) until the error bound
     # err_next <= bound * step**3 says the next iterate is good to 1e-12 relative. The
     # bracket [lo, hi] (the rates at the two ends) guards against rounding. This runs
@@ -144,8 +144,13 @@ def baseline_wait(mass: float, mu: float, m0: float, decay: float) -> float:
     else:
         lo, hi = target, target + (1.0 + target) * inv_decay + inv_decay
         bound = INF
-    disc = m0 * m0 - 2.0 * c * decay * target
-    tau = 2.0 * target / (m0 + math.sqrt(disc)) if disc > 0.0 else 0.5 * (lo + hi)
+    if inv_m0 < INF:
+        # third-order Lagrange inversion of g(tau) = m0 tau - (c decay / 2) tau^2 + ...
+        first = target * inv_m0
+        cd = c * decay * inv_m0
+        tau = first * (1.0 + first * (0.5 * cd + first * cd * decay * (0.5 * c * inv_m0 - 1.0 / 6.0)))
+    else:
+        tau = 0.5 * (lo + hi)
     tau = min(max(tau, lo), hi)
     for _ in range(100):
         x = -decay * tau
@@ -165,7 +170,7 @@ def baseline_wait(mass: float, mu: float, m0: float, decay: float) -> float:
         tau_next = tau - step
         if not lo <= tau_next <= hi:
             tau_next = 0.5 * (lo + hi)
-        elif bound * abs(step * step * step) <= 1e-12 * tau_next or abs(step) <= 1e-14 * tau_next:
+        elif abs(step) <= 1e-14 * tau_next or (abs(step) < 1.0 and bound * abs(step * step * step) <= 1e-12 * tau_next):
             return tau_next
         tau = tau_next
     return tau
