@@ -13,13 +13,12 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 import simpy
 
-from stress.model import records, streams
-from stress.model import clock
+from stress.model import clock, records, streams
 from stress.model.breaches import violator
-from stress.model.rules import exponential
 from stress.model.monitoring import false_reporter, observe
 from stress.model.params import Params
 from stress.model.policy import Policy
+from stress.model.rules import exponential
 
 
 class TraceEvent(NamedTuple):
@@ -29,6 +28,9 @@ class TraceEvent(NamedTuple):
 
 
 class Replication:
+    """The shared state of one replication: its SimPy environment, its four random
+    streams, the breach clock, the policy, and the record being filled in."""
+
     def __init__(self, params: Params, class_names: list[str], seed: int, index: int,
                  trace: list[TraceEvent] | None = None) -> None:
         self.params = params
