@@ -21,6 +21,9 @@ _EXPORTS = {
     "sweep": "stress.api",
     "compare": "stress.api",
     "RunSummary": "stress.summary",
+    "load_result": "stress.folders",
+    "results": "stress.folders",
+    "export": "stress.tables",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -266,6 +266,47 @@ def compare(
         err_console.print(f"results: {result.path}", highlight=False)
 
 
+RESULT_ARG = typer.Argument(..., help="A result folder written by stress run, sweep or compare.", show_default=False)
+
+
+@app.command()
+@handles_errors
+def export(
+    result: Path = RESULT_ARG,
+    format_: Optional[str] = typer.Option(None, "--format", "-f",
+                                          help="csv, parquet, json, markdown, latex or xlsx "
+                                               "(default: from --out's suffix, else markdown)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write this file (needed for parquet and xlsx) "
+                                                           "instead of printing."),
+    metrics: Optional[str] = typer.Option(None, "--metrics", metavar="NAME,...",
+                                          help="Only these statistics, in this order ('all': every one; "
+                                               "markdown and latex show the headline ones by default)."),
+) -> None:
+    """Export the table of a run, a sweep or a comparison, for papers and scripts."""
+    from stress import tables
+    names = [m.strip() for m in metrics.split(",") if m.strip()] if metrics is not None else None
+    written = tables.export(result, format_, out=out, metrics=names)
+    typer.echo(written if out is not None else written.rstrip("\n"))
+
+
+@app.command()
+@handles_errors
+def results(
+    folder: Path = typer.Option(Path("results"), "--dir", help="The folder holding result folders."),
+) -> None:
+    """List the result folders: id, kind, status, scenario, N, date and headline numbers."""
+    from stress import folders, render
+    render.result_list(out_console, folders.results(folder), folder)
+
+
+@app.command()
+@handles_errors
+def show(result: Path = RESULT_ARG) -> None:
+    """Print a result's table again, from its folder, without recomputing."""
+    from stress import folders, render
+    render.stored_result(out_console, folders.load_result(result))
+
+
 @app.command("default-config")
 @handles_errors
 def default_config() -> None:

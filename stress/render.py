@@ -122,3 +122,26 @@ def compare_table(console: Console, result) -> None:
                       f"{row['diff']:+.3f} [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]", p_value, days(row["median_hours_diff"]) if not math.isnan(row["median_hours_diff"]) else "-",
                       "-" if math.isinf(narrower) else f"{narrower:.1f}x")
     console.print(table)
+
+
+def stored_result(console: Console, view) -> None:
+    """A result folder's table, as the command that wrote it printed it."""
+    if view.kind == "run":
+        run_summary(console, view.summary)
+    elif view.kind == "sweep":
+        sweep_table(console, view)
+    else:
+        compare_table(console, view)
+
+
+def result_list(console: Console, entries, folder) -> None:
+    table = Table(title=f"Results in {folder}", title_justify="left")
+    for header in ("id", "kind", "status", "scenario"):
+        table.add_column(header, overflow="fold")
+    table.add_column("N", justify="right")
+    table.add_column("created", no_wrap=True)
+    table.add_column("headline", overflow="fold")
+    for e in entries:
+        table.add_row(e.id, e.kind, e.status, e.scenario, "-" if e.n is None else f"{e.n:,}",
+                      e.created[:16].replace("T", " "), e.headline)
+    console.print(table)

@@ -1,0 +1,306 @@
+"""Reading finished result folders back: one typed view per kind, every file checked.
+
+Export, show, plot and report all start from ``load_result``, so a folder written by
+another version of stress, cut off mid-write or edited by hand is refused in one
+place, with a message naming the file and what is wrong. Numbers are taken from the
+folder as written; nothing is recomputed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Iterable, NamedTuple, Union
+
+import pandas as pd
+from pydantic import ValidationError
+
+from stress import store
+from stress.summary import TIERS, RunSummary
+from stress.sweeps import SweepSpec
+
+KINDS = ("run", "sweep", "compare")
+TIER_FIELDS = ("tier", "p_reached", "ci_low", "ci_high", "median_hours_to_reach", "p10_hours_to_reach",
+               "p90_hours_to_reach", "n_reached")
+METRIC_FIELDS = ("estimate", "ci_low", "ci_high", "n")
+COMPARISON_TEXT = ("variant", "reference")
+COMPARISON_NUMBERS = ("tier", "p_reference", "p_variant", "diff", "ci_low", "ci_high", "p_value", "p_value_raw",
+                      "median_hours_diff", "discordant_pairs", "narrower_than_independent")
+
+
+@dataclass(frozen=True)
+class _View:
+    path: Path
+    manifest: dict[str, Any]
+    configs: dict[str, str]      # file name in the folder -> scenario TOML
+
+    @property
+    def id(self) -> str:
+        return self.manifest.get("id", self.path.name)
+
+    @property
+    def scenario(self) -> str:
+        return self.manifest.get("scenario", "")
+
+    @property
+    def seed(self) -> int:
+        return self.manifest["seed"]
+
+
+@dataclass(frozen=True)
+class RunView(_View):
+    """A finished run: its summary, with the curves over time."""
+    summary: RunSummary
+    kind: ClassVar[str] = "run"
+
+    @property
+    def n(self) -> int:
+        return self.summary.n
+
+
+@dataclass(frozen=True)
+class SweepView(_View):
+    """A finished sweep: its points and its table (one row per point). Has the
+    attributes ``render.sweep_table`` reads from a ``SweepResult``."""
+    points: list[dict[str, Any]]
+    spec: SweepSpec
+    table: pd.DataFrame
+    kind: ClassVar[str] = "sweep"
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self.points[0])
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def replications_text(self) -> str:
+        """Replications per point: one number, or a range when --precision added some."""
+        n = self.table["n"]
+        return f"{n.iloc[0]:,}" if n.nunique() == 1 else f"{n.min():,} to {n.max():,}"
+
+
+class VariantInfo(NamedTuple):
+    name: str
+    overrides: list[str]
+    source: str
+
+
+@dataclass(frozen=True)
+class CompareView(_View):
+    """A finished comparison: the paired differences and every variant's summary.
+    Has the attributes ``render.compare_table`` reads from a ``CompareResult``."""
+    variants: list[VariantInfo]
+    n: int
+    table: pd.DataFrame
+    summaries: dict[str, RunSummary]
+    kind: ClassVar[str] = "compare"
+
+
+ResultView = Union[RunView, SweepView, CompareView]
+
+
+def load_result(folder: str | Path) -> ResultView:
+    """The finished result in ``folder``, every file it needs checked."""
+    folder = Path(folder)
+    manifest = store.load_manifest(folder)
+    kind = manifest["kind"]
+    if kind not in KINDS:
+        raise store.ResultError(f"{folder / store.MANIFEST}: unknown kind {kind!r}; "
+                                f"this version reads {', '.join(KINDS)}")
+    if _incomplete(folder, manifest):
+        raise store.ResultError(f"{folder}: an incomplete {kind} (status {manifest.get('status')!r}); "
+                                f"finish it with: stress {kind} --resume {folder}")
+    return {"run": _load_run, "sweep": _load_sweep, "compare": _load_compare}[kind](folder, manifest)
+
+
+def as_view(result: str | Path | ResultView) -> ResultView:
+    """A view as given, or the one ``load_result`` reads from a folder."""
+    return result if isinstance(result, (RunView, SweepView, CompareView)) else load_result(result)
+
+
+def _incomplete(folder: Path, manifest: dict[str, Any]) -> bool:
+    return folder.name.endswith(store.PARTIAL) or manifest.get("status") != "complete"
+
+
+def _load_run(folder: Path, manifest: dict[str, Any]) -> RunView:
+    _require(manifest, folder / store.MANIFEST, ("seed",))
+    curves = _read_csv(folder / "curves.csv", numbers=("tier", "hours", "p_reached", "ci_low", "ci_high"),
+                       complete=("tier", "hours", "p_reached", "ci_low", "ci_high"))
+    per_tier = curves.groupby("tier").size()
+    if sorted(per_tier.index) != list(TIERS) or per_tier.nunique() != 1:
+        raise store.ResultError(f"{folder / 'curves.csv'}: truncated or damaged "
+                                f"(rows per tier: {per_tier.to_dict()})")
+    summary = _summary(store.read_json(folder / "summary.json"), folder / "summary.json", curves)
+    return RunView(folder, manifest, {store.CONFIG: _read_text(folder / store.CONFIG)}, summary)
+
+
+def _load_sweep(folder: Path, manifest: dict[str, Any]) -> SweepView:
+    where = folder / store.MANIFEST
+    _require(manifest, where, ("seed", "sweep", "points"))
+    points = manifest["points"]
+    if not isinstance(points, list) or not points or not all(isinstance(p, dict) and p for p in points):
+        raise store.ResultError(f"{where}: 'points' is not a list of swept values")
+    try:
+        spec = SweepSpec.model_validate(manifest["sweep"])
+    except ValidationError as exc:
+        raise store.ResultError(f"{where}: 'sweep' is not a sweep definition ({exc.errors()[0]['msg']})") from None
+    tier_columns = [f"tier{t}_{s}" for t in TIERS for s in ("p", "ci_low", "ci_high")]
+    keys = list(points[0])
+    table = _read_csv(folder / "table.csv", text=keys,
+                      numbers=["n", *tier_columns, *(f"tier{t}_median_hours" for t in TIERS)],
+                      complete=[*keys, "n", *tier_columns])
+    if len(table) != len(points):
+        raise store.ResultError(f"{folder / 'table.csv'}: {len(table)} rows for {len(points)} points "
+                                "(truncated or damaged)")
+    return SweepView(folder, manifest, {store.CONFIG: _read_text(folder / store.CONFIG)}, points, spec, table)
+
+
+def _load_compare(folder: Path, manifest: dict[str, Any]) -> CompareView:
+    where = folder / store.MANIFEST
+    _require(manifest, where, ("seed", "n", "variants"))
+    try:
+        variants = [VariantInfo(v["name"], list(v.get("overrides", [])), v.get("source", ""))
+                    for v in manifest["variants"]]
+    except (TypeError, KeyError):
+        raise store.ResultError(f"{where}: 'variants' is not a list of named variants") from None
+    if len(variants) < 2:
+        raise store.ResultError(f"{where}: a comparison needs at least two variants")
+    table = _read_csv(folder / "comparison.csv", text=COMPARISON_TEXT, numbers=COMPARISON_NUMBERS,
+                      complete=("variant", "tier", "p_reference", "p_variant", "diff", "ci_low", "ci_high",
+                                "p_value"))
+    expected = (len(variants) - 1) * len(TIERS)
+    if len(table) != expected:
+        raise store.ResultError(f"{folder / 'comparison.csv'}: {len(table)} rows where {len(variants)} variants "
+                                f"give {expected} (truncated or damaged)")
+    path = folder / "summaries.json"
+    data = store.read_json(path)
+    names = [v.name for v in variants]
+    if not isinstance(data, dict) or list(data) != names:
+        raise store.ResultError(f"{path}: expected the summaries of {', '.join(names)}")
+    summaries = {name: _summary(data[name], path, pd.DataFrame()) for name in names}
+    configs = {f"variants/{i}-{name}.toml": _read_text(folder / "variants" / f"{i}-{name}.toml")
+               for i, name in enumerate(names)}
+    return CompareView(folder, manifest, configs, variants, int(manifest["n"]), table, summaries)
+
+
+def _require(data: dict[str, Any], where: Path, fields: Iterable[str]) -> None:
+    missing = [f for f in fields if f not in data]
+    if missing:
+        raise store.ResultError(f"{where}: missing {', '.join(missing)}")
+
+
+def _summary(data: Any, where: Path, curves: pd.DataFrame) -> RunSummary:
+    """A run summary (the ``--json`` form), its numbers as floats (JSON null -> NaN)."""
+    if not isinstance(data, dict):
+        raise store.ResultError(f"{where}: not a run summary")
+    _require(data, where, ("n", "seed", "engine", "horizon_hours", "tiers", "metrics"))
+    tiers, metrics = data["tiers"], data["metrics"]
+    if (not isinstance(tiers, list) or [t.get("tier") if isinstance(t, dict) else None for t in tiers] != list(TIERS)
+            or not isinstance(metrics, dict) or not all(isinstance(m, dict) for m in metrics.values())):
+        raise store.ResultError(f"{where}: 'tiers' or 'metrics' damaged")
+    for row in tiers:
+        _require(row, where, TIER_FIELDS)
+    for row in metrics.values():
+        _require(row, where, METRIC_FIELDS)
+    summary = RunSummary.from_dict(data, curves)
+    try:
+        return dataclasses.replace(
+            summary, tiers=summary.tiers.astype({f: int if f in ("tier", "n_reached") else float for f in TIER_FIELDS}),
+            metrics=summary.metrics.astype({f: int if f == "n" else float for f in METRIC_FIELDS}))
+    except (TypeError, ValueError):
+        raise store.ResultError(f"{where}: a number is not a number") from None
+
+
+def _read_csv(path: Path, *, text: Iterable[str] = (), numbers: Iterable[str] = (),
+              complete: Iterable[str] = ()) -> pd.DataFrame:
+    """A CSV table with the columns a reader needs. ``complete`` columns may hold no
+    empty cell: a file cut off mid-row leaves some."""
+    numbers = list(numbers)
+    try:
+        frame = pd.read_csv(path)
+    except FileNotFoundError:
+        raise store.ResultError(f"{path}: missing") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise store.ResultError(f"{path}: unreadable or truncated ({exc})") from None
+    missing = [c for c in [*text, *numbers] if c not in frame.columns]
+    if missing:
+        raise store.ResultError(f"{path}: missing column(s) {', '.join(missing)}")
+    not_numbers = [c for c in numbers if not pd.api.types.is_numeric_dtype(frame[c])]
+    empty = [c for c in complete if frame[c].isna().any()]
+    if not_numbers or empty:
+        raise store.ResultError(f"{path}: truncated or damaged (column(s) {', '.join(not_numbers + empty)} "
+                                "hold empty cells or text where numbers belong)")
+    return frame
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise store.ResultError(f"{path}: missing") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise store.ResultError(f"{path}: unreadable ({exc})") from None
+
+
+class ResultEntry(NamedTuple):
+    """One folder in a listing of results."""
+    id: str                  # the folder's name
+    kind: str
+    status: str              # complete, incomplete or damaged
+    scenario: str
+    n: int | None            # replications (per point of a sweep, per variant of a comparison)
+    created: str
+    headline: str            # the main numbers, how to resume, or what is damaged
+    path: Path
+
+
+def results(folder: str | Path = "results") -> list[ResultEntry]:
+    """Every result folder directly inside ``folder``, oldest first. Damaged and
+    incomplete ones are listed as such, with what is wrong or how to finish them."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise store.ResultError(f"{folder}: no such folder (stress run, sweep and compare write results there)")
+    entries = [_entry(path) for path in folder.iterdir() if path.is_dir() and not path.name.startswith(".")]
+    return sorted(entries, key=lambda e: (e.created, e.id))
+
+
+def _entry(path: Path) -> ResultEntry:
+    try:
+        manifest = store.load_manifest(path)
+    except store.ResultError as exc:
+        return ResultEntry(path.name, "?", "damaged", "", None, "", str(exc), path)
+    kind = str(manifest["kind"])
+    n = manifest.get("n")
+    fields = (path.name, kind)  # the name to pass to show, export, plot and report
+    rest = (str(manifest.get("scenario", "")), n if isinstance(n, int) else None, str(manifest.get("created", "")))
+    if _incomplete(path, manifest):
+        return ResultEntry(*fields, "incomplete", *rest, f"finish it with: stress {kind} --resume {path}", path)
+    try:
+        view = load_result(path)
+    except store.ResultError as exc:
+        return ResultEntry(*fields, "damaged", *rest, str(exc), path)
+    return ResultEntry(*fields, "complete", *rest, headline(view), path)
+
+
+def headline(view: ResultView) -> str:
+    """The main numbers of a result on one line."""
+    if isinstance(view, RunView):
+        probabilities = ", ".join(f"{p:.3f}" for p in view.summary.tiers["p_reached"])
+        return f"P(tier 1, 2, 3) = {probabilities}"
+    if isinstance(view, SweepView):
+        top = view.table[f"tier{TIERS[-1]}_p"]
+        return (f"{len(view.points)} points over {', '.join(view.keys)}; "
+                f"P(tier {TIERS[-1]}) {top.min():.3f} to {top.max():.3f}")
+    reference = view.variants[0].name
+    parts = []
+    for variant in view.variants[1:]:
+        diffs = view.table.loc[view.table["variant"] == variant.name, "diff"]
+        parts.append(f"{variant.name} - {reference}: " + ", ".join(_signed(d) for d in diffs))
+    return "diff in P(tier 1, 2, 3): " + "; ".join(parts)
+
+
+def _signed(x: float) -> str:
+    return "-" if math.isnan(x) else f"{x:+.3f}"
