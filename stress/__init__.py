@@ -24,6 +24,7 @@ _EXPORTS = {
     "load_result": "stress.folders",
     "results": "stress.folders",
     "export": "stress.tables",
+    "plot": "stress.plots",
 }
 
 __all__ = sorted(_EXPORTS)

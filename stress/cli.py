@@ -307,6 +307,19 @@ def show(result: Path = RESULT_ARG) -> None:
     render.stored_result(out_console, folders.load_result(result))
 
 
+@app.command()
+@handles_errors
+def plot(
+    result: Path = RESULT_ARG,
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for the PNG and SVG files "
+                                                           "(default: RESULT_DIR/plots/)."),
+) -> None:
+    """Plot a result: tier curves of a run, a sweep's tiers against its parameters, a comparison's differences."""
+    from stress import plots
+    for path in plots.plot(result, out=out):
+        typer.echo(path)
+
+
 @app.command("default-config")
 @handles_errors
 def default_config() -> None:

@@ -1,0 +1,196 @@
+"""Plots of a result folder (PNG and SVG): the shape of the results at a glance.
+
+A run: the cumulative probability of each tier over time with its band. A sweep over
+one parameter: each tier's probability against it with interval bars; over two: a
+heatmap per tier. A comparison: a forest plot of the paired differences.
+
+matplotlib is imported inside the functions, so the command line starts fast, and
+figures are ``Figure`` objects rendered by Agg: no pyplot state, no display needed.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+import pandas as pd
+
+from stress import store
+from stress.folders import CompareView, ResultView, RunView, SweepView, as_view
+from stress.render import TIER_NAMES
+from stress.summary import TIERS
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+FORMATS = ("png", "svg")
+COLOURS = {1: "tab:blue", 2: "tab:orange", 3: "tab:red"}
+UNITS = (("_hours", "hours"), ("_days", "days"), ("_per_day", "per day"))
+PROBABILITY = "probability of reaching at least the tier"
+
+
+def axis_label(key: str) -> str:
+    """A config key with its unit, e.g. 'tier3.delay_hours (hours)'."""
+    for suffix, unit in UNITS:
+        if key.endswith(suffix):
+            return f"{key} ({unit})"
+    return key
+
+
+def tier_label(tier: int) -> str:
+    return f"tier {TIER_NAMES.get(tier, tier)}"
+
+
+def figures(result: ResultView) -> dict[str, "Figure"]:
+    """The plots of a result, by file name (without suffix)."""
+    if isinstance(result, RunView):
+        return {"curves": _run_curves(result)}
+    if isinstance(result, SweepView):
+        if len(result.keys) == 1:
+            return {"sweep": _sweep_lines(result)}
+        if len(result.keys) == 2:
+            return {"heatmaps": _sweep_heatmaps(result)}
+        raise ValueError(f"{result.path}: plots show sweeps over one or two parameters; this one varies "
+                         f"{len(result.keys)} ({', '.join(result.keys)}); export its table instead")
+    return {"forest": _compare_forest(result)}
+
+
+def plot(result: str | Path | ResultView, out: str | Path | None = None,
+         formats: Sequence[str] = FORMATS) -> list[Path]:
+    """Write the plots of a result folder as PNG and SVG files into ``out`` (default:
+    the folder's ``plots/``); returns their paths."""
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise ValueError(f"plot formats must be among {', '.join(FORMATS)}, got {', '.join(unknown) or 'none'}")
+    view = as_view(result)
+    folder = Path(out) if out is not None else view.path / "plots"
+    written = []
+    for name, figure in figures(view).items():
+        for fmt in formats:
+            path = folder / f"{name}.{fmt}"
+            store.atomic_write(path, figure_bytes(figure, fmt))
+            written.append(path)
+    return written
+
+
+def figure_bytes(figure: "Figure", fmt: str) -> bytes:
+    """The figure as PNG or SVG bytes. SVG keeps its text as text, so it stays
+    searchable and editable, and carries no date, so the same result gives the same file."""
+    import matplotlib
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "stress"}):
+        if fmt == "svg":
+            figure.savefig(buffer, format="svg", metadata={"Date": None})
+        else:
+            figure.savefig(buffer, format="png", dpi=120)
+    return buffer.getvalue()
+
+
+def _figure(width: float, height: float) -> "Figure":
+    from matplotlib.figure import Figure
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def _run_curves(view: RunView) -> "Figure":
+    s = view.summary
+    fig = _figure(8, 5)
+    ax = fig.add_subplot()
+    for tier, curve in s.curves.groupby("tier"):
+        days = curve["hours"] / 24.0
+        ax.plot(days, curve["p_reached"], color=COLOURS.get(tier), label=tier_label(tier))
+        ax.fill_between(days, curve["ci_low"], curve["ci_high"], color=COLOURS.get(tier), alpha=0.25, linewidth=0)
+    ax.set(xlabel="days since the start", ylabel=f"{PROBABILITY} by then", ylim=(0, 1.02), xlim=(0, s.horizon_hours / 24))
+    ax.set_title(f"{s.scenario}: probability of having reached each tier over time\n"
+                 f"{s.n:,} replications, seed {s.seed}; bands: pointwise 95% intervals")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left")
+    return fig
+
+
+def _positions(values: pd.Series) -> tuple[np.ndarray, list[str] | None]:
+    """Numbers stay on a numeric axis; anything else gets one slot per value, in order of appearance."""
+    if pd.api.types.is_numeric_dtype(values):
+        return values.to_numpy(dtype=float), None
+    labels = list(dict.fromkeys(values.astype(str)))
+    return np.array([labels.index(v) for v in values.astype(str)], dtype=float), labels
+
+
+def _sweep_lines(view: SweepView) -> "Figure":
+    (key,) = view.keys
+    table = view.table.sort_values(key, kind="stable")
+    x, labels = _positions(table[key])
+    fig = _figure(8, 5)
+    ax = fig.add_subplot()
+    for tier in TIERS:
+        p, low, high = (table[f"tier{tier}_{c}"].to_numpy() for c in ("p", "ci_low", "ci_high"))
+        ax.errorbar(x, p, yerr=[p - low, high - p], color=COLOURS.get(tier), marker="o", capsize=4,
+                    label=tier_label(tier))
+    if labels is not None:
+        ax.set_xticks(range(len(labels)), labels)
+    elif len(np.unique(x)) <= 12:  # a grid's few values are the ticks: no 2.5 for a threshold
+        ax.set_xticks(np.unique(x), [_tick(v) for v in np.unique(x)])
+    ax.set(xlabel=axis_label(key), ylabel=PROBABILITY, ylim=(0, 1.02))
+    ax.set_title(f"{view.scenario}: probability of reaching each tier against {key}\n"
+                 f"{view.replications_text()} replications per point, seed {view.seed}; bars: 95% intervals")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return fig
+
+
+def _sweep_heatmaps(view: SweepView) -> "Figure":
+    x_key, y_key = view.keys[1], view.keys[0]  # the first key varies slowest: rows
+    table = view.table
+    fig = _figure(5 * len(TIERS), 4.8)
+    axes = fig.subplots(1, len(TIERS), squeeze=False)[0]
+    image = None
+    for ax, tier in zip(axes, TIERS):
+        column = f"tier{tier}_p"
+        x, x_labels = _positions(table[x_key])
+        y, y_labels = _positions(table[y_key])
+        xs, ys = np.unique(x), np.unique(y)
+        if len(xs) * len(ys) == len(table) == len(set(zip(x, y))):  # a full grid: one cell per point
+            grid = np.full((len(ys), len(xs)), np.nan)
+            grid[np.searchsorted(ys, y), np.searchsorted(xs, x)] = table[column]
+            image = ax.imshow(grid, origin="lower", aspect="auto", vmin=0, vmax=1, cmap="viridis")
+            ax.set_xticks(range(len(xs)), x_labels or [_tick(v) for v in xs])
+            ax.set_yticks(range(len(ys)), y_labels or [_tick(v) for v in ys])
+            if grid.size <= 100:
+                for (row, col), p in np.ndenumerate(grid):
+                    ax.text(col, row, f"{p:.2f}", ha="center", va="center", fontsize=9,
+                            color="black" if p > 0.6 else "white")
+        else:  # a design's scattered points
+            image = ax.scatter(x, y, c=table[column], vmin=0, vmax=1, cmap="viridis", s=40)
+            if x_labels is not None:
+                ax.set_xticks(range(len(x_labels)), x_labels)
+            if y_labels is not None:
+                ax.set_yticks(range(len(y_labels)), y_labels)
+        ax.set(xlabel=axis_label(x_key), ylabel=axis_label(y_key), title=tier_label(tier))
+    fig.colorbar(image, ax=list(axes), label=PROBABILITY)
+    fig.suptitle(f"{view.scenario}: probability of reaching each tier over {y_key} and {x_key}\n"
+                 f"{view.replications_text()} replications per point, seed {view.seed}")
+    return fig
+
+
+def _compare_forest(view: CompareView) -> "Figure":
+    table = view.table
+    fig = _figure(8, 1.6 + 0.45 * len(table))
+    ax = fig.add_subplot()
+    y = np.arange(len(table))[::-1]  # first row at the top
+    for tier in TIERS:
+        rows = (table["tier"] == tier).to_numpy()
+        d, low, high = (table.loc[rows, c].to_numpy() for c in ("diff", "ci_low", "ci_high"))
+        ax.errorbar(d, y[rows], xerr=[d - low, high - d], fmt="o", color=COLOURS.get(tier), capsize=4)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(y, [f"{r.variant}, tier {r.tier}" for r in table.itertuples()])
+    ax.set(xlabel=f"difference in {PROBABILITY} (variant - {view.variants[0].name}; 95% interval)",
+           ylim=(-0.7, len(table) - 0.3))
+    ax.set_title(f"{view.scenario}: paired differences against '{view.variants[0].name}'\n"
+                 f"{view.n:,} replications per variant, seed {view.seed} (common random numbers)")
+    ax.grid(axis="x", alpha=0.3)  # no legend: the row labels name the tiers
+    return fig
+
+
+def _tick(value: float) -> str:
+    return f"{value:g}"
