@@ -25,6 +25,7 @@ _EXPORTS = {
     "results": "stress.folders",
     "export": "stress.tables",
     "plot": "stress.plots",
+    "report": "stress.reports",
 }
 
 __all__ = sorted(_EXPORTS)

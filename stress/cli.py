@@ -320,6 +320,17 @@ def plot(
         typer.echo(path)
 
 
+@app.command()
+@handles_errors
+def report(
+    result: Path = RESULT_ARG,
+    out: Optional[Path] = typer.Option(None, "--out", help="The HTML file to write (default: RESULT_DIR/report.html)."),
+) -> None:
+    """Write one self-contained HTML report (tables, plots, a plain reading, config, manifest)."""
+    from stress import reports
+    typer.echo(reports.report(result, out=out))
+
+
 @app.command("default-config")
 @handles_errors
 def default_config() -> None:

@@ -67,7 +67,7 @@ DAMAGE = [
     ("variant config deleted", "compare", lambda f: (f / "variants" / "1-lenient.toml").unlink() or f,
      "1-lenient.toml: missing"),
 ]
-COMMANDS = ["export", "plot", "show"]
+COMMANDS = ["export", "plot", "report", "show"]
 
 
 def _says(message: str, expected: str | tuple[str, ...]) -> bool:
