@@ -142,7 +142,9 @@ class LocalPool:
             # Workers ignore Ctrl-C; stop them now rather than after their chunks.
             for process in list((getattr(self._executor, "_processes", None) or {}).values()):
                 process.terminate()
-        self._executor.shutdown(wait=not cancel, cancel_futures=cancel)
+        # Wait even when cancelling: the pool's manager thread must see its workers gone
+        # before the interpreter exits, or it prints a traceback at shutdown.
+        self._executor.shutdown(wait=True, cancel_futures=cancel)
 
 
 class DaskPool:
