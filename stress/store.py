@@ -183,7 +183,8 @@ def complete(partial: Path, began: float, **fields: Any) -> Path:
 
 def versions() -> dict[str, str]:
     out = {"python": sys.version.split()[0]}
-    for package in ("stress", "numpy", "scipy", "simpy", "pandas", "numba", "pydantic", "pyarrow"):
+    for package in ("stress", "numpy", "scipy", "simpy", "pandas", "numba", "pydantic", "pyarrow", "matplotlib",
+                    "openpyxl", "distributed"):
         try:
             out[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
@@ -214,6 +215,9 @@ def load_manifest(folder: Path) -> dict[str, Any]:
     if not isinstance(manifest, dict) or "kind" not in manifest:
         raise ResultError(f"{folder / MANIFEST}: not a stress manifest")
     version = manifest.get("format_version")
+    if version is None:
+        raise ResultError(f"{folder / MANIFEST}: has no format_version, so it was not written by this tool "
+                          f"(or by a version from before result folders were versioned)")
     if version != FORMAT_VERSION:
         raise ResultError(f"{folder}: written by a stress version with result format {version!r}; "
                           f"this version reads format {FORMAT_VERSION}")

@@ -54,7 +54,7 @@ DAMAGE = [
     ("manifest truncated", "run", lambda f: _truncate(f / "manifest.json") or f,
      "manifest.json: unreadable or truncated"),
     ("newer format", "run", lambda f: _edit_manifest(f, format_version=99) or f, "result format 99"),
-    ("older format", "sweep", lambda f: _edit_manifest(f, format_version=None) or f, "result format None"),
+    ("older format", "sweep", lambda f: _edit_manifest(f, format_version=None) or f, "has no format_version"),
     ("unknown kind", "run", lambda f: _edit_manifest(f, kind="forecast") or f, "unknown kind 'forecast'"),
     ("incomplete run", "run", _make_partial, "finish it with: stress run --resume"),
     ("incomplete sweep", "sweep", _make_partial, "finish it with: stress sweep --resume"),

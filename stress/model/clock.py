@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from numba.extending import register_jitable
 
 from stress.model.rules import (baseline_mass, baseline_wait, capped_multiplier, excitation_wait, expm1,
@@ -86,5 +85,8 @@ def multiplier(state, t, relax_rate):
     return multiplier_after(t - state[BASE_REF], state[M_REF], relax_rate)
 
 
-def new_state() -> np.ndarray:
-    return np.zeros(SIZE)
+def new_state() -> list[float]:
+    """A state for plain-Python use (the SimPy engine): a list keeps every value a
+    Python float, which is faster there than numpy scalars and never warns on an
+    overflow that the compiled engine takes silently."""
+    return [0.0] * SIZE
