@@ -136,20 +136,18 @@ def baseline_wait(mass: float, mu: float, m0: float, decay: float) -> float:
     c = m0 - 1.0
     target = mass / mu
     inv_decay = 1.0 / decay
-    m_low = min(m0, 1.0)
     inv_m0 = 1.0 / m0 if m0 > 0.0 else INF
     if inv_m0 < INF:
         lo, hi = target * min(1.0, inv_m0), target * max(1.0, inv_m0)
-        bound = decay * decay * abs(c) * (1.0 / 6.0 + abs(c) / (4.0 * m_low)) / m_low
-    else:
-        lo, hi = target, target + (1.0 + target) * inv_decay + inv_decay
-        bound = INF
-    if inv_m0 < INF:
+        inv_low = max(inv_m0, 1.0)  # 1 / min(m0, 1)
+        bound = decay * decay * abs(c) * (1.0 / 6.0 + 0.25 * abs(c) * inv_low) * inv_low
         # third-order Lagrange inversion of g(tau) = m0 tau - (c decay / 2) tau^2 + ...
         first = target * inv_m0
         cd = c * decay * inv_m0
         tau = first * (1.0 + first * (0.5 * cd + first * cd * decay * (0.5 * c * inv_m0 - 1.0 / 6.0)))
     else:
+        lo, hi = target, target + (1.0 + target) * inv_decay + inv_decay
+        bound = INF
         tau = 0.5 * (lo + hi)
     tau = min(max(tau, lo), hi)
     for _ in range(100):
@@ -164,9 +162,9 @@ def baseline_wait(mass: float, mu: float, m0: float, decay: float) -> float:
             hi = tau
         else:
             lo = tau
-        d1 = 1.0 + c * e              # m(tau)
-        newton = f / d1
-        step = newton / (1.0 + 0.5 * newton * decay * c * e / d1)
+        inv_d1 = 1.0 / (1.0 + c * e)  # 1 / m(tau)
+        newton = f * inv_d1
+        step = newton / (1.0 + 0.5 * newton * decay * c * e * inv_d1)
         tau_next = tau - step
         if not lo <= tau_next <= hi:
             tau_next = 0.5 * (lo + hi)
