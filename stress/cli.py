@@ -47,6 +47,9 @@ def handles_errors(command: Callable) -> Callable:
             return command(*args, **kwargs)
         except (ConfigError, ResultError, ValueError) as exc:
             fail(str(exc))
+        except OSError as exc:  # a folder that cannot be created or written, a full disk
+            where = f"{exc.filename}: " if exc.filename else ""
+            fail(f"{where}{exc.strerror or exc}")
         except KeyboardInterrupt as exc:
             partial = getattr(exc, "partial", None)
             if partial is not None:

@@ -170,3 +170,10 @@ def test_help_lists_the_commands():
 def test_default_config_command_prints_the_packaged_scenario():
     done = run_cli("default-config")
     assert done.stdout == (ROOT / "configs" / "ceasefire.toml").read_text()
+
+
+def test_an_output_folder_that_cannot_be_made_is_a_clear_error(tmp_path):
+    (tmp_path / "afile").write_text("not a folder")
+    done = run_cli("run", "-n", "10", "--out", "afile/result", cwd=tmp_path)
+    assert done.returncode == 2 and "afile/result.partial: Not a directory" in done.stderr
+    assert "Traceback" not in done.stderr
