@@ -143,15 +143,6 @@ def saved_chunks(partial: Path) -> set[tuple[int, int]]:
     return found
 
 
-def finish(partial: Path) -> Path:
-    shutil.rmtree(partial / CHUNKS, ignore_errors=True)
-    final = final_path(partial)
-    if final.exists():  # --out pointed at an empty folder
-        final.rmdir()
-    partial.rename(final)
-    return final
-
-
 def start(partial: Path, kind: str, scenario: str, engine: str, **fields: Any) -> None:
     """Write the manifest of a job that is starting in ``partial``."""
     write_json(partial / MANIFEST, {
@@ -178,7 +169,12 @@ def complete(partial: Path, began: float, **fields: Any) -> Path:
     manifest = load_manifest(partial)
     manifest.update(status="complete", elapsed_seconds=round(time.perf_counter() - began, 3), **fields)
     write_json(partial / MANIFEST, manifest)
-    return finish(partial)
+    shutil.rmtree(partial / CHUNKS, ignore_errors=True)  # the tables now hold what they held
+    final = final_path(partial)
+    if final.exists():  # --out named an empty folder
+        final.rmdir()
+    partial.rename(final)
+    return final
 
 
 def versions() -> dict[str, str]:
