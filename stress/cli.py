@@ -149,9 +149,10 @@ def trace(
     events, record = stress.trace(config, seed=seed, replication=replication,
                                   overrides=set_ or [])
     from stress import render
+    from stress.summary import json_row
     if as_json:
         typer.echo(json.dumps({"events": [e._asdict() for e in events],
-                               "record": render.jsonable(record.to_dict())}, indent=2))
+                               "record": json_row(record.to_dict())}, indent=2))
         return
     render.trace(out_console, events, record)
 

@@ -28,7 +28,7 @@ from stress.config.toml import dumps as config_to_toml
 from stress.execution import ordered_results
 from stress.model.params import compile_params
 from stress.runner import check_scheduler, chunk_tasks, make_pool, running
-from stress.summary import TIERS, Accumulator, RunSummary, summarize
+from stress.summary import TIERS, Accumulator, RunSummary, json_value, summarize
 
 Progress = Callable[[int, int], None]
 
@@ -103,19 +103,11 @@ class CompareResult:
             rows = self.table[self.table["variant"] == variant.name]
             tiers = []
             for r in rows.to_dict(orient="records"):
-                tiers.append({k: _plain(r[k]) for k in ("tier", "diff", "ci_low", "ci_high", "p_value", "p_value_raw",
+                tiers.append({k: json_value(r[k]) for k in ("tier", "diff", "ci_low", "ci_high", "p_value", "p_value_raw",
                                                         "p_reference", "p_variant", "median_hours_diff",
                                                         "narrower_than_independent")})
             out.append({"name": variant.name, "reference": self.variants[0].name, "tiers": tiers})
         return out
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if math.isnan(value) or math.isinf(value) else float(value)
-    return value
 
 
 def compare_table(variants: list[Variant], summaries: list[RunSummary], cells: np.ndarray) -> pd.DataFrame:

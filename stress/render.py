@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 from rich.console import Console
@@ -66,19 +65,6 @@ def trace(console: Console, events, record) -> None:
     for key, value in record.items():
         outcome.add_row(key, number(float(value)) if not isinstance(value, (bool, np.bool_)) else str(bool(value)))
     console.print(outcome)
-
-
-def jsonable(mapping: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for key, value in mapping.items():
-        if isinstance(value, (np.bool_, bool)):
-            value = bool(value)
-        elif isinstance(value, np.integer):
-            value = int(value)
-        elif isinstance(value, (float, np.floating)):
-            value = None if math.isnan(value) else float(value)
-        out[key] = value
-    return out
 
 
 def _interval(p: float, low: float, high: float) -> str:

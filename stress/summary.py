@@ -158,8 +158,8 @@ class RunSummary:
             "engine": self.engine,
             "scenario": self.scenario,
             "horizon_hours": self.horizon_hours,
-            "tiers": [_clean_row(r) for r in self.tiers.to_dict(orient="records")],
-            "metrics": {r["metric"]: _clean_row({k: v for k, v in r.items() if k != "metric"})
+            "tiers": [json_row(r) for r in self.tiers.to_dict(orient="records")],
+            "metrics": {r["metric"]: json_row({k: v for k, v in r.items() if k != "metric"})
                         for r in self.metrics.to_dict(orient="records")},
         }
 
@@ -174,16 +174,19 @@ class RunSummary:
                    curves if curves is not None else pd.DataFrame())
 
 
-def _clean_row(row: dict[str, Any]) -> dict[str, Any]:
-    """JSON has no NaN: undefined values become null; numpy scalars become Python."""
-    out = {}
-    for key, value in row.items():
-        if isinstance(value, (np.integer,)):
-            value = int(value)
-        elif isinstance(value, (float, np.floating)):
-            value = None if math.isnan(value) else float(value)
-        out[key] = value
-    return out
+def json_value(value: Any) -> Any:
+    """JSON has no NaN or infinity: those become null; numpy scalars become Python."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) or math.isinf(value) else float(value)
+    return value
+
+
+def json_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: json_value(value) for key, value in row.items()}
 
 
 def summarize(acc: Accumulator, class_names: list[str], seed: int, engine: str, scenario: str,

@@ -22,7 +22,7 @@ import pandas as pd
 
 from stress import render, store
 from stress.folders import CompareView, ResultView, RunView, SweepView, as_view
-from stress.summary import TIERS
+from stress.summary import TIERS, json_row
 
 FORMATS = ("csv", "parquet", "json", "markdown", "latex", "xlsx")
 TEXT_FORMATS = ("markdown", "latex")
@@ -240,7 +240,7 @@ def to_json(table: ResultTable, view: ResultView) -> str:
     # JSON has no NaN or infinity: both become null
     rows = table.frame.replace([np.inf, -np.inf], np.nan).to_dict(orient="records")
     return json.dumps({"id": view.id, "kind": view.kind, "scenario": view.scenario, "seed": view.seed,
-                       "caption": table.caption, "rows": [render.jsonable(r) for r in rows]},
+                       "caption": table.caption, "rows": [json_row(r) for r in rows]},
                       indent=2, allow_nan=False) + "\n"
 
 
