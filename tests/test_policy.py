@@ -165,7 +165,7 @@ def test_feedback_takes_effect_when_the_response_does():
     change = next(e for e in trace if e.kind == "feedback")
     assert change.hours == start and "0.500" in change.what
     # then it relaxes toward 1 with the half-life
-    assert clock.multiplier(rep.clock, start + 24.0, rep.params.relax_rate) == pytest.approx(0.75)
+    assert clock.multiplier(rep.clock, start + 24.0, rep.params.clock) == pytest.approx(0.75)
 
 
 def test_reached_tiers_are_nested_in_highest_tier():

@@ -63,30 +63,52 @@ def test_lognormal_median_and_categorical():
     assert [rules.categorical(u, cumulative) for u in (0.0, 0.7499, 0.75, 0.969, 0.97, 0.9999)] == [0, 0, 1, 1, 2, 2]
 
 
-@pytest.mark.parametrize("m0", [0.0, 0.2, 1.0, 3.0, 10.0])
+def _wait(mass, mu, m0, decay):
+    return rules.baseline_wait(mass, mu, 1.0 / mu, m0, decay, 1.0 / decay if decay else math.inf)
+
+
+def _relax(tau, mu, m0, decay):
+    return rules.relax(tau, mu, m0, decay, 1.0 / decay if decay else math.inf)
+
+
+@pytest.mark.parametrize("m0", [0.0, 0.2, 0.9, 1.0, 1.1, 3.0, 10.0])
 @pytest.mark.parametrize("decay", [0.0, 1e-3, 0.5])
-def test_baseline_wait_inverts_baseline_mass(m0, decay):
+def test_baseline_wait_inverts_the_baseline_mass(m0, decay):
     for mass in (1e-8, 0.3, 2.0, 25.0):
-        tau = rules.baseline_wait(mass, 0.01, m0, decay)
+        tau, m_then = _wait(mass, 0.01, m0, decay)
         if m0 == 0.0 and decay == 0.0:
             assert tau == math.inf
             continue
-        assert rules.baseline_mass(tau, 0.01, m0, decay) == pytest.approx(mass, rel=1e-10)
+        reached, m_exact = _relax(tau, 0.01, m0, decay)
+        assert reached == pytest.approx(mass, rel=1e-12)
+        # the multiplier at the due time, returned without an exp of its own
+        assert m_then == pytest.approx(m_exact, rel=1e-15, abs=1e-300)
+
+
+def test_relax_mass_is_the_integral_of_the_rate():
+    from scipy.integrate import quad
+    mu, m0, decay = 0.02, 3.0, 0.01
+    for tau in (1e-4, 0.5, 40.0, 900.0):
+        mass, m = _relax(tau, mu, m0, decay)
+        exact, _ = quad(lambda s: mu * (1.0 + (m0 - 1.0) * math.exp(-decay * s)), 0.0, tau, epsabs=0, epsrel=1e-13)
+        assert mass == pytest.approx(exact, rel=1e-12)
+        assert m == pytest.approx(1.0 + (m0 - 1.0) * math.exp(-decay * tau), rel=1e-15)
 
 
 def test_excitation_wait_inverts_mass_and_dies_out():
     beta, excitation = 0.05, 0.02
     total = excitation / beta
     for mass in (1e-6, 0.1, 0.39):
-        assert rules.excitation_mass(rules.excitation_wait(mass, excitation, beta), excitation, beta) == pytest.approx(mass)
-    assert rules.excitation_wait(total, excitation, beta) == math.inf
-    assert rules.excitation_wait(0.5, 0.0, beta) == math.inf
+        tau = rules.excitation_wait(mass, excitation, beta, 1.0 / beta)
+        assert rules.excitation_mass(tau, excitation, beta) == pytest.approx(mass, rel=1e-12)
+    assert rules.excitation_wait(total, excitation, beta, 1.0 / beta) == math.inf
+    assert rules.excitation_wait(0.5, 0.0, beta, 1.0 / beta) == math.inf
 
 
 def test_baseline_wait_survives_a_vanishing_multiplier():
     # found by the engine-equivalence property test: a rate factor of 5e-324 makes
     # mu * m0 underflow to 0, which once divided by zero
-    assert rules.baseline_wait(1.0, 0.01, 5e-324, 0.0) == math.inf
-    relaxing = rules.baseline_wait(1.0, 0.01, 5e-324, 1e-3)
-    assert relaxing == pytest.approx(rules.baseline_wait(1.0, 0.01, 0.0, 1e-3))
-    assert rules.baseline_mass(relaxing, 0.01, 0.0, 1e-3) == pytest.approx(1.0, rel=1e-10)
+    assert _wait(1.0, 0.01, 5e-324, 0.0)[0] == math.inf
+    relaxing, _ = _wait(1.0, 0.01, 5e-324, 1e-3)
+    assert relaxing == pytest.approx(_wait(1.0, 0.01, 0.0, 1e-3)[0])
+    assert _relax(relaxing, 0.01, 0.0, 1e-3)[0] == pytest.approx(1.0, rel=1e-10)

@@ -162,7 +162,7 @@ def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, 
     are fixed in size; if one is too small for a replication, returns (r, which) so the
     caller can grow it and continue from that replication. Otherwise (count, FITS)."""
     horizon = p.horizon
-    # Arrays taken out of the params tuple once: each access would cost a refcount.
+    constants = p.clock
     class_cumulative = p.class_cumulative
     false_class_cumulative = p.false_class_cumulative
     detection = p.detection
@@ -184,8 +184,7 @@ def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, 
         seed_pcg64(prefix, index, RESPONSES, response_rng)
 
         # Replication.__init__: the breach clock
-        clock.start(state, exponential(next_double(breach_rng)), exponential(next_double(breach_rng)),
-                    p.mu, p.relax_rate)
+        clock.start(state, exponential(next_double(breach_rng)), exponential(next_double(breach_rng)), constants)
         plan_now = 0.0  # clock reading when the violator last planned (SimPy's env.now)
 
         # false_reporter
@@ -233,8 +232,7 @@ def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, 
                 t = t_breach
                 cls = categorical(next_double(breach_rng), class_cumulative)
                 u_objective = next_double(breach_rng)
-                clock.breach(state, t, fired, exponential(next_double(breach_rng)), p.mu, p.alpha, p.beta,
-                             p.relax_rate)
+                clock.breach(state, t, fired, exponential(next_double(breach_rng)), constants)
                 out[r, C_BREACHES] += 1
                 out[r, N_FIXED + cls] += 1
                 # monitoring.observe
@@ -448,7 +446,7 @@ def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, 
 
             if factor != 1.0:
                 # Replication.take_effect -> clock.scale, then the violator re-plans
-                clock.scale(state, t, factor, p.mu, p.relax_rate, p.max_multiplier)
+                clock.scale(state, t, factor, constants)
                 plan_now = now
                 t_breach, fired = clock.next_breach(state)
 
@@ -463,7 +461,7 @@ def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, 
         out[r, C_HIGHEST] = highest
         out[r, C_FALSE_ESC] = 1.0 if (out[r, C_T2_FALSE] != 0.0 or out[r, C_T3_FALSE] != 0.0) else 0.0
         out[r, C_LATENCY] = latency_sum / genuine_responses if genuine_responses > 0 else np.nan
-        out[r, C_FINAL_M] = clock.multiplier(state, horizon, p.relax_rate)
+        out[r, C_FINAL_M] = clock.multiplier(state, horizon, constants)
     return count, FITS
 
 

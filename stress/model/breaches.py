@@ -33,5 +33,5 @@ def violator(env: simpy.Environment, rep: "Replication") -> Generator:
             continue
         breach_class = categorical(draw(), p.class_cumulative)
         u_objective = draw()  # how long this attack would need to reach its objective
-        clock.breach(state, t, source, exponential(draw()), p.mu, p.alpha, p.beta, p.relax_rate)
+        clock.breach(state, t, source, exponential(draw()), p.clock)
         rep.on_breach(t, breach_class, u_objective)

@@ -11,16 +11,15 @@ from typing import NamedTuple
 import numpy as np
 
 from stress.config.schema import Config
+from stress.model import clock
 
 NEVER = math.inf
 
 
 class Params(NamedTuple):
     horizon: float
-    # breaches
-    mu: float
-    alpha: float
-    beta: float
+    # breaches: the clock's constants (stress.model.clock.constants)
+    clock: tuple
     class_cumulative: np.ndarray
     severity: np.ndarray
     # monitoring
@@ -30,9 +29,6 @@ class Params(NamedTuple):
     attribution: float
     false_rate: float
     false_class_cumulative: np.ndarray
-    # feedback
-    relax_rate: float
-    max_multiplier: float
     # tier 1
     t1_min_class: int
     t1_response_p: float
@@ -85,9 +81,12 @@ def compile_params(config: Config) -> Params:
                            else [c.probability for c in b.classes])
     return Params(
         horizon=config.scenario.horizon_days * 24.0,
-        mu=b.baseline_per_day / 24.0,
-        alpha=b.self_excitation,
-        beta=1.0 / b.decay_hours,
+        clock=clock.constants(
+            mu=b.baseline_per_day / 24.0,
+            alpha=b.self_excitation,
+            beta=1.0 / b.decay_hours,
+            relax_rate=0.0 if fb.half_life_days is None else math.log(2.0) / (fb.half_life_days * 24.0),
+            max_multiplier=fb.max_multiplier),
         class_cumulative=_cumulative([c.probability for c in b.classes]),
         severity=np.array([c.severity for c in b.classes], dtype=np.float64),
         detection=np.array(detection_by_class, dtype=np.float64),
@@ -96,8 +95,6 @@ def compile_params(config: Config) -> Params:
         attribution=mon.attribution_probability,
         false_rate=mon.false_reports_per_day / 24.0,
         false_class_cumulative=_cumulative(false_probabilities),
-        relax_rate=0.0 if fb.half_life_days is None else math.log(2.0) / (fb.half_life_days * 24.0),
-        max_multiplier=fb.max_multiplier,
         t1_min_class=index[t1.min_class],
         t1_response_p=t1.military_response_probability,
         t1_within=t1.response_within_hours,

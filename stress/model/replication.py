@@ -50,8 +50,7 @@ class Replication:
         self.latency_sum = 0.0
         self.genuine_responses = 0
         self.clock = clock.new_state()
-        clock.start(self.clock, exponential(self.draw_breach()), exponential(self.draw_breach()),
-                    params.mu, params.relax_rate)
+        clock.start(self.clock, exponential(self.draw_breach()), exponential(self.draw_breach()), params.clock)
         self.policy = Policy(self)
         self.violator = self.env.process(violator(self.env, self))
         self.env.process(false_reporter(self.env, self))
@@ -65,7 +64,7 @@ class Replication:
         row[col["false_escalation"]] = row[col["tier2_on_false_report"]] or row[col["tier3_on_false_report"]]
         genuine = self.genuine_responses
         row[col["mean_response_latency_hours"]] = self.latency_sum / genuine if genuine else math.nan
-        row[col["final_multiplier"]] = clock.multiplier(self.clock, p.horizon, p.relax_rate)
+        row[col["final_multiplier"]] = clock.multiplier(self.clock, p.horizon, p.clock)
         return row
 
     # --- what the components call ------------------------------------------------
@@ -87,7 +86,7 @@ class Replication:
         if factor == 1.0:
             return
         p = self.params
-        clock.scale(self.clock, t, factor, p.mu, p.relax_rate, p.max_multiplier)
+        clock.scale(self.clock, t, factor, p.clock)
         self.log(t, "feedback", f"breach rate multiplier now {self.clock[clock.M_REF]:.3f}")
         self.violator.interrupt()
 

@@ -26,11 +26,17 @@ def exponential(u: float) -> float:
 
 
 @register_jitable
+def _expm1_series(x: float) -> float:
+    """exp(x) - 1 for |x| < 1e-2, to ~1e-16 relative."""
+    return x * (1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0 + x * (1.0 / 720.0))))))
+
+
+@register_jitable
 def expm1(x: float) -> float:
     """exp(x) - 1 to ~1e-15 relative: a Taylor series near 0, exp(x) - 1 elsewhere
     (half the cost of math.expm1, which dominated the breach process)."""
     if abs(x) < 1e-2:
-        return x * (1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0 + x * (1.0 / 720.0))))))
+        return _expm1_series(x)
     return math.exp(x) - 1.0
 
 
@@ -103,44 +109,44 @@ def categorical(u: float, cumulative) -> int:
 # so a change of m(t) moves later breaches smoothly instead of reshuffling them.
 
 @register_jitable
-def multiplier_after(tau: float, m0: float, decay: float) -> float:
-    """m(t0 + tau) given m(t0) = m0; it relaxes toward 1 at rate ``decay`` (0: stays)."""
+def relax(tau: float, mu: float, m0: float, decay: float, inv_decay: float):
+    """Over (t0, t0 + tau], given m(t0) = m0 relaxing toward 1 at rate ``decay`` (0:
+    it stays): the baseline's mass, the integral of m(t) * mu, and m(t0 + tau). One
+    exp serves both."""
     if decay == 0.0 or m0 == 1.0:
-        return m0
-    return 1.0 + (m0 - 1.0) * math.exp(-decay * tau)
+        return mu * m0 * tau, m0
+    x = -decay * tau
+    e = math.exp(x)
+    em = _expm1_series(x) if abs(x) < 1e-2 else e - 1.0
+    return mu * (tau - (m0 - 1.0) * em * inv_decay), 1.0 + (m0 - 1.0) * e
 
 
 @register_jitable
-def baseline_mass(tau: float, mu: float, m0: float, decay: float) -> float:
-    """Integral of m(t) * mu over (t0, t0 + tau]."""
-    if decay == 0.0 or m0 == 1.0:
-        return mu * m0 * tau
-    return mu * (tau - (m0 - 1.0) * expm1(-decay * tau) / decay)
-
-
-@register_jitable
-def baseline_wait(mass: float, mu: float, m0: float, decay: float) -> float:
-    """The tau at which ``baseline_mass`` reaches ``mass`` (INF if never)."""
+def baseline_wait(mass: float, mu: float, inv_mu: float, m0: float, decay: float, inv_decay: float):
+    """The tau at which the baseline's mass (``relax``) reaches ``mass`` (INF if never),
+    and m(t0 + tau): the breach that tau times would otherwise need an exp for it."""
     if mu == 0.0:
-        return INF
+        return INF, m0
     if decay == 0.0 or m0 == 1.0:
         rate = mu * m0
-        return INF if rate == 0.0 else mass / rate  # a denormal m0 can make the rate 0
+        return (INF if rate == 0.0 else mass / rate), m0  # a denormal m0 can make the rate 0
     # In units of mass / mu, solve g(tau) = tau - c (exp(-decay tau) - 1) / decay = target,
     # where m(t) = 1 + c exp(-decay t) moves monotonically from m0 toward 1. Start from
-    # the series inversion of g to third order, then take Halley steps (the
-    # derivatives come free with the one exp per step) until the error bound
-    # err_next <= bound * step**3 says the next iterate is good to 1e-12 relative. The
-    # bracket [lo, hi] (the rates at the two ends) guards against rounding. This runs
-    # at every baseline breach and every response, so divisions are kept few.
+    # the series inversion of g to third order, then take Chebyshev steps (cubic like
+    # Halley's, with one division fewer; the derivatives come free with the one exp
+    # per step) until the error bound err_next <= bound * step**3 says the next iterate
+    # is good to 1e-12 relative. The bracket [lo, hi] (the rates at the two ends)
+    # guards against rounding. This runs at every baseline breach and every response,
+    # so there are two divisions and one exp in the usual case.
     c = m0 - 1.0
-    target = mass / mu
-    inv_decay = 1.0 / decay
+    target = mass * inv_mu
     inv_m0 = 1.0 / m0 if m0 > 0.0 else INF
     if inv_m0 < INF:
         lo, hi = target * min(1.0, inv_m0), target * max(1.0, inv_m0)
         inv_low = max(inv_m0, 1.0)  # 1 / min(m0, 1)
-        bound = decay * decay * abs(c) * (1.0 / 6.0 + 0.25 * abs(c) * inv_low) * inv_low
+        # Chebyshev's error constant 2 A^2 + |B|, A = g2 / (2 g1), B = g3 / (6 g1) for
+        # the derivatives g1, g2, g3 of g, at its largest over the bracket
+        bound = decay * decay * abs(c) * (1.0 / 6.0 + 0.5 * abs(c) * inv_low) * inv_low
         # third-order Lagrange inversion of g(tau) = m0 tau - (c decay / 2) tau^2 + ...
         first = target * inv_m0
         cd = c * decay * inv_m0
@@ -153,25 +159,28 @@ def baseline_wait(mass: float, mu: float, m0: float, decay: float) -> float:
     for _ in range(100):
         x = -decay * tau
         e = math.exp(x)
-        em = x * (1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0 + x * (1.0 / 720.0)))))) \
-            if abs(x) < 1e-2 else e - 1.0
+        em = _expm1_series(x) if abs(x) < 1e-2 else e - 1.0
         f = tau - c * em * inv_decay - target
         if f == 0.0:
-            return tau
+            return tau, 1.0 + c * e
         if f > 0.0:
             hi = tau
         else:
             lo = tau
-        inv_d1 = 1.0 / (1.0 + c * e)  # 1 / m(tau)
-        newton = f * inv_d1
-        step = newton / (1.0 + 0.5 * newton * decay * c * e * inv_d1)
+        inv_g1 = 1.0 / (1.0 + c * e)
+        newton = f * inv_g1
+        step = newton * (1.0 - 0.5 * newton * decay * c * e * inv_g1)
         tau_next = tau - step
         if not lo <= tau_next <= hi:
             tau_next = 0.5 * (lo + hi)
         elif abs(step) <= 1e-14 * tau_next or (abs(step) < 1.0 and bound * abs(step * step * step) <= 1e-12 * tau_next):
-            return tau_next
+            # exp(-decay * tau_next) = e * exp(z): a series for the usual tiny z
+            z = decay * step
+            if abs(z) < 1e-3:
+                return tau_next, 1.0 + c * e * (1.0 + z * (1.0 + z * (0.5 + z * (1.0 / 6.0 + z * (1.0 / 24.0)))))
+            return tau_next, 1.0 + c * math.exp(-decay * tau_next)
         tau = tau_next
-    return tau
+    return tau, 1.0 + c * math.exp(-decay * tau)
 
 
 @register_jitable
@@ -181,13 +190,13 @@ def excitation_mass(tau: float, excitation: float, beta: float) -> float:
 
 
 @register_jitable
-def excitation_wait(mass: float, excitation: float, beta: float) -> float:
+def excitation_wait(mass: float, excitation: float, beta: float, inv_beta: float) -> float:
     """The tau at which ``excitation_mass`` reaches ``mass`` (INF if it never does:
-    the excitation dies out first)."""
-    total = excitation / beta
-    if mass >= total:
+    the excitation, whose total mass is excitation / beta, dies out first)."""
+    scaled = mass * beta
+    if scaled >= excitation:
         return INF
-    return -math.log(1.0 - mass / total) / beta
+    return -math.log(1.0 - scaled / excitation) * inv_beta
 
 
 # --- response rules --------------------------------------------------------
