@@ -215,14 +215,24 @@ def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, 
         n_free = 0  # slots given back, on the stack free[:n_free]
         fresh = 0   # slots from fresh on have never been used in this replication
 
-        t_breach, fired = clock.next_breach(state)
+        # The violator's plan: t_breach is the next breach's time once worked out
+        # (planned), before that only a lower bound on it.
+        t_breach = clock.next_breach_not_before(state)
+        planned = False
+        fired = clock.BASELINE
 
         while True:
             if size + MAX_NEW_EVENTS > heap.shape[0]:
                 return r, HEAP_FULL
-            key_breach = plan_now + max(t_breach - plan_now, 0.0) if t_breach < horizon else math.inf
             key_false = false_now + max(t_false - false_now, 0.0) if t_false < horizon else math.inf
             key_event = heap[0, 0] if size > 0 else math.inf
+            key_breach = plan_now + max(t_breach - plan_now, 0.0) if t_breach < horizon else math.inf
+            if not planned and key_breach <= min(key_false, key_event):
+                # the breach may come first: work out exactly when (the key is
+                # monotone in the time, so a bound on one bounds the other)
+                t_breach, fired = clock.next_breach(state, constants)
+                planned = True
+                key_breach = plan_now + max(t_breach - plan_now, 0.0) if t_breach < horizon else math.inf
             now = min(key_breach, key_false, key_event)
             if not now < horizon:
                 break
@@ -254,7 +264,8 @@ def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, 
                         size = _heap_push(heap, size, now + max(due - now, 0.0), seq, slot)
                         seq += 1.0
                 plan_now = now
-                t_breach, fired = clock.next_breach(state)
+                t_breach = clock.next_breach_not_before(state)
+                planned = False
                 continue
 
             if key_false == now and key_false <= key_event:
@@ -448,7 +459,8 @@ def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, 
                 # Replication.take_effect -> clock.scale, then the violator re-plans
                 clock.scale(state, t, factor, constants)
                 plan_now = now
-                t_breach, fired = clock.next_breach(state)
+                t_breach = clock.next_breach_not_before(state)
+                planned = False
 
         # Replication.run: the record's summary fields
         highest = 0

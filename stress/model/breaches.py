@@ -24,7 +24,7 @@ def violator(env: simpy.Environment, rep: "Replication") -> Generator:
     state = rep.clock
     draw = rep.draw_breach
     while True:
-        t, source = clock.next_breach(state)
+        t, source = clock.next_breach(state, p.clock)
         try:
             # Past the horizon nothing happens unless a change of the rate pulls the
             # next breach forward, so then wait for an interrupt only.

@@ -20,12 +20,13 @@ from numba.extending import register_jitable
 from stress.model.rules import baseline_wait, capped_multiplier, excitation_wait, expm1, relax
 
 # Baseline part: its clock's remaining mass and m(t), both as of time BASE_REF; when
-# the clock runs out if nothing changes m(t) first, and m(t) then.
-BASE_REF, BASE_LEFT, M_REF, BASE_DUE, M_DUE = 0, 1, 2, 3, 4
+# the clock runs out if nothing changes m(t) first (NaN until worked out), m(t) then,
+# and a lower bound on that time (the time itself once worked out).
+BASE_REF, BASE_LEFT, M_REF, BASE_DUE, M_DUE, BASE_SOON = 0, 1, 2, 3, 4, 5
 # Self-excited part: its intensity and its clock's remaining mass as of EXC_REF; when
 # the clock runs out.
-EXC_REF, EXCITATION, EXC_LEFT, EXC_DUE = 5, 6, 7, 8
-SIZE = 9
+EXC_REF, EXCITATION, EXC_LEFT, EXC_DUE = 6, 7, 8, 9
+SIZE = 10
 
 BASELINE, EXCITED = 0, 1
 
@@ -41,11 +42,26 @@ def constants(mu: float, alpha: float, beta: float, relax_rate: float, max_multi
 
 
 @register_jitable
-def _plan_baseline(state, k):
-    """The baseline clock's due time and m(t) then, from its state as of BASE_REF."""
-    tau, m_due = baseline_wait(state[BASE_LEFT], k[MU], k[INV_MU], state[M_REF], k[RELAX], k[INV_RELAX])
-    state[BASE_DUE] = state[BASE_REF] + tau
-    state[M_DUE] = m_due
+def _replan_baseline(state, k):
+    """The baseline clock's state changed. Its due time is worked out (a root-finding)
+    only when asked for: a third of the time a breach or a response changes the state
+    again first. Until then a bound at a division's cost: the rate never exceeds
+    mu * max(m, 1) (m moves monotonically toward 1), less a margin for rounding."""
+    state[BASE_DUE] = math.nan
+    m0 = state[M_REF]
+    soonest = state[BASE_LEFT] * k[INV_MU] * (1.0 - 1e-9)
+    state[BASE_SOON] = state[BASE_REF] + (soonest if m0 <= 1.0 else soonest / m0)
+
+
+@register_jitable
+def _baseline_due(state, k):
+    """When the baseline clock runs out if nothing changes m(t) first."""
+    if math.isnan(state[BASE_DUE]):
+        tau, m_due = baseline_wait(state[BASE_LEFT], k[MU], k[INV_MU], state[M_REF], k[RELAX], k[INV_RELAX])
+        state[BASE_DUE] = state[BASE_REF] + tau
+        state[M_DUE] = m_due
+        state[BASE_SOON] = state[BASE_DUE]
+    return state[BASE_DUE]
 
 
 @register_jitable
@@ -54,7 +70,7 @@ def start(state, baseline_mass_drawn, excitation_mass_drawn, k):
     state[BASE_REF] = 0.0
     state[BASE_LEFT] = baseline_mass_drawn
     state[M_REF] = 1.0
-    _plan_baseline(state, k)
+    _replan_baseline(state, k)
     state[EXC_REF] = 0.0
     state[EXCITATION] = 0.0
     state[EXC_LEFT] = excitation_mass_drawn
@@ -62,11 +78,20 @@ def start(state, baseline_mass_drawn, excitation_mass_drawn, k):
 
 
 @register_jitable
-def next_breach(state):
+def next_breach(state, k):
     """Time and source of the next breach if nothing changes m(t) before then."""
-    if state[BASE_DUE] <= state[EXC_DUE]:
-        return state[BASE_DUE], BASELINE
+    if state[EXC_DUE] < state[BASE_SOON]:
+        return state[EXC_DUE], EXCITED  # no need to work out the baseline's due time
+    base_due = _baseline_due(state, k)
+    if base_due <= state[EXC_DUE]:
+        return base_due, BASELINE
     return state[EXC_DUE], EXCITED
+
+
+@register_jitable
+def next_breach_not_before(state):
+    """A lower bound on ``next_breach``'s time that costs no root-finding."""
+    return min(state[BASE_SOON], state[EXC_DUE])
 
 
 @register_jitable
@@ -79,10 +104,10 @@ def breach(state, t, source, fresh_mass, k):
         state[EXC_LEFT] = fresh_mass
     else:
         state[EXC_LEFT] += state[EXCITATION] * decay * k[INV_BETA]  # minus the mass used up
-        state[M_REF] = state[M_DUE]  # t is BASE_DUE
+        state[M_REF] = state[M_DUE]  # t is BASE_DUE, worked out by next_breach
         state[BASE_REF] = t
         state[BASE_LEFT] = fresh_mass
-        _plan_baseline(state, k)
+        _replan_baseline(state, k)
     state[EXCITATION] = state[EXCITATION] * (1.0 + decay) + k[ALPHA] * beta
     state[EXC_REF] = t
     state[EXC_DUE] = t + excitation_wait(state[EXC_LEFT], state[EXCITATION], beta, k[INV_BETA])
@@ -96,7 +121,7 @@ def scale(state, t, factor, k):
     state[BASE_LEFT] = max(state[BASE_LEFT] - used, 0.0)
     state[M_REF] = capped_multiplier(m, factor, k[CAP])
     state[BASE_REF] = t
-    _plan_baseline(state, k)
+    _replan_baseline(state, k)
 
 
 @register_jitable
