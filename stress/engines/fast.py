@@ -154,7 +154,7 @@ FITS, HEAP_FULL, COUNTED_FULL, SEVERE_FULL = 0, 1, 2, 3
 
 @njit(cache=True, _nrt=False)
 def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, severe,
-                    breach_rng, detect_rng, false_rng, response_rng, state, u):
+                    breach_rng, detect_rng, false_rng, response_rng, state):
     """Fill ``out[r]`` for replications start + r. Compiled without numba's runtime
     (``_nrt=False``): every array, scratch ones included, comes from the caller, so
     nothing in the loop counts references (that cost ~200 atomic operations per
@@ -300,8 +300,13 @@ def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, 
                 is_false = payload[slot, P_FLAG1] != 0.0
                 t_incident = payload[slot, P_A]
                 u_objective = payload[slot, P_B]
-                for i in range(6):
-                    u[i] = next_double(response_rng)
+                # the six uniforms every report draws, in Policy's order (U_MILITARY ...)
+                u_military = next_double(response_rng)
+                u_response_time = next_double(response_rng)
+                u_tier2 = next_double(response_rng)
+                u_tier3 = next_double(response_rng)
+                u_backstop = next_double(response_rng)
+                u_stand_down = next_double(response_rng)
                 if is_false:
                     out[r, C_FALSE] += 1
                 else:
@@ -312,8 +317,8 @@ def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, 
                     out[r, C_WARNINGS] += 1
                     if math.isnan(out[r, C_T1]):
                         out[r, C_T1] = t
-                    if u[0] < p.t1_response_p:
-                        when = t + u[1] * p.t1_within
+                    if u_military < p.t1_response_p:
+                        when = t + u_response_time * p.t1_within
                         if when < horizon:
                             s, n_free, fresh = _take_slot(free, n_free, fresh)
                             payload[s, P_TIME] = when
@@ -347,7 +352,7 @@ def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, 
                             s, n_free, fresh = _take_slot(free, n_free, fresh)
                             payload[s, P_TIME] = when
                             payload[s, P_KIND] = DECISION2
-                            payload[s, P_FLAG1] = 1.0 if u[2] < p.t2_decision_p else 0.0
+                            payload[s, P_FLAG1] = 1.0 if u_tier2 < p.t2_decision_p else 0.0
                             payload[s, P_FLAG2] = 1.0 if real < p.t2_threshold else 0.0
                             size = _heap_push(heap, size, now + max(when - now, 0.0), seq, s)
                             seq += 1.0
@@ -377,12 +382,12 @@ def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, 
                         triggered = cls >= p.t3_min_class
                         on_false = is_false
                 if triggered:
-                    if not u[3] < p.t3_decision_p:
+                    if not u_tier3 < p.t3_decision_p:
                         tier3_open_at = t + p.t3_cooldown
                         out[r, C_T3_DECLINED] += 1
                     else:
                         begin, stand_down, objective = tier3_times(
-                            t, t_incident, p.t3_delay, p.t3_from_incident, p.t3_stand_down_rate, u[5], u_objective,
+                            t, t_incident, p.t3_delay, p.t3_from_incident, p.t3_stand_down_rate, u_stand_down, u_objective,
                             p.t3_objective_median, p.t3_objective_spread)
                         tier3_pending = True
                         when = stand_down if stand_down < begin else begin
@@ -393,7 +398,7 @@ def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, 
                                 payload[s, P_KIND] = STAND_DOWN3
                             else:
                                 payload[s, P_KIND] = START3
-                                payload[s, P_FLAG1] = 1.0 if u[4] < p.t3_backstop_p else 0.0
+                                payload[s, P_FLAG1] = 1.0 if u_backstop < p.t3_backstop_p else 0.0
                                 payload[s, P_FLAG2] = 1.0 if on_false else 0.0
                                 payload[s, P_A] = t_incident
                             size = _heap_push(heap, size, now + max(when - now, 0.0), seq, s)
@@ -488,9 +493,9 @@ def simulate_range(params: Params, n_classes: int, seed: int, start: int, count:
                   np.empty(space["heap"], dtype=np.int64), np.empty((space["counted"], 3)),
                   np.empty((space["severe"], 3)))
         # one PCG64 state per component stream (separate arrays: no views in the loop),
-        # the breach clock, the six uniforms a report draws
+        # the breach clock
         scratch = (np.zeros(4, dtype=np.uint64), np.zeros(4, dtype=np.uint64), np.zeros(4, dtype=np.uint64),
-                   np.zeros(4, dtype=np.uint64), np.zeros(clock.SIZE), np.empty(6))
+                   np.zeros(4, dtype=np.uint64), np.zeros(clock.SIZE))
         finished, full = _simulate_range(params, prefix, start + done, count - done, out[done:], *arrays, *scratch)
         done += finished
         if full != FITS:
