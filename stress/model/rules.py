@@ -32,6 +32,16 @@ def _expm1_series(x: float) -> float:
 
 
 @register_jitable
+def _exp_expm1(x: float):
+    """exp(x) and exp(x) - 1, both from the series when |x| < 1e-2 (no exp call)."""
+    if abs(x) < 1e-2:
+        em = _expm1_series(x)
+        return 1.0 + em, em
+    e = math.exp(x)
+    return e, e - 1.0
+
+
+@register_jitable
 def expm1(x: float) -> float:
     """exp(x) - 1 to ~1e-15 relative: a Taylor series near 0, exp(x) - 1 elsewhere
     (half the cost of math.expm1, which dominated the breach process)."""
@@ -115,9 +125,7 @@ def relax(tau: float, mu: float, m0: float, decay: float, inv_decay: float):
     exp serves both."""
     if decay == 0.0 or m0 == 1.0:
         return mu * m0 * tau, m0
-    x = -decay * tau
-    e = math.exp(x)
-    em = _expm1_series(x) if abs(x) < 1e-2 else e - 1.0
+    e, em = _exp_expm1(-decay * tau)
     return mu * (tau - (m0 - 1.0) * em * inv_decay), 1.0 + (m0 - 1.0) * e
 
 
@@ -157,9 +165,7 @@ def baseline_wait(mass: float, mu: float, inv_mu: float, m0: float, decay: float
         tau = 0.5 * (lo + hi)
     tau = min(max(tau, lo), hi)
     for _ in range(100):
-        x = -decay * tau
-        e = math.exp(x)
-        em = _expm1_series(x) if abs(x) < 1e-2 else e - 1.0
+        e, em = _exp_expm1(-decay * tau)
         f = tau - c * em * inv_decay - target
         if f == 0.0:
             return tau, 1.0 + c * e
