@@ -23,6 +23,7 @@ def violator(env: simpy.Environment, rep: "Replication") -> Generator:
     p = rep.params
     state = rep.clock
     draw = rep.draw_breach
+    cumulative = p.class_cumulative.tolist()  # Python floats compare faster than numpy's
     while True:
         t, source = clock.next_breach(state, p.clock)
         try:
@@ -31,7 +32,7 @@ def violator(env: simpy.Environment, rep: "Replication") -> Generator:
             yield env.timeout(max(t - env.now, 0.0)) if t < p.horizon else env.event()
         except simpy.Interrupt:
             continue
-        breach_class = categorical(draw(), p.class_cumulative)
+        breach_class = categorical(draw(), cumulative)
         u_objective = draw()  # how long this attack would need to reach its objective
         clock.breach(state, t, source, exponential(draw()), p.clock)
         rep.on_breach(t, breach_class, u_objective)

@@ -43,10 +43,11 @@ def false_reporter(env: simpy.Environment, rep: "Replication") -> Generator:
     draw = rep.draw_false
     if p.false_rate == 0.0:
         return
+    cumulative = p.false_class_cumulative.tolist()  # Python floats compare faster than numpy's
     t = exponential(draw()) / p.false_rate
     while t < p.horizon:
         yield env.timeout(max(t - env.now, 0.0))
-        report_class = categorical(draw(), p.false_class_cumulative)
+        report_class = categorical(draw(), cumulative)
         delay = lognormal(draw(), p.delay_median, p.delay_spread)
         rep.log(t, "false incident", f"{rep.class_names[report_class]} false incident, report due at {t + delay:.2f} h")
         rep.schedule(t + delay, rep.policy.on_report, report_class, True, t, NO_OBJECTIVE)
