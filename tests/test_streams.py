@@ -112,3 +112,12 @@ def test_baseline_wait_survives_a_vanishing_multiplier():
     relaxing, _ = _wait(1.0, 0.01, 5e-324, 1e-3)
     assert relaxing == pytest.approx(_wait(1.0, 0.01, 0.0, 1e-3)[0])
     assert _relax(relaxing, 0.01, 0.0, 1e-3)[0] == pytest.approx(1.0, rel=1e-10)
+
+
+def test_clock_without_baseline_rate_never_plans_a_baseline_breach():
+    from stress.model import clock
+    k = clock.constants(mu=0.0, alpha=0.5, beta=0.1, relax_rate=0.01, max_multiplier=10.0)
+    state = clock.new_state()
+    clock.start(state, 0.0, 0.3, k)  # a zero draw for the baseline must not make 0 * inf
+    assert clock.next_breach_not_before(state) == math.inf
+    assert clock.next_breach(state, k)[0] == math.inf

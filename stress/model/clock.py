@@ -49,7 +49,7 @@ def _replan_baseline(state, k):
     mu * max(m, 1) (m moves monotonically toward 1), less a margin for rounding."""
     state[BASE_DUE] = math.nan
     m0 = state[M_REF]
-    soonest = state[BASE_LEFT] * k[INV_MU] * (1.0 - 1e-9)
+    soonest = state[BASE_LEFT] * k[INV_MU] * (1.0 - 1e-9) if k[MU] > 0.0 else math.inf  # not 0 * inf
     state[BASE_SOON] = state[BASE_REF] + (soonest if m0 <= 1.0 else soonest / m0)
 
 
