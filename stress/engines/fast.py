@@ -320,13 +320,19 @@ def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, 
                     if u_military < p.t1_response_p:
                         when = t + u_response_time * p.t1_within
                         if when < horizon:
-                            s, n_free, fresh = _take_slot(free, n_free, fresh)
-                            payload[s, P_TIME] = when
-                            payload[s, P_KIND] = RESPONSE1
-                            payload[s, P_FLAG1] = 1.0 if is_false else 0.0
-                            payload[s, P_A] = t_incident
-                            size = _heap_push(heap, size, now + max(when - now, 0.0), seq, s)
-                            seq += 1.0
+                            out[r, C_RESPONSES] += 1
+                            if not is_false:
+                                latency_sum += when - t_incident
+                                genuine_responses += 1
+                            # Policy._military_response_starts only matters if it changes
+                            # the rate; a scheduled no-op would change nothing (the
+                            # sequence numbers keep the other events' order)
+                            if p.t1_factor != 1.0:
+                                s, n_free, fresh = _take_slot(free, n_free, fresh)
+                                payload[s, P_TIME] = when
+                                payload[s, P_KIND] = RESPONSE1
+                                size = _heap_push(heap, size, now + max(when - now, 0.0), seq, s)
+                                seq += 1.0
                 # Policy._tier2
                 if cls >= p.t2_min_class:
                     if t - last_counted > p.t2_quiet_reset:
@@ -413,10 +419,6 @@ def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, 
                                 seq += 1.0
             elif kind == RESPONSE1:
                 # Policy._military_response_starts
-                out[r, C_RESPONSES] += 1
-                if payload[slot, P_FLAG1] == 0.0:
-                    latency_sum += t - payload[slot, P_A]
-                    genuine_responses += 1
                 factor = p.t1_factor
             elif kind == DECISION2:
                 # Policy._tier2_decision

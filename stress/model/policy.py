@@ -77,15 +77,18 @@ class Policy:
         if u[U_MILITARY] < p.t1_response_p:
             start = t + u[U_RESPONSE_TIME] * p.t1_within
             rep.log(t, "tier 1", f"military response ordered, starts at {start:.2f} h")
-            rep.schedule(start, self._military_response_starts, is_false, t_incident)
+            if start < p.horizon:
+                # Counted when ordered: nothing can stop it starting within the run, and
+                # the compiled engine schedules no event for a response that leaves the
+                # breach rate alone (so both add the latencies in this order).
+                rep.count("military_responses")
+                if not is_false:
+                    rep.add_latency(start - t_incident)
+            rep.schedule(start, self._military_response_starts)
 
-    def _military_response_starts(self, t, is_false, t_incident) -> None:
-        rep = self.rep
-        rep.count("military_responses")
-        if not is_false:
-            rep.add_latency(t - t_incident)
-        rep.log(t, "tier 1", "military response starts")
-        rep.take_effect(t, self.p.t1_factor)
+    def _military_response_starts(self, t) -> None:
+        self.rep.log(t, "tier 1", "military response starts")
+        self.rep.take_effect(t, self.p.t1_factor)
 
     # --- tier 2: continued violations -------------------------------------------
     def _tier2(self, t, cls, is_false, u) -> None:
