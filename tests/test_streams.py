@@ -6,6 +6,8 @@ import math
 import numba
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats as sps
 
 from stress.model import rules, streams
@@ -121,3 +123,18 @@ def test_clock_without_baseline_rate_never_plans_a_baseline_breach():
     clock.start(state, 0.0, 0.3, k)  # a zero draw for the baseline must not make 0 * inf
     assert clock.next_breach_not_before(state) == math.inf
     assert clock.next_breach(state, k)[0] == math.inf
+
+
+@given(t0=st.floats(0.0, 1e4), mass=st.floats(0.0, 50.0), m0=st.floats(0.0, 20.0),
+       mu=st.one_of(st.just(0.0), st.floats(1e-6, 10.0)), relax=st.one_of(st.just(0.0), st.floats(1e-6, 1.0)))
+@settings(max_examples=2000, deadline=None, derandomize=True)
+def test_baseline_bound_never_passes_the_due_time(t0, mass, m0, mu, relax):
+    # the compiled engine skips working out the due time while this bound lies beyond
+    # the next other event; a bound past the due time would reorder events
+    from stress.model import clock
+    k = clock.constants(mu=mu, alpha=0.5, beta=0.1, relax_rate=relax, max_multiplier=20.0)
+    state = clock.new_state()
+    state[clock.BASE_REF], state[clock.BASE_LEFT], state[clock.M_REF] = t0, mass, m0
+    clock._replan_baseline(state, k)
+    soonest = state[clock.BASE_SOON]
+    assert soonest <= clock._baseline_due(state, k)

@@ -149,6 +149,8 @@ def baseline_wait(mass: float, mu: float, inv_mu: float, m0: float, decay: float
     # so there are two divisions and one exp in the usual case.
     c = m0 - 1.0
     target = mass * inv_mu
+    if target == 0.0:
+        return 0.0, m0  # the clock has run out (and with m0 = 0 the slope at 0 is 0)
     inv_m0 = 1.0 / m0 if m0 > 0.0 else INF
     if inv_m0 < INF:
         lo, hi = target * min(1.0, inv_m0), target * max(1.0, inv_m0)
@@ -174,7 +176,12 @@ def baseline_wait(mass: float, mu: float, inv_mu: float, m0: float, decay: float
             hi = tau
         else:
             lo = tau
-        inv_g1 = 1.0 / (1.0 + c * e)
+        g1 = m0 + c * em  # m(tau) = 1 + c e, without the cancellation when m0 is near 0
+        if not g1 > 0.0:
+            # only with m0 = 0 and tau so small that m(tau) underflows: halve the bracket
+            tau = 0.5 * (lo + hi)
+            continue
+        inv_g1 = 1.0 / g1
         newton = f * inv_g1
         step = newton * (1.0 - 0.5 * newton * decay * c * e * inv_g1)
         tau_next = tau - step
