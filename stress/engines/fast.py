@@ -124,8 +124,8 @@ def _window_push(buf, head, tail, a, b, c):
         if head == 0:
             return head, -1
         for i in range(tail - head):  # a loop, not a slice copy: no allocation
-            for c in range(3):
-                buf[i, c] = buf[head + i, c]
+            for column in range(3):
+                buf[i, column] = buf[head + i, column]
         tail -= head
         head = 0
     buf[tail, 0] = a
