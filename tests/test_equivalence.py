@@ -110,3 +110,12 @@ def test_window_compaction_keeps_what_it_moves_and_what_it_adds():
     assert (head, tail) == (0, 3)
     np.testing.assert_array_equal(buf[:3], [[3.0, 1.0, 1.0], [4.0, 1.0, 0.0], [5.0, 3.0, 0.0]])
     assert _window_push(buf, 0, 4, 6.0, 1.0, 0.0)[1] == -1  # full from the start: the caller grows it
+
+
+def test_busy_windows_and_responses_that_move_the_rate():
+    # the heavy scenario with a tier-3 severity window and deterring tier-1 responses:
+    # windows fill and compact their buffers many times, and hundreds of responses
+    # re-plan the baseline clock
+    overrides = ["tier3.trigger=severity", "tier3.severity_threshold=60", "tier3.severity_window_days=5",
+                 "tier1.rate_factor=0.995", "tier2.reset_after_quiet_days=1"]
+    assert_engines_agree(load_config(ROOT / "configs" / "high-intensity.toml", overrides), seed=7, start=0, count=20)
