@@ -93,7 +93,7 @@ def scenarios(draw):
     return validate(raw, "<hypothesis>")
 
 
-@settings(max_examples=400, deadline=None, derandomize=True,
+@settings(max_examples=1500, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(config=scenarios(), seed=st.integers(0, 2**64), start=st.integers(0, 10**9))
 def test_generated_configs(config, seed, start):
