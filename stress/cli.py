@@ -30,6 +30,8 @@ CONFIG_ARG = typer.Argument(None, help="Scenario file (TOML). Default: the packa
 SET_OPT = typer.Option(None, "--set", metavar="KEY=VALUE",
                        help="Override a config key, e.g. --set tier2.threshold=4 (repeatable).")
 SEED_OPT = typer.Option(0, "--seed", min=0, help="Root seed; the same seed gives the same numbers.")
+WORKERS_OPT = typer.Option(None, "--workers", min=1, help="Worker processes (default: all cores).")
+ENGINE_OPT = typer.Option("fast", "--engine", help="fast (compiled) or simpy (the reference model).")
 
 
 def fail(message: str) -> None:
@@ -92,8 +94,8 @@ def run(
     n: int = typer.Option(10_000, "-n", "--replications", min=1, help="Number of replications."),
     seed: int = SEED_OPT,
     set_: Optional[List[str]] = SET_OPT,
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Worker processes (default: all cores)."),
-    engine: str = typer.Option("fast", "--engine", help="fast (compiled) or simpy (the reference model)."),
+    workers: Optional[int] = WORKERS_OPT,
+    engine: str = ENGINE_OPT,
     out: Optional[Path] = typer.Option(None, "--out", help="Write the result folder here instead of results/<run-id>/."),
     records: bool = typer.Option(True, "--records/--no-records", help="Write per-replication records (Parquet)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted run from its .partial folder."),
@@ -189,9 +191,9 @@ def sweep(
                                               help="Add replications until every tier probability's 95% half-width is at most this."),
     max_n: Optional[int] = typer.Option(None, "--max-n", min=1, help="At most this many replications per point with --precision."),
     set_: Optional[List[str]] = SET_OPT,
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Worker processes (default: all cores)."),
+    workers: Optional[int] = WORKERS_OPT,
     scheduler: Optional[str] = SCHEDULER_OPT,
-    engine: str = typer.Option("fast", "--engine", help="fast (compiled) or simpy (the reference model)."),
+    engine: str = ENGINE_OPT,
     out: Optional[Path] = typer.Option(None, "--out", help="Write the result folder here instead of results/<sweep-id>/."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted sweep from its .partial folder."),
     as_json: bool = typer.Option(False, "--json", help="Print the table as a JSON list of rows on stdout."),
@@ -237,9 +239,9 @@ def compare(
     n: int = typer.Option(10_000, "-n", "--replications", min=1, help="Replications per variant."),
     seed: int = SEED_OPT,
     set_: Optional[List[str]] = SET_OPT,
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Worker processes (default: all cores)."),
+    workers: Optional[int] = WORKERS_OPT,
     scheduler: Optional[str] = SCHEDULER_OPT,
-    engine: str = typer.Option("fast", "--engine", help="fast (compiled) or simpy (the reference model)."),
+    engine: str = ENGINE_OPT,
     out: Optional[Path] = typer.Option(None, "--out", help="Write the result folder here instead of results/<id>/."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted comparison from its .partial folder."),
     as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON on stdout."),

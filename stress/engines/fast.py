@@ -117,9 +117,10 @@ def _heap_pop(heap, size):
 
 
 @njit(cache=True, inline='always')
-def _window_push(buf, head, tail, a, b, c):
-    """Append (a, b, c) to a FIFO held in ``buf[head:tail]``, compacting it when it
-    reaches the end; returns the new (head, tail), or tail -1 if it is full."""
+def _window_push(buf, head, tail, a, b, c, window):
+    """Append (a, b, c) to a FIFO of (time, ...) held in ``buf[head:tail]``, compacting
+    it when it reaches the end, and drop the entries at or before a - window; returns
+    the new (head, tail), or tail -1 if it is full."""
     if tail == buf.shape[0]:
         if head == 0:
             return head, -1
@@ -131,6 +132,8 @@ def _window_push(buf, head, tail, a, b, c):
     buf[tail, 0] = a
     buf[tail, 1] = b
     buf[tail, 2] = c
+    while buf[head, 0] <= a - window:
+        head += 1
     return head, tail + 1
 
 
@@ -140,6 +143,19 @@ def _take_slot(free, n_free, fresh):
     if n_free > 0:
         return free[n_free - 1], n_free - 1, fresh
     return fresh, n_free, fresh + 1
+
+
+@njit(cache=True, inline='always')
+def _schedule(heap, size, payload, free, n_free, fresh, seq, now, when, kind):
+    """Replication.schedule: an event of ``kind`` at ``when`` (within the horizon, the
+    caller has checked), keyed as SimPy keys it, by the clock reading now plus the
+    delay, and after every event scheduled before it at the same key. Returns its
+    payload slot, for the caller's fields, and the new size, slot and sequence state."""
+    slot, n_free, fresh = _take_slot(free, n_free, fresh)
+    payload[slot, P_TIME] = when
+    payload[slot, P_KIND] = kind
+    size = _heap_push(heap, size, now + max(when - now, 0.0), seq, slot)
+    return slot, size, n_free, fresh, seq + 1.0
 
 
 @njit(cache=True)
@@ -254,15 +270,12 @@ def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, 
                 if detected and attributed:
                     due = t + lognormal(u_delay, p.delay_median, p.delay_spread)
                     if due < horizon:
-                        slot, n_free, fresh = _take_slot(free, n_free, fresh)
-                        payload[slot, P_TIME] = due
-                        payload[slot, P_KIND] = VERIFY
+                        slot, size, n_free, fresh, seq = _schedule(heap, size, payload, free, n_free, fresh, seq, now,
+                                                                   due, VERIFY)
                         payload[slot, P_CLASS] = cls
                         payload[slot, P_FLAG1] = 0.0
                         payload[slot, P_A] = t
                         payload[slot, P_B] = u_objective
-                        size = _heap_push(heap, size, now + max(due - now, 0.0), seq, slot)
-                        seq += 1.0
                 plan_now = now
                 t_breach = clock.next_breach_not_before(state)
                 planned = False
@@ -274,15 +287,12 @@ def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, 
                 cls = categorical(next_double(false_rng), false_class_cumulative)
                 delay = lognormal(next_double(false_rng), p.delay_median, p.delay_spread)
                 if t + delay < horizon:
-                    slot, n_free, fresh = _take_slot(free, n_free, fresh)
-                    payload[slot, P_TIME] = t + delay
-                    payload[slot, P_KIND] = VERIFY
+                    slot, size, n_free, fresh, seq = _schedule(heap, size, payload, free, n_free, fresh, seq, now,
+                                                               t + delay, VERIFY)
                     payload[slot, P_CLASS] = cls
                     payload[slot, P_FLAG1] = 1.0
                     payload[slot, P_A] = t
                     payload[slot, P_B] = NO_OBJECTIVE
-                    size = _heap_push(heap, size, now + max(t + delay - now, 0.0), seq, slot)
-                    seq += 1.0
                 t_false = t + exponential(next_double(false_rng)) / p.false_rate
                 false_now = now
                 continue
@@ -328,22 +338,17 @@ def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, 
                             # the rate; a scheduled no-op would change nothing (the
                             # sequence numbers keep the other events' order)
                             if p.t1_factor != 1.0:
-                                s, n_free, fresh = _take_slot(free, n_free, fresh)
-                                payload[s, P_TIME] = when
-                                payload[s, P_KIND] = RESPONSE1
-                                size = _heap_push(heap, size, now + max(when - now, 0.0), seq, s)
-                                seq += 1.0
+                                _, size, n_free, fresh, seq = _schedule(heap, size, payload, free, n_free, fresh, seq, now,
+                                                                        when, RESPONSE1)
                 # Policy._tier2
                 if cls >= p.t2_min_class:
                     if t - last_counted > p.t2_quiet_reset:
                         c_head = 0
                         c_tail = 0
                     last_counted = t
-                    c_head, c_tail = _window_push(counted, c_head, c_tail, t, 1.0 if is_false else 0.0, 0.0)
+                    c_head, c_tail = _window_push(counted, c_head, c_tail, t, 1.0 if is_false else 0.0, 0.0, p.t2_window)
                     if c_tail < 0:
                         return r, COUNTED_FULL
-                    while counted[c_head, 0] <= t - p.t2_window:
-                        c_head += 1
                     eligible = not (tier2_decided or tier2_pending or t < tier2_open_at)
                     if eligible and p.t2_requires_lower and not out[r, C_T1] <= t:
                         eligible = False
@@ -355,20 +360,16 @@ def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, 
                         tier2_pending = True
                         when = t + p.t2_decision_delay
                         if when < horizon:
-                            s, n_free, fresh = _take_slot(free, n_free, fresh)
-                            payload[s, P_TIME] = when
-                            payload[s, P_KIND] = DECISION2
+                            s, size, n_free, fresh, seq = _schedule(heap, size, payload, free, n_free, fresh, seq, now,
+                                                                    when, DECISION2)
                             payload[s, P_FLAG1] = 1.0 if u_tier2 < p.t2_decision_p else 0.0
                             payload[s, P_FLAG2] = 1.0 if real < p.t2_threshold else 0.0
-                            size = _heap_push(heap, size, now + max(when - now, 0.0), seq, s)
-                            seq += 1.0
                 # Policy._tier3
                 if p.t3_by_severity:
-                    s_head, s_tail = _window_push(severe, s_head, s_tail, t, severity[cls], 1.0 if is_false else 0.0)
+                    s_head, s_tail = _window_push(severe, s_head, s_tail, t, severity[cls], 1.0 if is_false else 0.0,
+                                                  p.t3_window)
                     if s_tail < 0:
                         return r, SEVERE_FULL
-                    while severe[s_head, 0] <= t - p.t3_window:
-                        s_head += 1
                 triggered = not (tier3_initiated or tier3_pending or t < tier3_open_at)
                 if triggered and p.t3_requires_lower and not out[r, C_T2] <= t:
                     triggered = False
@@ -379,7 +380,6 @@ def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, 
                         real_total = 0.0
                         for i in range(s_head, s_tail):
                             total += severe[i, 1]
-                        for i in range(s_head, s_tail):
                             if severe[i, 2] == 0.0:
                                 real_total += severe[i, 1]
                         triggered = total >= p.t3_severity_threshold
@@ -396,27 +396,20 @@ def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, 
                             t, t_incident, p.t3_delay, p.t3_from_incident, p.t3_stand_down_rate, u_stand_down, u_objective,
                             p.t3_objective_median, p.t3_objective_spread)
                         tier3_pending = True
-                        when = stand_down if stand_down < begin else begin
+                        stands_down = stand_down < begin
+                        when = stand_down if stands_down else begin
                         if when < horizon:
-                            s, n_free, fresh = _take_slot(free, n_free, fresh)
-                            payload[s, P_TIME] = when
-                            if stand_down < begin:
-                                payload[s, P_KIND] = STAND_DOWN3
-                            else:
-                                payload[s, P_KIND] = START3
+                            s, size, n_free, fresh, seq = _schedule(heap, size, payload, free, n_free, fresh, seq, now,
+                                                                    when, STAND_DOWN3 if stands_down else START3)
+                            if not stands_down:
                                 payload[s, P_FLAG1] = 1.0 if u_backstop < p.t3_backstop_p else 0.0
                                 payload[s, P_FLAG2] = 1.0 if on_false else 0.0
                                 payload[s, P_A] = t_incident
-                            size = _heap_push(heap, size, now + max(when - now, 0.0), seq, s)
-                            seq += 1.0
                         if objective < min(begin, stand_down):
                             when = max(objective, t)
                             if when < horizon:
-                                s, n_free, fresh = _take_slot(free, n_free, fresh)
-                                payload[s, P_TIME] = when
-                                payload[s, P_KIND] = OBJECTIVE3
-                                size = _heap_push(heap, size, now + max(when - now, 0.0), seq, s)
-                                seq += 1.0
+                                _, size, n_free, fresh, seq = _schedule(heap, size, payload, free, n_free, fresh, seq, now,
+                                                                        when, OBJECTIVE3)
             elif kind == RESPONSE1:
                 # Policy._military_response_starts
                 factor = p.t1_factor
@@ -434,11 +427,8 @@ def _simulate_range(p, prefix, start, count, out, heap, payload, free, counted, 
                         out[r, C_T2] = t
                     when = t + p.t2_deployment_delay
                     if when < horizon:
-                        s, n_free, fresh = _take_slot(free, n_free, fresh)
-                        payload[s, P_TIME] = when
-                        payload[s, P_KIND] = ARRIVAL2
-                        size = _heap_push(heap, size, now + max(when - now, 0.0), seq, s)
-                        seq += 1.0
+                        _, size, n_free, fresh, seq = _schedule(heap, size, payload, free, n_free, fresh, seq, now,
+                                                                when, ARRIVAL2)
             elif kind == ARRIVAL2:
                 out[r, C_ARRIVED] = t
                 factor = p.t2_factor

@@ -45,9 +45,7 @@ def _exp_expm1(x: float):
 def expm1(x: float) -> float:
     """exp(x) - 1 to ~1e-15 relative: a Taylor series near 0, exp(x) - 1 elsewhere
     (half the cost of math.expm1, which dominated the breach process)."""
-    if abs(x) < 1e-2:
-        return _expm1_series(x)
-    return math.exp(x) - 1.0
+    return _exp_expm1(x)[1]
 
 
 @register_jitable

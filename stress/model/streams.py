@@ -56,12 +56,21 @@ _POOL = 4
 
 
 @register_jitable
+def _hash(value, hash_const, mult):
+    """One hashing step of SeedSequence: ``value`` hashed with the running multiplier,
+    and the next multiplier (``_MULT_A`` when mixing entropy in, ``_MULT_B`` when
+    generating the state)."""
+    value = (value ^ hash_const) & _M32
+    hash_const = (hash_const * mult) & _M32
+    value = (value * hash_const) & _M32
+    return value ^ (value >> _XSHIFT), hash_const
+
+
+@register_jitable
 def _hashmix(value, hash_const):
     # hash_const is a one-element array: the running multiplier, updated in place
-    value = (value ^ hash_const[0]) & _M32
-    hash_const[0] = (hash_const[0] * _MULT_A) & _M32
-    value = (value * hash_const[0]) & _M32
-    return value ^ (value >> _XSHIFT)
+    hashed, hash_const[0] = _hash(value, hash_const[0], _MULT_A)
+    return hashed
 
 
 @register_jitable
@@ -98,22 +107,6 @@ def seed_prefix(root_words):
 
 
 @register_jitable
-def _hashmix_scalar(value, hash_const):
-    value = (value ^ hash_const) & _M32
-    hash_const = (hash_const * _MULT_A) & _M32
-    value = (value * hash_const) & _M32
-    return value ^ (value >> _XSHIFT), hash_const
-
-
-@register_jitable
-def _output_word(pool_word, hash_const):
-    v = (pool_word ^ hash_const) & _M32
-    hash_const = (hash_const * _MULT_B) & _M32
-    v = (v * hash_const) & _M32
-    return v ^ (v >> _XSHIFT), hash_const
-
-
-@register_jitable
 def seed_pcg64(prefix, replication, component, state):
     """Fill ``state`` (4 x uint64: state hi, lo, inc hi, lo) as
     ``PCG64(SeedSequence(root, spawn_key=(replication, component)))`` would, given
@@ -123,13 +116,13 @@ def seed_pcg64(prefix, replication, component, state):
     for value in (np.uint64(replication), np.uint64(component)):
         while True:
             word = value & _M32
-            h, hc = _hashmix_scalar(word, hc)
+            h, hc = _hash(word, hc, _MULT_A)
             p0 = _mix(p0, h)
-            h, hc = _hashmix_scalar(word, hc)
+            h, hc = _hash(word, hc, _MULT_A)
             p1 = _mix(p1, h)
-            h, hc = _hashmix_scalar(word, hc)
+            h, hc = _hash(word, hc, _MULT_A)
             p2 = _mix(p2, h)
-            h, hc = _hashmix_scalar(word, hc)
+            h, hc = _hash(word, hc, _MULT_A)
             p3 = _mix(p3, h)
             value = value >> np.uint64(32)
             if value == 0:
@@ -137,14 +130,14 @@ def seed_pcg64(prefix, replication, component, state):
     # generate_state(4, uint64): eight 32-bit words from the pool in turn, paired
     # little-endian into seed (hi, lo) and increment (hi, lo)
     hc = _INIT_B
-    w0, hc = _output_word(p0, hc)
-    w1, hc = _output_word(p1, hc)
-    w2, hc = _output_word(p2, hc)
-    w3, hc = _output_word(p3, hc)
-    w4, hc = _output_word(p0, hc)
-    w5, hc = _output_word(p1, hc)
-    w6, hc = _output_word(p2, hc)
-    w7, hc = _output_word(p3, hc)
+    w0, hc = _hash(p0, hc, _MULT_B)
+    w1, hc = _hash(p1, hc, _MULT_B)
+    w2, hc = _hash(p2, hc, _MULT_B)
+    w3, hc = _hash(p3, hc, _MULT_B)
+    w4, hc = _hash(p0, hc, _MULT_B)
+    w5, hc = _hash(p1, hc, _MULT_B)
+    w6, hc = _hash(p2, hc, _MULT_B)
+    w7, hc = _hash(p3, hc, _MULT_B)
     shift = np.uint64(32)
     seed_hi, seed_lo = w0 | (w1 << shift), w2 | (w3 << shift)
     inc_hi, inc_lo = w4 | (w5 << shift), w6 | (w7 << shift)
