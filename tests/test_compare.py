@@ -109,7 +109,7 @@ def test_paired_interval_coverage(p_both, p_first, p_second):
     rng = np.random.default_rng(20260203)
     cells = rng.multinomial(200, [p_both, p_first, p_second, 1 - p_both - p_first - p_second], size=4000)
     truth = p_second - p_first
-    covered = np.mean([stats.paired_difference(*row).ci_low <= truth <= stats.paired_difference(*row).ci_high
-                       for row in cells])
+    intervals = [stats.paired_difference(*row) for row in cells]
+    covered = np.mean([d.ci_low <= truth <= d.ci_high for d in intervals])
     se = math.sqrt(0.95 * 0.05 / len(cells))
     assert abs(covered - 0.95) <= 4 * se + 0.01
