@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from stress.config.loading import load_config  # noqa: E402
 from stress.engines import simulate_chunk  # noqa: E402
 from stress.engines import fast  # noqa: E402
-from stress.model import records, rules, streams  # noqa: E402
+from stress.model import records, streams, variates  # noqa: E402
 from stress.model.params import compile_params  # noqa: E402
 
 HEAVY = ROOT / "configs" / "high-intensity.toml"
@@ -75,13 +75,13 @@ def _variate_floor(root_words, start, draws, exponentials, lognormals, classes, 
             for _ in range(draws[r, k]):
                 u = streams.next_double(state[k])
                 if used_exp < exponentials[r]:
-                    total += rules.exponential(u)
+                    total += variates.exponential(u)
                     used_exp += 1
                 elif used_log < lognormals[r]:
-                    total += rules.lognormal(u, 12.0, 0.75)
+                    total += variates.lognormal(u, 12.0, 0.75)
                     used_log += 1
                 elif used_class < classes[r]:
-                    total += rules.categorical(u, class_cumulative)
+                    total += variates.categorical(u, class_cumulative)
                     used_class += 1
                 else:
                     total += u

@@ -20,12 +20,12 @@ _EXPORTS = {
     "trace": "stress.api",
     "sweep": "stress.api",
     "compare": "stress.api",
-    "RunSummary": "stress.summary",
-    "load_result": "stress.folders",
-    "results": "stress.folders",
-    "export": "stress.tables",
-    "plot": "stress.plots",
-    "report": "stress.reports",
+    "RunSummary": "stress.statistics.summary",
+    "load_result": "stress.storage.reading",
+    "results": "stress.storage.reading",
+    "export": "stress.output.tables",
+    "plot": "stress.output.plots",
+    "report": "stress.output.reports",
 }
 
 __all__ = sorted(_EXPORTS)

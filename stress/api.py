@@ -16,16 +16,16 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from stress import store
+from stress.storage import folders as store
 from stress.config.loading import load_config, read_raw, validate
 from stress.config.schema import Config
 from stress.config.toml import dumps as config_to_toml
 from stress.engines import ENGINES
 from stress.model import records
 from stress.model.params import compile_params
-from stress.execution import ordered_results
-from stress.runner import CHUNK, chunk_tasks, default_workers, make_pool, running
-from stress.summary import Accumulator, RunSummary, summarize
+from stress.execution.ordered import ordered_results
+from stress.execution.pools import CHUNK, chunk_tasks, default_workers, make_pool, running
+from stress.statistics.summary import Accumulator, RunSummary, summarize
 
 Progress = Callable[[int, int], None]
 
@@ -157,7 +157,7 @@ def _write_summary(folder: Path, summary: RunSummary) -> None:
 def trace(config: Config | str | Path | None = None, *, seed: int = 0, replication: int = 0,
           overrides: Iterable[str] = ()):
     """The event timeline of one replication (SimPy engine) and its record."""
-    from stress.model.replication import TraceEvent, simulate
+    from stress.engines.simpy.replication import TraceEvent, simulate
     cfg = as_config(config, overrides)
     check_run_arguments(1, seed, "simpy", None)
     if not isinstance(replication, int) or replication < 0:
@@ -178,7 +178,7 @@ def sweep(config: str | Path | None = None, *, grid: Mapping[str, Sequence[Any]]
     """Run a parameter sweep: every point of a grid (``{"tier2.threshold": [2, 3, 4]}`` or
     ``["tier2.threshold=2,3,4"]``) and/or an LHS/Sobol design over ``ranges``, all on the
     same root seed. A ``[sweep]`` table in the scenario file supplies defaults."""
-    from stress.sweeps import file_sweep_spec, run_sweep, spec_from_options
+    from stress.jobs.sweep import file_sweep_spec, run_sweep, spec_from_options
     grid_texts = [f"{k}={','.join(_toml_literal(v) for v in vals)}" for k, vals in grid.items()] \
         if isinstance(grid, Mapping) else list(grid)
     range_texts = [f"{k}={lo}:{hi}" for k, (lo, hi) in ranges.items()] if isinstance(ranges, Mapping) else list(ranges)
@@ -204,7 +204,7 @@ def compare(configs: Sequence[str | Path] = (), *, variants: Iterable[str] = (),
             progress=None):
     """Compare rule variants on common random numbers: ``variants=["strict: tier2.threshold=2",
     "lenient: tier2.threshold=5"]`` over one scenario, or several scenario files."""
-    from stress.comparisons import build_variants, run_compare
+    from stress.jobs.compare import build_variants, run_compare
     check_run_arguments(n, seed, engine, workers)
     built = build_variants(list(configs), variants, overrides)
     return run_compare(built, n=n, seed=seed, engine=engine, workers=workers, scheduler=scheduler,

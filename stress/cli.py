@@ -44,7 +44,7 @@ def handles_errors(command: Callable) -> Callable:
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         from stress.config.loading import ConfigError
-        from stress.store import ResultError
+        from stress.storage.folders import ResultError
         try:
             return command(*args, **kwargs)
         except (ConfigError, ResultError, ValueError) as exc:
@@ -106,7 +106,7 @@ def run(
     import stress.api
     interactive = err_console.is_terminal
     if resume is not None:
-        from stress import store
+        from stress.storage import folders as store
         manifest = store.load_manifest(resume)
         cfg = stress.as_config(resume / store.CONFIG)
         prepare_engine(manifest.get("engine", "fast"), cfg, interactive)
@@ -123,7 +123,7 @@ def run(
     if as_json:
         typer.echo(result.summary.to_json(indent=2))
     else:
-        from stress import render
+        from stress.output import render
         render.run_summary(out_console, result.summary)
         err_console.print(f"results: {result.path}", highlight=False)
 
@@ -150,8 +150,8 @@ def trace(
     import stress
     events, record = stress.trace(config, seed=seed, replication=replication,
                                   overrides=set_ or [])
-    from stress import render
-    from stress.summary import json_row
+    from stress.output import render
+    from stress.statistics.summary import json_row
     if as_json:
         typer.echo(json.dumps({"events": [e._asdict() for e in events],
                                "record": json_row(record.to_dict())}, indent=2))
@@ -203,10 +203,10 @@ def sweep(
     A [sweep] table in the scenario file (grid, design, samples, ranges, n, seed,
     precision, max_n) is used as the default definition."""
     import stress.api
-    from stress import sweeps
+    from stress.jobs import sweep as sweeps
     interactive = err_console.is_terminal
     if resume is not None:
-        from stress import store
+        from stress.storage import folders as store
         manifest = store.load_manifest(resume)
         prepare_engine(manifest.get("engine", "fast"), stress.api.as_config(resume / store.CONFIG), interactive)
         with progress_bar("", interactive) as bar:
@@ -224,7 +224,7 @@ def sweep(
     if as_json:
         typer.echo(json.dumps(result.to_dicts(), indent=2))
     else:
-        from stress import render
+        from stress.output import render
         render.sweep_table(out_console, result)
         err_console.print(f"results: {result.path}", highlight=False)
 
@@ -248,10 +248,10 @@ def compare(
 ) -> None:
     """Compare rule variants on common random numbers: paired differences, McNemar tests."""
     import stress.api
-    from stress import comparisons
+    from stress.jobs import compare as comparisons
     interactive = err_console.is_terminal
     if resume is not None:
-        from stress import store
+        from stress.storage import folders as store
         manifest = store.load_manifest(resume)
         with progress_bar("resuming", interactive) as bar:
             result = comparisons.resume_compare(resume, workers=workers, scheduler=scheduler,
@@ -267,7 +267,7 @@ def compare(
     if as_json:
         typer.echo(json.dumps(result.to_dicts(), indent=2))
     else:
-        from stress import render
+        from stress.output import render
         render.compare_table(out_console, result)
         err_console.print(f"results: {result.path}", highlight=False)
 
@@ -289,7 +289,7 @@ def export(
                                                "markdown and latex show the headline ones by default)."),
 ) -> None:
     """Export the table of a run, a sweep or a comparison, for papers and scripts."""
-    from stress import tables
+    from stress.output import tables
     names = [m.strip() for m in metrics.split(",") if m.strip()] if metrics is not None else None
     written = tables.export(result, format_, out=out, metrics=names)
     typer.echo(written if out is not None else written.rstrip("\n"))
@@ -301,7 +301,8 @@ def results(
     folder: Path = typer.Option(Path("results"), "--dir", help="The folder holding result folders."),
 ) -> None:
     """List the result folders: id, kind, status, scenario, N, date and headline numbers."""
-    from stress import folders, render
+    from stress.storage import reading as folders
+    from stress.output import render
     render.result_list(out_console, folders.results(folder), folder)
 
 
@@ -309,7 +310,8 @@ def results(
 @handles_errors
 def show(result: Path = RESULT_ARG) -> None:
     """Print a result's table again, from its folder, without recomputing."""
-    from stress import folders, render
+    from stress.storage import reading as folders
+    from stress.output import render
     render.stored_result(out_console, folders.load_result(result))
 
 
@@ -321,7 +323,7 @@ def plot(
                                                            "(default: RESULT_DIR/plots/)."),
 ) -> None:
     """Plot a result: tier curves of a run, a sweep's tiers against its parameters, a comparison's differences."""
-    from stress import plots
+    from stress.output import plots
     for path in plots.plot(result, out=out):
         typer.echo(path)
 
@@ -333,7 +335,7 @@ def report(
     out: Optional[Path] = typer.Option(None, "--out", help="The HTML file to write (default: RESULT_DIR/report.html)."),
 ) -> None:
     """Write one self-contained HTML report (tables, plots, a plain reading, config, manifest)."""
-    from stress import reports
+    from stress.output import reports
     typer.echo(reports.report(result, out=out))
 
 

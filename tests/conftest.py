@@ -13,7 +13,7 @@ import pytest
 from stress.config.loading import apply_overrides, parse_assignment, read_raw, validate
 from stress.model import records
 from stress.model.params import compile_params
-from stress.model.replication import Replication
+from stress.engines.simpy.replication import Replication
 
 ROOT = Path(__file__).resolve().parents[1]
 

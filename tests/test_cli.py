@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import stress
-from stress import store
+from stress.storage import folders as store
 
 from conftest import ROOT, run_cli
 

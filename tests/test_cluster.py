@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from stress import store
+from stress.storage import folders as store
 
 from conftest import run_cli
 

@@ -8,8 +8,8 @@ import pytest
 from scipy import stats as sps
 
 import stress
-from stress import stats
-from stress.comparisons import parse_variant
+from stress.statistics import intervals as stats
+from stress.jobs.compare import parse_variant
 
 from conftest import ROOT, run_cli
 

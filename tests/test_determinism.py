@@ -4,7 +4,7 @@
 import stress
 from stress.engines import simulate_chunk
 from stress.model.params import compile_params
-from stress.model.replication import simulate
+from stress.engines.simpy.replication import simulate
 
 from conftest import make_config, same_records
 

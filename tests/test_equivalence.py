@@ -104,7 +104,7 @@ def test_window_compaction_keeps_what_it_moves_and_what_it_adds():
     # a compaction loop once reused the name of the pushed value, storing its own
     # counter instead: seen only when a window filled its buffer (found by a longer
     # run of the property test above)
-    from stress.engines.fast import _window_push
+    from stress.engines.fast.kernel import _window_push
     buf = np.array([[1.0, 1.0, 0.0], [2.0, 1.0, 0.0], [3.0, 1.0, 1.0], [4.0, 1.0, 0.0]])
     head, tail = _window_push(buf, 2, 4, 5.0, 3.0, 0.0, 10.0)
     assert (head, tail) == (0, 3)

@@ -11,7 +11,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 import stress
-from stress.tables import decimals_for, interval_text
+from stress.output.tables import decimals_for, interval_text
 
 from conftest import run_cli
 from made_results import N, SCENARIO, SEED, csv_table, make_results, summary_json

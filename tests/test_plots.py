@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 import stress
-from stress.plots import axis_label, figures
+from stress.output.plots import axis_label, figures
 
 from conftest import run_cli
 from made_results import SCENARIO, csv_table, make_results

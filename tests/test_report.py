@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 import stress
-from stress.folders import load_result
-from stress.reports import report_html
+from stress.storage.reading import load_result
+from stress.output.reports import report_html
 
 from conftest import run_cli
 from made_results import N, SCENARIO, SEED, csv_table, make_results, summary_json

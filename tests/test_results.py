@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import stress
-from stress import store
+from stress.storage import folders as store
 
 from conftest import run_cli
 from made_results import SCENARIO, csv_table, make_results, summary_json

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
-from stress.model import rules, streams
+from stress.model import compensators, streams, variates
 
 
 @numba.njit
@@ -51,26 +51,26 @@ def test_negative_seed_rejected():
 
 def test_normal_quantile_matches_scipy_to_double_precision():
     p = np.concatenate([np.linspace(1e-12, 1 - 1e-12, 20001), [1e-300, 1e-50, 0.02425, 0.5, 1 - 0.02425, 1 - 1e-16]])
-    ours = np.array([rules.normal_quantile(x) for x in p])
+    ours = np.array([variates.normal_quantile(x) for x in p])
     reference = sps.norm.ppf(p)
     assert np.max(np.abs(ours - reference) / np.maximum(1.0, np.abs(reference))) < 1e-14
-    assert rules.normal_quantile(0.0) == -math.inf and rules.normal_quantile(1.0) == math.inf
+    assert variates.normal_quantile(0.0) == -math.inf and variates.normal_quantile(1.0) == math.inf
 
 
 def test_lognormal_median_and_categorical():
-    assert rules.lognormal(0.5, 12.0, 0.75) == pytest.approx(12.0, rel=1e-15)
-    assert rules.lognormal(0.3, 12.0, 0.0) == 12.0
-    assert rules.lognormal(0.0, math.inf, 1.0) == math.inf
+    assert variates.lognormal(0.5, 12.0, 0.75) == pytest.approx(12.0, rel=1e-15)
+    assert variates.lognormal(0.3, 12.0, 0.0) == 12.0
+    assert variates.lognormal(0.0, math.inf, 1.0) == math.inf
     cumulative = np.array([0.75, 0.97, 1.0])
-    assert [rules.categorical(u, cumulative) for u in (0.0, 0.7499, 0.75, 0.969, 0.97, 0.9999)] == [0, 0, 1, 1, 2, 2]
+    assert [variates.categorical(u, cumulative) for u in (0.0, 0.7499, 0.75, 0.969, 0.97, 0.9999)] == [0, 0, 1, 1, 2, 2]
 
 
 def _wait(mass, mu, m0, decay):
-    return rules.baseline_wait(mass, mu, 1.0 / mu, m0, decay, 1.0 / decay if decay else math.inf)
+    return compensators.baseline_wait(mass, mu, 1.0 / mu, m0, decay, 1.0 / decay if decay else math.inf)
 
 
 def _relax(tau, mu, m0, decay):
-    return rules.relax(tau, mu, m0, decay, 1.0 / decay if decay else math.inf)
+    return compensators.relax(tau, mu, m0, decay, 1.0 / decay if decay else math.inf)
 
 
 @pytest.mark.parametrize("m0", [0.0, 0.2, 0.9, 1.0, 1.1, 3.0, 10.0])
@@ -101,10 +101,10 @@ def test_excitation_wait_inverts_mass_and_dies_out():
     beta, excitation = 0.05, 0.02
     total = excitation / beta
     for mass in (1e-6, 0.1, 0.39):
-        tau = rules.excitation_wait(mass, excitation, beta, 1.0 / beta)
-        assert rules.excitation_mass(tau, excitation, beta) == pytest.approx(mass, rel=1e-12)
-    assert rules.excitation_wait(total, excitation, beta, 1.0 / beta) == math.inf
-    assert rules.excitation_wait(0.5, 0.0, beta, 1.0 / beta) == math.inf
+        tau = compensators.excitation_wait(mass, excitation, beta, 1.0 / beta)
+        assert compensators.excitation_mass(tau, excitation, beta) == pytest.approx(mass, rel=1e-12)
+    assert compensators.excitation_wait(total, excitation, beta, 1.0 / beta) == math.inf
+    assert compensators.excitation_wait(0.5, 0.0, beta, 1.0 / beta) == math.inf
 
 
 def test_baseline_wait_survives_a_vanishing_multiplier():

@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import stress
-from stress import store
+from stress.storage import folders as store
 from stress.engines import simulate_chunk
 from stress.model.params import compile_params
-from stress.sweeps import parse_values, points, spec_from_options
+from stress.jobs.sweep import parse_values, points, spec_from_options
 
 from conftest import make_config, run_cli
 

@@ -18,7 +18,7 @@ def simulate_chunk(engine: str, params: Params, class_names: list[str], seed: in
                    start: int, count: int) -> np.ndarray:
     """Records of replications ``start .. start + count - 1``."""
     if engine == "simpy":
-        from stress.model.replication import simulate
+        from stress.engines.simpy.replication import simulate
         values = records.empty(count, len(class_names))
         for row in range(count):
             values[row] = simulate(params, class_names, seed, start + row)

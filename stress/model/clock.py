@@ -17,7 +17,9 @@ import math
 
 from numba.extending import register_jitable
 
-from stress.model.rules import baseline_wait, capped_multiplier, excitation_wait, expm1, relax
+from stress.model.compensators import baseline_wait, excitation_wait, relax
+from stress.model.rules import capped_multiplier
+from stress.model.variates import expm1
 
 # Baseline part: its clock's remaining mass and m(t), both as of time BASE_REF; when
 # the clock runs out if nothing changes m(t) first (NaN until worked out), m(t) then,

@@ -1,6 +1,6 @@
 """The compiled engine: the SimPy model as one numba event loop.
 
-It reproduces ``stress.model.replication`` record for record: the same streams, the
+It reproduces ``stress.engines.simpy.replication`` record for record: the same streams, the
 same draws in the same order, the same rules (``stress.model.rules``, compiled in),
 and the same order of simultaneous events (SimPy's: by clock reading, then by the
 order in which events were scheduled). Each block below names the SimPy code it
@@ -21,9 +21,10 @@ from numba import njit
 
 from stress.model import clock
 from stress.model import params as _params_module
-from stress.model import records, rules, streams
+from stress.model import compensators, records, rules, streams, variates
 from stress.model.params import Params
-from stress.model.rules import NO_OBJECTIVE, categorical, exponential, lognormal, tier3_times
+from stress.model.rules import NO_OBJECTIVE, tier3_times
+from stress.model.variates import categorical, exponential, lognormal
 from stress.model.streams import (BREACHES, DETECTION, FALSE_REPORTS, RESPONSES, next_double,
                                   seed_pcg64, seed_prefix, seed_words)
 
@@ -34,7 +35,7 @@ def _cache_dir() -> str:
     kernel also compiles in the shared rules; a folder per hash of every source it
     depends on means an edit to any of them can never load stale machine code."""
     digest = hashlib.sha256(numba.__version__.encode())
-    for module in (rules, streams, records, clock, _params_module):
+    for module in (variates, compensators, rules, streams, records, clock, _params_module):
         digest.update(Path(module.__file__).read_bytes())
     digest.update(Path(__file__).read_bytes())
     base = os.environ.get("STRESS_CACHE_DIR") or os.path.join(

@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterator
 
-from stress import store
-from stress.runner import ChunkResult, ChunkTask, execute
+from stress.storage import folders as store
+from stress.execution.pools import ChunkResult, ChunkTask, execute
 
 
 def ordered_results(tasks: list[ChunkTask], partial: Path | None, pool: Any) -> Iterator[ChunkResult]:

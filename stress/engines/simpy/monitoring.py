@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Generator
 
 import simpy
 
-from stress.model.rules import NO_OBJECTIVE, categorical, exponential, lognormal
+from stress.model.rules import NO_OBJECTIVE
+from stress.model.variates import categorical, exponential, lognormal
 
 if TYPE_CHECKING:
-    from stress.model.replication import Replication
+    from stress.engines.simpy.replication import Replication
 
 
 def observe(rep: "Replication", t: float, breach_class: int, u_objective: float) -> None:

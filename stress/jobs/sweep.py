@@ -21,14 +21,15 @@ from typing import Any, Callable, Iterable, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from stress import stats, store
+from stress.statistics import intervals as stats
+from stress.storage import folders as store
 from stress.config.loading import ConfigError, apply_overrides, parse_assignment, read_raw, validate
 from stress.config.schema import Config
 from stress.config.toml import dumps as config_to_toml
-from stress.execution import ordered_results
+from stress.execution.ordered import ordered_results
 from stress.model.params import compile_params
-from stress.runner import CHUNK, check_scheduler, chunk_tasks, make_pool, running
-from stress.summary import Accumulator, RunSummary, summarize
+from stress.execution.pools import CHUNK, check_scheduler, chunk_tasks, make_pool, running
+from stress.statistics.summary import Accumulator, RunSummary, summarize
 
 Progress = Callable[[int, int, int, int], None]  # (replications done, total, points done, points)
 

@@ -14,10 +14,11 @@ import math
 from decimal import Decimal
 from pathlib import Path
 
-from stress import plots, store, tables
-from stress.folders import CompareView, ResultView, RunView, SweepView, as_view
-from stress.render import TIER_NAMES
-from stress.summary import TIERS
+from stress.output import plots, tables
+from stress.storage import folders as store
+from stress.storage.reading import CompareView, ResultView, RunView, SweepView, as_view
+from stress.output.render import TIER_NAMES
+from stress.statistics.summary import TIERS
 
 # Greys only: the plots are the only colour on the page (the browser test relies on it).
 STYLE = """

@@ -17,9 +17,9 @@ from typing import Any, ClassVar, Iterable, NamedTuple, Union
 import pandas as pd
 from pydantic import ValidationError
 
-from stress import store
-from stress.summary import TIERS, RunSummary
-from stress.sweeps import SweepSpec
+from stress.storage import folders as store
+from stress.statistics.summary import TIERS, RunSummary
+from stress.jobs.sweep import SweepSpec
 
 KINDS = ("run", "sweep", "compare")
 TIER_FIELDS = ("tier", "p_reached", "ci_low", "ci_high", "median_hours_to_reach", "p10_hours_to_reach",

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Generator
 import simpy
 
 from stress.model import clock
-from stress.model.rules import categorical, exponential
+from stress.model.variates import categorical, exponential
 
 if TYPE_CHECKING:
-    from stress.model.replication import Replication
+    from stress.engines.simpy.replication import Replication
 
 
 def violator(env: simpy.Environment, rep: "Replication") -> Generator:

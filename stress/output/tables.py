@@ -20,9 +20,10 @@ from typing import Any, NamedTuple, Sequence
 import numpy as np
 import pandas as pd
 
-from stress import render, store
-from stress.folders import CompareView, ResultView, RunView, SweepView, as_view
-from stress.summary import TIERS, json_row
+from stress.output import render
+from stress.storage import folders as store
+from stress.storage.reading import CompareView, ResultView, RunView, SweepView, as_view
+from stress.statistics.summary import TIERS, json_row
 
 FORMATS = ("csv", "parquet", "json", "markdown", "latex", "xlsx")
 TEXT_FORMATS = ("markdown", "latex")

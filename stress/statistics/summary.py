@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from stress import stats
+from stress.statistics import intervals as stats
 from stress.model import records
 
 TIERS = (1, 2, 3)

@@ -23,7 +23,7 @@ import numpy as np
 from stress.engines import simulate_chunk
 from stress.model import records
 from stress.model.params import Params
-from stress.summary import Tally
+from stress.statistics.summary import Tally
 
 CHUNK = 1000
 

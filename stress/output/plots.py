@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 import pandas as pd
 
-from stress import store
-from stress.folders import CompareView, ResultView, RunView, SweepView, as_view
-from stress.render import TIER_NAMES
-from stress.summary import TIERS
+from stress.storage import folders as store
+from stress.storage.reading import CompareView, ResultView, RunView, SweepView, as_view
+from stress.output.render import TIER_NAMES
+from stress.statistics.summary import TIERS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from stress.model.rules import tier3_times
 
 if TYPE_CHECKING:
-    from stress.model.replication import Replication
+    from stress.engines.simpy.replication import Replication
 
 # Meaning of the six response draws of a report.
 U_MILITARY, U_RESPONSE_TIME, U_TIER2, U_TIER3, U_BACKSTOP, U_STAND_DOWN = range(6)

@@ -14,11 +14,11 @@ import numpy as np
 import simpy
 
 from stress.model import clock, records, streams
-from stress.model.breaches import violator
-from stress.model.monitoring import false_reporter, observe
+from stress.engines.simpy.breaches import violator
+from stress.engines.simpy.monitoring import false_reporter, observe
 from stress.model.params import Params
-from stress.model.policy import Policy
-from stress.model.rules import exponential
+from stress.engines.simpy.policy import Policy
+from stress.model.variates import exponential
 
 
 class TraceEvent(NamedTuple):

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from stress.runner import ChunkResult
-from stress.summary import Tally
+from stress.execution.pools import ChunkResult
+from stress.statistics.summary import Tally
 
 FORMAT_VERSION = 1
 PARTIAL = ".partial"
