@@ -114,11 +114,11 @@ def measure(name: str, config, n_fast: int, n_simpy: int, repeats: int) -> dict:
     params = compile_params(config)
     names = [c.name for c in config.breaches.classes]
     fast.warm_up(params, len(names))
-    values = simulate_chunk("fast", params, names, 0, 0, n_fast)
+    values = simulate_chunk("fast", params, 0, 0, n_fast)
     counts = draw_counts(values, params.false_rate)
     words = streams.seed_words(0)
     _floor(words, 0, counts[:10])
-    t_fast = timed(lambda: simulate_chunk("fast", params, names, 0, 0, n_fast), repeats) / n_fast
+    t_fast = timed(lambda: simulate_chunk("fast", params, 0, 0, n_fast), repeats) / n_fast
     c = records.COLUMN
     reports = (values[:, c["reports"]] + values[:, c["false_reports"]]).astype(np.int64)
     exponentials = (2 + values[:, c["breaches"]] + values[:, c["false_reports"]]).astype(np.int64)
@@ -131,7 +131,7 @@ def measure(name: str, config, n_fast: int, n_simpy: int, repeats: int) -> dict:
     _variate_floor(words, 0, counts[:10], exponentials[:10], reports[:10], classes[:10], cumulative)
     t_floor = timed(lambda: _floor(words, 0, counts), repeats) / n_fast
     t_variates = timed(variate_floor, repeats) / n_fast
-    t_simpy = timed(lambda: simulate_chunk("simpy", params, names, 0, 0, n_simpy), repeats) / n_simpy
+    t_simpy = timed(lambda: simulate_chunk("simpy", params, 0, 0, n_simpy), repeats) / n_simpy
     return {"scenario": name, "breaches": float(values[:, records.COLUMN["breaches"]].mean()),
             "simpy": 1 / t_simpy, "fast": 1 / t_fast, "floor": 1 / t_floor, "variates": 1 / t_variates}
 

@@ -40,14 +40,14 @@ def fail(message: str) -> None:
 
 
 def handles_errors(command: Callable) -> Callable:
-    """Bad input -> one clear message on stderr and exit code 2, never a traceback."""
+    """Bad input (a ``UserError``) -> one clear message on stderr and exit code 2, never
+    a traceback; anything else is a bug in stress and says so, traceback and all."""
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from stress.config.loading import ConfigError
-        from stress.storage.folders import ResultError
+        from stress.errors import UserError
         try:
             return command(*args, **kwargs)
-        except (ConfigError, ResultError, ValueError) as exc:
+        except UserError as exc:
             fail(str(exc))
         except OSError as exc:  # a folder that cannot be created or written, a full disk
             where = f"{exc.filename}: " if exc.filename else ""
@@ -60,6 +60,14 @@ def handles_errors(command: Callable) -> Callable:
             else:
                 err_console.print("interrupted", highlight=False)
             raise typer.Exit(130)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception:
+            import traceback
+            traceback.print_exc()
+            err_console.print("error: this is a bug in stress, not a problem with your input; please report it "
+                              "with the traceback above", highlight=False, soft_wrap=True)
+            raise typer.Exit(1)
     return wrapper
 
 
@@ -69,22 +77,42 @@ def progress_bar(label: str, enabled: bool):
     if not enabled:
         return nullcontext(None)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("replications"),
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("replications"),
                     TimeRemainingColumn(), console=err_console, transient=True)
 
 
-def prepare_engine(engine: str, config, interactive: bool) -> None:
-    """Load the compiled engine before the clock starts; compiling it the first time
-    takes a while, and says so instead of looking like a hang."""
-    if engine != "fast":
-        return
-    from stress.engines import fast
-    from stress.model.params import compile_params
-    if interactive:
-        with err_console.status("Loading the compiled engine (the very first time it compiles: ~20 s)"):
-            fast.warm_up(compile_params(config), len(config.breaches.classes))
+def _updater(bar, label: str):
+    """progress(done, planned[, points_done, points]) for the bar (None without one)."""
+    if bar is None:
+        return None
+    task = bar.add_task(label, total=1)
+
+    def update(done: int, planned: int, points_done: int | None = None, points: int | None = None) -> None:
+        description = label if points is None or points <= 1 else f"{label} points {points_done}/{points}"
+        bar.update(task, completed=done, total=planned, description=description)
+    return update
+
+
+def _status(interactive: bool):
+    """Shows a slow step (the first compile) on a terminal."""
+    from contextlib import nullcontext
+    return (lambda message: err_console.status(message)) if interactive else (lambda message: nullcontext())
+
+
+def _resume(folder: Path, kind: str, workers: Optional[int], scheduler: Optional[str] = None):
+    import stress
+    interactive = err_console.is_terminal
+    with progress_bar("", interactive) as bar:
+        return stress.resume(folder, kind=kind, workers=workers, scheduler=scheduler,
+                             progress=_updater(bar, "resuming"), status=_status(interactive))
+
+
+def _finished(result, as_json: bool, render_table: Callable, json_text: Callable) -> None:
+    if as_json:
+        typer.echo(json_text(result))
     else:
-        fast.warm_up(compile_params(config), len(config.breaches.classes))
+        render_table(out_console, result)
+        err_console.print(f"results: {result.path}", highlight=False)
 
 
 @app.command()
@@ -103,36 +131,18 @@ def run(
 ) -> None:
     """Run N replications of a scenario and report escalation statistics."""
     import stress
-    import stress.api
-    interactive = err_console.is_terminal
     if resume is not None:
-        from stress.storage import folders as store
-        manifest = store.load_manifest(resume)
-        cfg = stress.as_config(resume / store.CONFIG)
-        prepare_engine(manifest.get("engine", "fast"), cfg, interactive)
-        with progress_bar("resuming", interactive) as bar:
-            result = stress.resume(resume, workers=workers, progress=_updater(bar, manifest["n"]))
+        result = _resume(resume, "run", workers)
     else:
+        interactive = err_console.is_terminal
         cfg = stress.as_config(config, set_ or [])
-        stress.api.check_run_arguments(n, seed, engine, workers)
-        prepare_engine(engine, cfg, interactive)
-        with progress_bar(f"{cfg.scenario.name}", interactive) as bar:
+        with progress_bar("", interactive) as bar:
             result = stress.run(cfg, n=n, seed=seed, engine=engine, workers=workers, out=out,
                                 results_dir=None if out else Path("results"), save_records=records,
-                                progress=_updater(bar, n))
-    if as_json:
-        typer.echo(result.summary.to_json(indent=2))
-    else:
-        from stress.output import render
-        render.run_summary(out_console, result.summary)
-        err_console.print(f"results: {result.path}", highlight=False)
-
-
-def _updater(bar, total: int):
-    if bar is None:
-        return None
-    task = bar.add_task("run", total=total)
-    return lambda done, _total: bar.update(task, completed=done)
+                                progress=_updater(bar, cfg.scenario.name), status=_status(interactive))
+    from stress.output import render
+    _finished(result, as_json, lambda console, r: render.run_summary(console, r.summary),
+              lambda r: r.summary.to_json(indent=2))
 
 
 @app.command()
@@ -165,16 +175,6 @@ SCHEDULER_OPT = typer.Option(
          '(needs pip install ".[cluster]"). Results are identical to a local run.')
 
 
-def _sweep_progress(bar):
-    if bar is None:
-        return None
-    task = bar.add_task("sweep", total=1)
-
-    def update(done: int, total: int, points_done: int, points: int) -> None:
-        bar.update(task, completed=done, total=total, description=f"points {points_done}/{points}")
-    return update
-
-
 @app.command()
 @handles_errors
 def sweep(
@@ -195,6 +195,8 @@ def sweep(
     scheduler: Optional[str] = SCHEDULER_OPT,
     engine: str = ENGINE_OPT,
     out: Optional[Path] = typer.Option(None, "--out", help="Write the result folder here instead of results/<sweep-id>/."),
+    records: bool = typer.Option(False, "--records/--no-records",
+                                 help="Write every replication's record (Parquet, with a point column)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted sweep from its .partial folder."),
     as_json: bool = typer.Option(False, "--json", help="Print the table as a JSON list of rows on stdout."),
 ) -> None:
@@ -202,31 +204,19 @@ def sweep(
 
     A [sweep] table in the scenario file (grid, design, samples, ranges, n, seed,
     precision, max_n) is used as the default definition."""
-    import stress.api
-    from stress.jobs import sweep as sweeps
-    interactive = err_console.is_terminal
+    import stress
     if resume is not None:
-        from stress.storage import folders as store
-        manifest = store.load_manifest(resume)
-        prepare_engine(manifest.get("engine", "fast"), stress.api.as_config(resume / store.CONFIG), interactive)
-        with progress_bar("", interactive) as bar:
-            result = sweeps.resume_sweep(resume, workers=workers, scheduler=scheduler, progress=_sweep_progress(bar))
+        result = _resume(resume, "sweep", workers, scheduler)
     else:
-        cfg = stress.api.as_config(config, set_ or [])
-        spec = sweeps.spec_from_options(sweeps.file_sweep_spec(config), grid or [], design, samples, range_ or [],
-                                        n, seed, precision, max_n)
-        stress.api.check_run_arguments(spec.n, spec.seed, engine, workers)
-        prepare_engine(engine, cfg, interactive)
+        interactive = err_console.is_terminal
         with progress_bar("", interactive) as bar:
-            result = sweeps.run_sweep(config, spec, overrides=set_ or [], engine=engine, workers=workers,
-                                      scheduler=scheduler, out=out, results_dir=None if out else Path("results"),
-                                      progress=_sweep_progress(bar))
-    if as_json:
-        typer.echo(json.dumps(result.to_dicts(), indent=2))
-    else:
-        from stress.output import render
-        render.sweep_table(out_console, result)
-        err_console.print(f"results: {result.path}", highlight=False)
+            result = stress.sweep(config, grid=grid or [], design=design, samples=samples, ranges=range_ or [], n=n,
+                                  seed=seed, precision=precision, max_n=max_n, overrides=set_ or [], engine=engine,
+                                  workers=workers, scheduler=scheduler, out=out,
+                                  results_dir=None if out else Path("results"), records=records,
+                                  progress=_updater(bar, "sweep"), status=_status(interactive))
+    from stress.output import render
+    _finished(result, as_json, render.sweep_table, lambda r: r.json_text().rstrip("\n"))
 
 
 @app.command()
@@ -243,33 +233,24 @@ def compare(
     scheduler: Optional[str] = SCHEDULER_OPT,
     engine: str = ENGINE_OPT,
     out: Optional[Path] = typer.Option(None, "--out", help="Write the result folder here instead of results/<id>/."),
+    records: bool = typer.Option(False, "--records/--no-records",
+                                 help="Write every replication's record (Parquet, with a point column)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted comparison from its .partial folder."),
     as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON on stdout."),
 ) -> None:
     """Compare rule variants on common random numbers: paired differences, McNemar tests."""
-    import stress.api
-    from stress.jobs import compare as comparisons
-    interactive = err_console.is_terminal
+    import stress
     if resume is not None:
-        from stress.storage import folders as store
-        manifest = store.load_manifest(resume)
-        with progress_bar("resuming", interactive) as bar:
-            result = comparisons.resume_compare(resume, workers=workers, scheduler=scheduler,
-                                                progress=_updater(bar, manifest["n"]))
+        result = _resume(resume, "compare", workers, scheduler)
     else:
-        stress.api.check_run_arguments(n, seed, engine, workers)
-        built = comparisons.build_variants(list(configs or []), variant or [], set_ or [])
-        prepare_engine(engine, built[0].config, interactive)
-        with progress_bar("compare", interactive) as bar:
-            result = comparisons.run_compare(built, n=n, seed=seed, engine=engine, workers=workers,
-                                             scheduler=scheduler, out=out,
-                                             results_dir=None if out else Path("results"), progress=_updater(bar, n))
-    if as_json:
-        typer.echo(json.dumps(result.to_dicts(), indent=2))
-    else:
-        from stress.output import render
-        render.compare_table(out_console, result)
-        err_console.print(f"results: {result.path}", highlight=False)
+        interactive = err_console.is_terminal
+        with progress_bar("", interactive) as bar:
+            result = stress.compare(list(configs or []), variants=variant or [], n=n, seed=seed, overrides=set_ or [],
+                                    engine=engine, workers=workers, scheduler=scheduler, out=out,
+                                    results_dir=None if out else Path("results"), records=records,
+                                    progress=_updater(bar, "compare"), status=_status(interactive))
+    from stress.output import render
+    _finished(result, as_json, render.compare_table, lambda r: json.dumps(r.to_dicts(), indent=2))
 
 
 RESULT_ARG = typer.Argument(..., help="A result folder written by stress run, sweep or compare.", show_default=False)

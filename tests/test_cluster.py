@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from stress.storage import folders as store
+from stress.storage import checkpoints
 
 from conftest import run_cli
 
@@ -86,7 +86,7 @@ def test_a_worker_killed_mid_sweep_does_not_change_the_table(cluster, tmp_path):
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     partial = tmp_path / "remote.partial"
     deadline = time.monotonic() + 120
-    while not (partial.is_dir() and len(store.saved_chunks(partial)) >= 2):
+    while not (partial.is_dir() and checkpoints.saved_units(partial) >= 2):
         assert time.monotonic() < deadline and sweep.poll() is None, "the sweep did not start"
         time.sleep(0.1)
     workers[0].send_signal(signal.SIGKILL)

@@ -27,7 +27,7 @@ def test_different_seed_gives_different_records():
 def test_a_replication_does_not_depend_on_its_neighbours():
     cfg = make_config()
     params, names = compile_params(cfg), [c.name for c in cfg.breaches.classes]
-    block = simulate_chunk("fast", params, names, 5, 100, 50)
+    block = simulate_chunk("fast", params, 5, 100, 50)
     alone = simulate(params, names, 5, 130)
     assert same_records(block[30:31], alone[None, :])
 
@@ -47,5 +47,5 @@ def test_policy_only_variants_meet_the_same_breaches():
 def test_default_scenario_engines_agree_record_for_record():
     cfg = make_config()
     params, names = compile_params(cfg), [c.name for c in cfg.breaches.classes]
-    assert same_records(simulate_chunk("fast", params, names, 9, 0, 300),
-                        simulate_chunk("simpy", params, names, 9, 0, 300))
+    assert same_records(simulate_chunk("fast", params, 9, 0, 300),
+                        simulate_chunk("simpy", params, 9, 0, 300))

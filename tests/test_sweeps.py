@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import stress
-from stress.storage import folders as store
+from stress.storage import checkpoints
 from stress.engines import simulate_chunk
 from stress.model.params import compile_params
 from stress.jobs.sweep import parse_values, points, spec_from_options
@@ -91,8 +91,9 @@ def test_points_meet_the_same_breaches():
     # point's breach counts are the same replication by replication.
     result = stress.sweep(grid={"tier2.threshold": [2, 5]}, n=1000, seed=3, workers=1,
                           overrides=["tier1.rate_factor=1", "tier2.rate_factor=1", "tier3.rate_factor=1"])
-    breaches = [s.metrics.set_index("metric").loc["mean_breaches", "estimate"] for s in result.summaries]
+    breaches = [result.summary(i).metrics.set_index("metric").loc["mean_breaches", "estimate"] for i in (0, 1)]
     assert breaches[0] == breaches[1]
+    assert result.to_frame()["mean_breaches"].tolist() == breaches
 
 
 @settings(max_examples=25, deadline=None, derandomize=True)
@@ -107,7 +108,7 @@ def test_raising_the_tier2_threshold_never_helps_tier2_in_any_replication(thresh
     times = []
     for k in (threshold, threshold + 1):
         cfg = make_config(*fixed, f"tier2.threshold={k}")
-        values = simulate_chunk("fast", compile_params(cfg), [c.name for c in cfg.breaches.classes], seed, 0, 300)
+        values = simulate_chunk("fast", compile_params(cfg), seed, 0, 300)
         times.append(values[:, 3])
     lower, higher = times
     reached_higher = ~np.isnan(higher)
@@ -164,7 +165,7 @@ def _start_sweep(tmp_path: Path, out: str):
 def _wait_for_chunks(partial: Path, at_least: int, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if partial.is_dir() and len(store.saved_chunks(partial)) >= at_least:
+        if partial.is_dir() and checkpoints.saved_units(partial) >= at_least:
             return
         time.sleep(0.2)
     raise AssertionError("the sweep did not save chunks in time")
@@ -181,7 +182,7 @@ def test_interrupted_sweep_resumes_to_the_uninterrupted_table(tmp_path, how):
     assert process.returncode != 0 and "Traceback" not in err
     if how == signal.SIGINT:
         assert process.returncode == 130 and "--resume cut.partial" in err
-    saved = len(store.saved_chunks(partial))
+    saved = checkpoints.saved_units(partial)
     assert 3 <= saved < 18, "the interruption kept what had finished, and only that"
     done = run_cli("sweep", "--resume", str(partial), "--json", "--workers", "2", cwd=tmp_path)
     assert done.returncode == 0, done.stderr

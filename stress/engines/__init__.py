@@ -1,29 +1,46 @@
 """The engines that turn (params, seed, replication range) into records.
 
-``simpy`` is the readable reference (stress.model); ``fast`` is the compiled event
-loop (stress.engines.fast) that reproduces it record for record.
+``simpy`` is the readable reference (``stress.engines.simpy``); ``fast`` is the
+compiled event loop (``stress.engines.fast``) that reproduces it record for record.
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+from typing import Callable, ContextManager
+
 import numpy as np
 
+from stress.errors import UsageError
 from stress.model import records
 from stress.model.params import Params
 
 ENGINES = ("fast", "simpy")
 
 
-def simulate_chunk(engine: str, params: Params, class_names: list[str], seed: int,
-                   start: int, count: int) -> np.ndarray:
+def simulate_chunk(engine: str, params: Params, seed: int, start: int, count: int) -> np.ndarray:
     """Records of replications ``start .. start + count - 1``."""
-    if engine == "simpy":
-        from stress.engines.simpy.replication import simulate
-        values = records.empty(count, len(class_names))
-        for row in range(count):
-            values[row] = simulate(params, class_names, seed, start + row)
-        return values
     if engine == "fast":
         from stress.engines.fast import simulate_range
-        return simulate_range(params, len(class_names), seed, start, count)
-    raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+        return simulate_range(params, params.n_classes, seed, start, count)
+    if engine == "simpy":
+        from stress.engines.simpy.replication import simulate
+        names = [f"class {k}" for k in range(params.n_classes)]  # only traces name them
+        values = records.empty(count, params.n_classes)
+        for row in range(count):
+            values[row] = simulate(params, names, seed, start + row)
+        return values
+    raise UsageError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+
+
+def prepare(engine: str, params: Params, status: Callable[[str], ContextManager] | None = None) -> None:
+    """Make the engine ready in this process before the clock starts: the compiled
+    engine is loaded from its disk cache, or compiled the very first time, which takes
+    a while; ``status(message)`` shows that meanwhile."""
+    if engine != "fast":
+        return
+    from stress.engines import fast
+    if fast.is_compiled():
+        return
+    with (status or (lambda _: nullcontext()))("Loading the compiled engine (the very first time it compiles: ~30 s)"):
+        fast.warm_up(params, params.n_classes)

@@ -1,8 +1,7 @@
-"""Running replications in chunks, on this machine or on a Dask cluster.
+"""Where tasks run: in this process, in a pool of local processes, or on a Dask cluster.
 
-Work is cut into chunks of ``CHUNK`` consecutive replications whatever the number of
-workers; a replication's seeds depend only on (root seed, index), and chunk results
-are combined in chunk order, so the numbers are the same for any number of workers.
+Every pool has ``slots`` (tasks it runs at once), ``submit(fn, *args)`` returning a
+future, and ``close(cancel)``. Results do not depend on the pool: tasks are pure.
 """
 
 from __future__ import annotations
@@ -13,56 +12,11 @@ import signal
 import sys
 import threading
 import time
-from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from typing import Any, Callable, Iterator
 
-import numpy as np
-
-from stress.engines import simulate_chunk
-from stress.model import records
-from stress.model.params import Params
-from stress.statistics.summary import Tally
-
-CHUNK = 1000
-
-
-class ChunkTask(NamedTuple):
-    point: int            # sweep point or variant (0 for a plain run)
-    index: int            # chunk number within the point
-    engine: str
-    params: Params
-    class_names: list[str]
-    seed: int
-    start: int
-    count: int
-    keep_records: bool
-
-
-class ChunkResult(NamedTuple):
-    point: int
-    index: int
-    tally: Tally
-    values: np.ndarray | None   # the records, when kept
-    highest: np.ndarray         # highest tier per replication (int8): pairs variants in a comparison
-    seconds: float
-
-
-def chunk_tasks(point: int, engine: str, params: Params, class_names: list[str], seed: int,
-                n: int, keep_records: bool, first: int = 0) -> list[ChunkTask]:
-    """Tasks for replications ``first .. n - 1`` of one point."""
-    return [ChunkTask(point, start // CHUNK, engine, params, class_names, seed, start,
-                      min(CHUNK, n - start), keep_records)
-            for start in range(first, n, CHUNK)]
-
-
-def run_chunk(task: ChunkTask) -> ChunkResult:
-    began = time.perf_counter()
-    values = simulate_chunk(task.engine, task.params, task.class_names, task.seed, task.start, task.count)
-    return ChunkResult(task.point, task.index, Tally.of(values, task.params.horizon),
-                       values if task.keep_records else None,
-                       values[:, records.COLUMN["highest_tier"]].astype(np.int8), time.perf_counter() - began)
+from stress.errors import UsageError
 
 
 def default_workers() -> int:
@@ -156,7 +110,7 @@ class DaskPool:
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError:
-            raise ValueError('--scheduler needs the cluster extra: pip install ".[cluster]"') from None
+            raise UsageError('--scheduler needs the cluster extra: pip install ".[cluster]"') from None
         self._cluster = None
         if address == "local":
             self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
@@ -166,7 +120,7 @@ class DaskPool:
             try:
                 self.client = Client(address, timeout="10s")
             except OSError as exc:
-                raise ValueError(f"--scheduler {address}: cannot connect ({exc})") from None
+                raise UsageError(f"--scheduler {address}: cannot connect ({exc})") from None
         self.slots = max(1, sum(self.client.nthreads().values()))
 
     @property
@@ -204,58 +158,16 @@ def check_scheduler(scheduler: str | None) -> None:
     try:
         import dask.distributed  # noqa: F401
     except ImportError:
-        raise ValueError('--scheduler needs the cluster extra: pip install ".[cluster]"') from None
+        raise UsageError('--scheduler needs the cluster extra: pip install ".[cluster]"') from None
     if scheduler != "local":
         DaskPool(scheduler, 1).close()
 
 
-def make_pool(workers: int | None, scheduler: str | None, engine: str, n_tasks: int):
-    """The pool for ``n_tasks`` chunks. Unless told, small fast-engine jobs stay in
-    this process: they finish before a pool would have started."""
+def make_pool(workers: int | None, scheduler: str | None, small: bool) -> Any:
+    """The pool for a job. Unless told, a ``small`` job stays in this process: it
+    finishes before a pool would have started."""
     if scheduler is not None:
         return DaskPool(scheduler, workers or default_workers())
     if workers is None:
-        workers = 1 if engine == "fast" and n_tasks * CHUNK <= SMALL_FAST_JOB else default_workers()
-    return LocalPool(max(1, min(workers, n_tasks)))
-
-
-SMALL_FAST_JOB = 50_000
-
-
-def run_chunks(tasks: list[ChunkTask]) -> list[ChunkResult]:
-    return [run_chunk(task) for task in tasks]
-
-
-# Chunks sent to a worker at a time: the compiled engine runs a chunk in milliseconds,
-# so it gets them in tens (fewer round trips, and the parent, which shares the cores
-# with the workers, has less to do). Results are still per chunk, so batching changes
-# no number.
-BATCH = {"fast": 10, "simpy": 1}
-
-
-def _batches(tasks: Iterable[ChunkTask]) -> Iterator[list[ChunkTask]]:
-    batch: list[ChunkTask] = []
-    for task in tasks:
-        if batch and len(batch) >= BATCH.get(task.engine, 1):
-            yield batch
-            batch = []
-        batch.append(task)
-    if batch:
-        yield batch
-
-
-def execute(tasks: Iterable[ChunkTask], pool: Any) -> Iterator[ChunkResult]:
-    """Results in task order. At most two batches per worker are in flight, so memory
-    stays bounded however many tasks there are."""
-    window: deque = deque()
-    pending = _batches(tasks)
-    for batch in pending:
-        window.append(pool.submit(run_chunks, batch))
-        if len(window) >= 2 * pool.slots:
-            break
-    while window:
-        results = window.popleft().result()
-        for batch in pending:
-            window.append(pool.submit(run_chunks, batch))
-            break
-        yield from results
+        workers = 1 if small else default_workers()
+    return LocalPool(workers)

@@ -13,25 +13,24 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
-import pandas as pd
 
-from stress.statistics import intervals as stats
-from stress.storage import folders as store
-from stress.config.loading import ConfigError, apply_overrides, parse_assignment, read_raw, validate
+from stress.config.loading import Scenario, load_scenario, parse_assignment, read_raw, validate
 from stress.config.schema import Config
 from stress.config.toml import dumps as config_to_toml
-from stress.execution.ordered import ordered_results
-from stress.model.params import compile_params
-from stress.execution.pools import check_scheduler, chunk_tasks, make_pool, running
-from stress.statistics.summary import TIERS, Accumulator, RunSummary, json_value, summarize
+from stress.errors import UsageError
+from stress.jobs.pipeline import Job, Outcome, point_of, write_records
+from stress.statistics import intervals as stats
+from stress.statistics.summary import RunSummary, json_value, point_summary
+from stress.statistics.tally import TIERS
+from stress.storage import folders
 
-Progress = Callable[[int, int], None]
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -47,49 +46,53 @@ def parse_variant(text: str) -> tuple[str, list[str]]:
     name, sep, body = text.partition(":")
     name = name.strip()
     if not sep or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
-        raise ValueError(f"--variant {text!r}: expected 'NAME: KEY=VALUE, KEY=VALUE' (NAME of letters, digits, _.-)")
+        raise UsageError(f"--variant {text!r}: expected 'NAME: KEY=VALUE, KEY=VALUE' (NAME of letters, digits, _.-)")
     assignments = [a.strip() for a in re.split(r",\s*(?=[A-Za-z_][\w.]*\s*=)", body) if a.strip()]
     return name, assignments
 
 
-def build_variants(configs: list[str | Path], variant_texts: Iterable[str], overrides: Iterable[str] = ()) -> list[Variant]:
+def build_variants(configs: list[str | Path | Config], variant_texts: Iterable[str],
+                   overrides: Iterable[str] = ()) -> list[Variant]:
     """Variants from --variant texts over one base scenario, or from several files."""
     variant_texts = list(variant_texts)
     overrides = list(overrides)
     if variant_texts and len(configs) > 1:
-        raise ValueError("give either several scenario files or --variant options over one, not both")
+        raise UsageError("give either several scenario files or --variant options over one, not both")
     variants = []
     if variant_texts:
-        base_raw, source = read_raw(configs[0] if configs else None)
-        base_raw.pop("sweep", None)
+        base = _scenario(configs[0] if configs else None, overrides)
         for text in variant_texts:
             name, assignments = parse_variant(text)
-            pairs = [parse_assignment(a) for a in overrides + assignments]
-            try:
-                config = validate(apply_overrides(base_raw, pairs), source, [k for k, _ in pairs])
-            except ConfigError as exc:
-                raise ConfigError(f"variant {name!r}: {exc}") from None
-            variants.append(Variant(name, config, tuple(overrides + assignments), source))
+            config = base.with_values([parse_assignment(a) for a in assignments], f"variant {name!r}")
+            variants.append(Variant(name, config, tuple(overrides + assignments), base.source))
     else:
-        from stress.config.loading import load_config
-        for path in configs:
-            variants.append(Variant(Path(path).stem, load_config(path, overrides), tuple(overrides), str(path)))
+        for i, path in enumerate(configs):
+            scenario = _scenario(path, overrides)
+            name = Path(path).stem if not isinstance(path, Config) else f"{path.scenario.name}-{i}"
+            variants.append(Variant(name, scenario.config, tuple(overrides), scenario.source))
     if len(variants) < 2:
-        raise ValueError("a comparison needs at least two variants (--variant twice, or two scenario files)")
+        raise UsageError("a comparison needs at least two variants (--variant twice, or two scenario files)")
     names = [v.name for v in variants]
     if len(set(names)) != len(names):
-        raise ValueError(f"variant names must differ: {', '.join(names)}")
+        raise UsageError(f"variant names must differ: {', '.join(names)}")
     horizons = {v.config.scenario.horizon_days for v in variants}
     if len(horizons) > 1:
-        raise ValueError("variants must share the horizon (scenario.horizon_days) to be compared")
+        raise UsageError("variants must share the horizon (scenario.horizon_days) to be compared")
     return variants
+
+
+def _scenario(source: str | Path | Config | None, overrides: list[str]) -> Scenario:
+    if isinstance(source, Config):
+        from stress.config.loading import scenario_of
+        return scenario_of(source, overrides)
+    return load_scenario(source, overrides)
 
 
 @dataclass(frozen=True)
 class CompareResult:
     variants: list[Variant]
     summaries: list[RunSummary]
-    table: pd.DataFrame          # one row per (variant after the first, tier)
+    table: "pd.DataFrame"        # one row per (variant after the first, tier)
     n: int
     seed: int
     path: Path | None = None
@@ -113,20 +116,21 @@ class CompareResult:
 
 def compare_table(variants: list[Variant], summaries: list[RunSummary], cells: np.ndarray) -> pd.DataFrame:
     """``cells[v, k]`` = (both, reference only, variant only, neither) reached tier k."""
+    import pandas as pd
     rows = []
     for v in range(1, len(variants)):
         for k, tier in enumerate(TIERS):
             both, ref_only, var_only, neither = (int(x) for x in cells[v, k])
             d = stats.paired_difference(both, ref_only, var_only, neither)
-            ref_t = summaries[0].tiers.iloc[k]
-            var_t = summaries[v].tiers.iloc[k]
+            ref_t = summaries[0].tier_rows[k]
+            var_t = summaries[v].tier_rows[k]
             paired_width = d.ci_high - d.ci_low
             rows.append({
                 "variant": variants[v].name, "reference": variants[0].name, "tier": tier,
-                "p_reference": ref_t.p_reached, "p_variant": var_t.p_reached,
+                "p_reference": ref_t["p_reached"], "p_variant": var_t["p_reached"],
                 "diff": d.diff, "ci_low": d.ci_low, "ci_high": d.ci_high,
                 "p_value_raw": stats.mcnemar_exact(ref_only, var_only),
-                "median_hours_diff": var_t.median_hours_to_reach - ref_t.median_hours_to_reach,
+                "median_hours_diff": var_t["median_hours_to_reach"] - ref_t["median_hours_to_reach"],
                 "discordant_pairs": ref_only + var_only,
                 "narrower_than_independent": d.independent_width / paired_width if paired_width > 0 else math.inf,
             })
@@ -140,62 +144,50 @@ def compare_table(variants: list[Variant], summaries: list[RunSummary], cells: n
     return table[columns]
 
 
-def run_compare(variants: list[Variant], *, n: int, seed: int, engine: str = "fast", workers: int | None = None,
-                scheduler: str | None = None, out: Path | None = None, results_dir: Path | None = None,
-                progress: Progress | None = None) -> CompareResult:
-    check_scheduler(scheduler)
-    partial = None
-    if out is not None or results_dir is not None:
-        partial = store.new_folder(out, "compare", variants[0].config.scenario.name, results_dir or Path("results"))
-        for i, v in enumerate(variants):
-            store.atomic_write(partial / "variants" / f"{i}-{v.name}.toml", config_to_toml(v.config))
-        store.start(partial, "compare", variants[0].config.scenario.name, engine, n=n, seed=seed,
-                    variants=[{"name": v.name, "overrides": list(v.overrides), "source": v.source} for v in variants])
-    return _complete(variants, n, seed, engine, workers, scheduler, partial, progress)
+class CompareJob(Job):
+    """Every variant runs the same replications as one group: the pipeline pairs them."""
+    kind = "compare"
 
+    def __init__(self, variants: list[Variant], *, n: int, seed: int, engine: str, records: bool = False) -> None:
+        points = [point_of(v.config, {"variant": v.name}) for v in variants]
+        super().__init__(points, scenario=variants[0].config.scenario.name, n=n, seed=seed, engine=engine,
+                         groups=[tuple(range(len(variants)))], records=records)
+        self.variants = variants
+        names = {tuple(c.name for c in v.config.breaches.classes) for v in variants}
+        if records and len(names) > 1:
+            raise UsageError("--records needs variants with the same breach classes (their records share columns)")
 
-def resume_compare(folder: Path, *, workers: int | None = None, scheduler: str | None = None,
-                   progress: Progress | None = None) -> CompareResult:
-    manifest = store.open_partial(folder, "compare")
-    variants = []
-    for i, item in enumerate(manifest["variants"]):
-        raw, source = read_raw(Path(folder) / "variants" / f"{i}-{item['name']}.toml")
-        variants.append(Variant(item["name"], validate(raw, source), tuple(item["overrides"]), item["source"]))
-    return _complete(variants, manifest["n"], manifest["seed"], manifest["engine"], workers, scheduler,
-                     Path(folder), progress)
+    def manifest(self) -> dict[str, Any]:
+        return {"variants": [{"name": v.name, "overrides": list(v.overrides), "source": v.source}
+                             for v in self.variants]}
 
+    def write_inputs(self, partial: Path) -> None:
+        for i, v in enumerate(self.variants):
+            folders.atomic_write(partial / "variants" / f"{i}-{v.name}.toml", config_to_toml(v.config))
 
-def _complete(variants, n, seed, engine, workers, scheduler, partial, progress) -> CompareResult:
-    began = time.perf_counter()
-    params = [compile_params(v.config) for v in variants]
-    names = [[c.name for c in v.config.breaches.classes] for v in variants]
-    accumulators = [Accumulator(p.horizon, len(nm)) for p, nm in zip(params, names)]
-    per_variant = [chunk_tasks(i, engine, params[i], names[i], seed, n, False) for i in range(len(variants))]
-    tasks = [t for chunk in zip(*per_variant) for t in chunk]  # chunk by chunk, every variant in turn
-    cells = np.zeros((len(variants), len(TIERS), 4), dtype=np.int64)
-    done = 0
-    with running(make_pool(workers, scheduler, engine, len(tasks)), partial) as pool:
-        pending: list = []
-        for result in ordered_results(tasks, partial, pool):
-            accumulators[result.point].add(result.tally)
-            pending.append(result)
-            if len(pending) == len(variants):  # every variant's same chunk: pair them
-                reference = pending[0].highest
-                for r in pending:
-                    for k, tier in enumerate(TIERS):
-                        a, b = reference >= tier, r.highest >= tier
-                        cells[r.point, k] += [np.sum(a & b), np.sum(a & ~b), np.sum(~a & b), np.sum(~a & ~b)]
-                done += r.tally.n
-                pending = []
-                if progress is not None:
-                    progress(done, n)
-    summaries = [summarize(acc, nm, seed, engine, v.config.scenario.name)
-                 for acc, nm, v in zip(accumulators, names, variants)]
-    table = compare_table(variants, summaries, cells)
-    result = CompareResult(variants, summaries, table, n, seed)
-    if partial is None:
+    @classmethod
+    def reopen(cls, partial: Path, manifest: dict[str, Any]) -> "CompareJob":
+        variants = []
+        for i, item in enumerate(manifest["variants"]):
+            raw, source = read_raw(partial / "variants" / f"{i}-{item['name']}.toml")
+            variants.append(Variant(item["name"], validate(raw, source), tuple(item["overrides"]), item["source"]))
+        return cls(variants, n=manifest["n"], seed=manifest["seed"], engine=manifest["engine"],
+                   records=manifest["records"])
+
+    def finish(self, outcome: Outcome, folder: Path | None) -> "CompareResult":
+        summaries = [point_summary(i, outcome.tiers, outcome.metrics, [c.name for c in v.config.breaches.classes],
+                                   n=int(outcome.totals.n[i]), seed=self.seed, engine=self.engine,
+                                   scenario=v.config.scenario.name, horizon=v.config.scenario.horizon_days * 24.0)
+                     for i, v in enumerate(self.variants)]
+        cells = np.zeros((len(self.variants), len(TIERS), 4), dtype=np.int64)
+        for v in range(1, len(self.variants)):
+            cells[v] = outcome.totals.pairs[(0, v)][:len(TIERS)]
+        table = compare_table(self.variants, summaries, cells)
+        result = CompareResult(self.variants, summaries, table, self.n, self.seed)
+        if folder is not None:
+            folders.atomic_write(folder / "comparison.csv", table.to_csv(index=False))
+            folders.write_json(folder / "comparison.json", result.to_dicts())
+            folders.write_json(folder / "summaries.json", {v.name: s.to_dict() for v, s in zip(self.variants, summaries)})
+            if self.records:
+                write_records(folder, outcome, [c.name for c in self.variants[0].config.breaches.classes])
         return result
-    store.atomic_write(partial / "comparison.csv", table.to_csv(index=False))
-    store.write_json(partial / "comparison.json", result.to_dicts())
-    store.write_json(partial / "summaries.json", {v.name: s.to_dict() for v, s in zip(variants, summaries)})
-    return CompareResult(variants, summaries, table, n, seed, store.complete(partial, began))

@@ -9,29 +9,32 @@ differ only by the effect of their parameters.
 from __future__ import annotations
 
 import itertools
+import json
 import math
-import time
+import textwrap
 import tomllib
 import typing
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Literal
 
-import pandas as pd
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from stress.statistics import intervals as stats
-from stress.storage import folders as store
-from stress.config.loading import ConfigError, apply_overrides, parse_assignment, read_raw, validate
+from stress.config.loading import Scenario, read_raw, validate
 from stress.config.schema import Config
 from stress.config.toml import dumps as config_to_toml
-from stress.execution.ordered import ordered_results
-from stress.model.params import compile_params
-from stress.execution.pools import CHUNK, check_scheduler, chunk_tasks, make_pool, running
-from stress.statistics.summary import Accumulator, RunSummary, summarize
+from stress.errors import UsageError
+from stress.jobs.pipeline import CHUNK, Job, Outcome, Point, point_of, write_records
+from stress.statistics import intervals as stats
+from stress.statistics.points import QUANTILES, MetricTable, TierTable, metric_names
+from stress.statistics.summary import RunSummary, point_summary
+from stress.statistics.tally import TIERS
+from stress.storage import folders
 
-Progress = Callable[[int, int, int, int], None]  # (replications done, total, points done, points)
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class SweepSpec(BaseModel):
@@ -72,10 +75,10 @@ def parse_values(text: str) -> list[Any]:
     if text.count(":") == 2 and "," not in text:
         low, high, step = (_toml_value(part) for part in text.split(":"))
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high, step)) or step <= 0:
-            raise ValueError(f"{text!r}: a range is low:high:step with numbers and step > 0")
+            raise UsageError(f"{text!r}: a range is low:high:step with numbers and step > 0")
         count = int(math.floor((high - low) / step + 1e-9)) + 1
         if count < 1:
-            raise ValueError(f"{text!r}: high is below low")
+            raise UsageError(f"{text!r}: high is below low")
         values = [low + i * step for i in range(count)]
         if all(isinstance(v, int) for v in (low, high, step)):
             return [int(v) for v in values]
@@ -94,7 +97,7 @@ def _toml_value(text: str) -> Any:
 def parse_axis(text: str, option: str = "--grid") -> tuple[str, str]:
     key, sep, values = text.partition("=")
     if not sep or not key.strip() or not values.strip():
-        raise ValueError(f"{option} {text!r}: expected KEY=VALUES, for example tier2.threshold=2,3,4")
+        raise UsageError(f"{option} {text!r}: expected KEY=VALUES, for example tier2.threshold=2,3,4")
     return key.strip(), values.strip()
 
 
@@ -119,7 +122,7 @@ def spec_from_options(file_spec: dict[str, Any] | None, grid: Iterable[str] = ()
         try:
             low, high = (float(p) for p in parts)
         except ValueError:
-            raise ValueError(f"--range {text!r}: expected KEY=LOW:HIGH with numbers") from None
+            raise UsageError(f"--range {text!r}: expected KEY=LOW:HIGH with numbers") from None
         range_values[key] = (low, high)
     data["ranges"] = range_values
     for name, value in (("design", design), ("samples", samples), ("n", n), ("seed", seed),
@@ -132,14 +135,14 @@ def spec_from_options(file_spec: dict[str, Any] | None, grid: Iterable[str] = ()
         error = exc.errors()[0]
         where = ".".join(str(p) for p in error["loc"])
         message = error["msg"].removeprefix("Value error, ")
-        raise ValueError(f"sweep definition: {where + ': ' if where else ''}{message}") from None
+        raise UsageError(f"sweep definition: {where + ': ' if where else ''}{message}") from None
 
 
 def _parsed(values: str, where: str) -> list[Any]:
     try:
         return parse_values(values)
     except ValueError as exc:
-        raise ValueError(f"{where}: {exc}") from None
+        raise UsageError(f"{where}: {exc}") from None
 
 
 def _field_type(key: str) -> Any:
@@ -182,142 +185,129 @@ def points(spec: SweepSpec) -> list[dict[str, Any]]:
     return [g | d for g in grid_points for d in design_points]
 
 
-def point_configs(base_raw: dict[str, Any], source: str, spec: SweepSpec) -> tuple[list[dict[str, Any]], list[Config]]:
-    """Every point's validated config; the first invalid one stops everything."""
-    all_points = points(spec)
-    configs = []
-    for i, point in enumerate(all_points):
+def point_list(scenario: Scenario, spec: SweepSpec) -> tuple[list[dict[str, Any]], list[Point]]:
+    """Every point's values and compiled scenario; the first invalid point stops
+    everything, before anything runs."""
+    values = points(spec)
+    compiled = []
+    for i, point in enumerate(values):
         label = ", ".join(f"{k}={v}" for k, v in point.items())
-        try:
-            raw = apply_overrides(base_raw, list(point.items()))
-            configs.append(validate(raw, source, list(point)))
-        except ConfigError as exc:
-            raise ConfigError(f"sweep point {i} ({label}): {exc}") from None
-    return all_points, configs
+        compiled.append(point_of(scenario.with_values(point.items(), f"sweep point {i} ({label})"), point))
+    return values, compiled
 
 
-@dataclass(frozen=True)
-class SweepResult:
-    """A finished sweep: one row per point, and each point's full summary."""
-    points: list[dict[str, Any]]
-    summaries: list[RunSummary]
-    spec: SweepSpec
-    path: Path | None = None
-
-    def to_frame(self) -> pd.DataFrame:
-        """The tidy table: swept parameters, n, then every statistic with its interval."""
-        rows = []
-        for point, summary in zip(self.points, self.summaries):
-            row: dict[str, Any] = dict(point)
-            row["n"] = summary.n
-            for t in summary.tiers.itertuples():
-                row[f"tier{t.tier}_p"] = t.p_reached
-                row[f"tier{t.tier}_ci_low"] = t.ci_low
-                row[f"tier{t.tier}_ci_high"] = t.ci_high
-                row[f"tier{t.tier}_median_hours"] = t.median_hours_to_reach
-            for m in summary.metrics.itertuples():
-                row[m.metric] = m.estimate
-                row[f"{m.metric}_ci_low"] = m.ci_low
-                row[f"{m.metric}_ci_high"] = m.ci_high
-            rows.append(row)
-        return pd.DataFrame(rows)
-
-    def to_dicts(self) -> list[dict[str, Any]]:
-        """The ``--json`` form: per point its params, n, tiers and metrics."""
-        out = []
-        for point, summary in zip(self.points, self.summaries):
-            data = summary.to_dict()
-            out.append({"params": point, "n": data["n"], "tiers": data["tiers"], "metrics": data["metrics"]})
-        return out
-
-
-def needed_n(summary: RunSummary, precision: float, n_now: int, max_n: int) -> int:
-    """Replications a point needs for every tier's 95% half-width to be at most
-    ``precision`` (by the normal approximation at the current estimate, rounded up to
-    whole chunks, and at least one chunk more than now)."""
-    worst = 0.0
-    for t in summary.tiers.itertuples():
-        if max(t.p_reached - t.ci_low, t.ci_high - t.p_reached) > precision:
-            p = min(max(t.p_reached, 1.0 / n_now), 1 - 1.0 / n_now)
-            worst = max(worst, stats.z_value() ** 2 * p * (1 - p) / precision ** 2)
-    if worst == 0.0:
+def needed_n(p: np.ndarray, ci_low: np.ndarray, ci_high: np.ndarray, precision: float, n_now: int,
+             max_n: int) -> int:
+    """Replications a point needs for every tier's 95% half-width (``p`` and its
+    interval, per tier) to be at most ``precision``: by the normal approximation at the
+    current estimate, rounded up to whole chunks, at least one chunk more than now."""
+    wide = np.maximum(p - ci_low, ci_high - p) > precision
+    if not wide.any():
         return n_now
+    clipped = np.clip(p[wide], 1.0 / n_now, 1 - 1.0 / n_now)
+    worst = float(np.max(stats.z_value() ** 2 * clipped * (1 - clipped) / precision ** 2))
     want = max(int(math.ceil(worst / CHUNK)) * CHUNK, n_now + CHUNK)
     return min(want, max_n)
 
 
-def run_sweep(base: str | Path | None, spec: SweepSpec, *, overrides: Iterable[str] = (), engine: str = "fast",
-              workers: int | None = None, scheduler: str | None = None, out: Path | None = None,
-              results_dir: Path | None = None, progress: Progress | None = None) -> SweepResult:
-    check_scheduler(scheduler)
-    base_raw, source = read_raw(base)
-    base_raw.pop("sweep", None)
-    assignments = [parse_assignment(o) for o in overrides]
-    base_raw = apply_overrides(base_raw, assignments)
-    validate(base_raw, source, [k for k, _ in assignments])
-    all_points, configs = point_configs(base_raw, source, spec)
-    partial = None
-    if out is not None or results_dir is not None:
-        partial = store.new_folder(out, "sweep", configs[0].scenario.name, results_dir or Path("results"))
-        store.atomic_write(partial / store.CONFIG, config_to_toml(validate(base_raw, source)))
-        store.start(partial, "sweep", configs[0].scenario.name, engine, sweep=spec.model_dump(), points=all_points,
-                    seed=spec.seed, n=spec.n)
-    return _complete(base_raw, source, spec, all_points, configs, engine, workers, scheduler, partial, progress)
+class SweepJob(Job):
+    kind = "sweep"
 
+    def __init__(self, scenario: Scenario, spec: SweepSpec, *, engine: str, records: bool = False) -> None:
+        values, compiled = point_list(scenario, spec)
+        super().__init__(compiled, scenario=scenario.config.scenario.name, n=spec.n, seed=spec.seed, engine=engine,
+                         records=records)
+        self.base = scenario
+        self.spec = spec
+        self.values = values
+        self.class_names = [c.name for c in scenario.config.breaches.classes]
 
-def resume_sweep(folder: Path, *, workers: int | None = None, scheduler: str | None = None,
-                 progress: Progress | None = None) -> SweepResult:
-    manifest = store.open_partial(folder, "sweep")
-    base_raw, source = read_raw(folder / store.CONFIG)
-    spec = SweepSpec.model_validate(manifest["sweep"])
-    all_points, configs = point_configs(base_raw, source, spec)
-    return _complete(base_raw, source, spec, all_points, configs, manifest["engine"], workers, scheduler,
-                     Path(folder), progress)
+    def target(self, group: int, done: int, totals) -> int:
+        if done == 0 or self.spec.precision is None:
+            return self.n if done == 0 else done
+        p, low, high = stats.wilson_intervals(totals.reached[group], done)
+        return needed_n(p, low, high, self.spec.precision, done, self.spec.max_n or max(self.spec.n, 1_000_000))
 
+    def manifest(self) -> dict[str, Any]:
+        return {"sweep": self.spec.model_dump(), "points": self.values}
 
-def _complete(base_raw, source, spec: SweepSpec, all_points, configs, engine, workers, scheduler, partial,
-              progress) -> SweepResult:
-    began = time.perf_counter()
-    n_points = len(configs)
-    params = [compile_params(c) for c in configs]
-    names = [[c.name for c in cfg.breaches.classes] for cfg in configs]
-    accumulators = [Accumulator(p.horizon, len(nm)) for p, nm in zip(params, names)]
-    done = [0] * n_points
-    target = [spec.n] * n_points
-    max_n = spec.max_n or max(spec.n, 1_000_000)
-    seconds = [0.0] * n_points
-    with running(make_pool(workers, scheduler, engine, n_points * math.ceil(spec.n / CHUNK)), partial) as pool:
-        while True:
-            per_point = [chunk_tasks(i, engine, params[i], names[i], spec.seed, target[i], False, first=done[i])
-                         for i in range(n_points) if done[i] < target[i]]
-            if not per_point:
-                break
-            # Round-robin over points, so an interrupted sweep has something for every point.
-            tasks = [t for group in itertools.zip_longest(*per_point) for t in group if t is not None]
-            total = sum(target)
-            for result in ordered_results(tasks, partial, pool):
-                accumulators[result.point].add(result.tally)
-                done[result.point] += result.tally.n
-                seconds[result.point] += result.seconds
-                if progress is not None:
-                    progress(sum(done), total, sum(d >= t for d, t in zip(done, target)), n_points)
-            if spec.precision is None:
-                break
-            for i in range(n_points):
-                interim = summarize(accumulators[i], names[i], spec.seed, engine, configs[i].scenario.name)
-                target[i] = needed_n(interim, spec.precision, done[i], max_n)
-    summaries = [summarize(accumulators[i], names[i], spec.seed, engine, configs[i].scenario.name)
-                 for i in range(n_points)]
-    result = SweepResult(all_points, summaries, spec)
-    if partial is None:
+    def write_inputs(self, partial: Path) -> None:
+        folders.atomic_write(partial / folders.CONFIG, config_to_toml(self.base.config))
+
+    @classmethod
+    def reopen(cls, partial: Path, manifest: dict[str, Any]) -> "SweepJob":
+        raw, source = read_raw(partial / folders.CONFIG)
+        scenario = Scenario(raw, source, validate(raw, source))
+        try:
+            spec = SweepSpec.model_validate(manifest["sweep"])
+        except ValidationError as exc:
+            raise folders.ResultError(f"{partial / folders.MANIFEST}: 'sweep' is not a sweep definition "
+                                      f"({exc.errors()[0]['msg']})") from None
+        return cls(scenario, spec, engine=manifest["engine"], records=manifest["records"])
+
+    def finish(self, outcome: Outcome, folder: Path | None) -> "SweepResult":
+        result = SweepResult(self.values, self.spec, outcome.totals.n.copy(), outcome.tiers, outcome.metrics,
+                             self.class_names, self.engine, self.scenario)
+        if folder is not None:
+            table = result.to_frame()
+            folders.atomic_write(folder / "table.csv", table.to_csv(index=False))
+            table.to_parquet(folder / ".table.parquet", index=False)
+            (folder / ".table.parquet").replace(folder / "table.parquet")
+            folders.atomic_write(folder / "sweep.json", result.json_text())
+            if self.records:
+                write_records(folder, outcome, self.class_names)
         return result
-    table = result.to_frame()
-    store.atomic_write(partial / "table.csv", table.to_csv(index=False))
-    table.to_parquet(partial / ".table.parquet", index=False)
-    (partial / ".table.parquet").replace(partial / "table.parquet")
-    store.write_json(partial / "sweep.json", result.to_dicts())
-    path = store.complete(partial, began, n_per_point=done, point_seconds=[round(s, 3) for s in seconds])
-    return SweepResult(all_points, summaries, spec, path)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """A finished sweep: per point, its values, replications, tier probabilities and
+    metrics (arrays over the points; ``to_frame`` is the table)."""
+    points: list[dict[str, Any]]
+    spec: SweepSpec
+    n: np.ndarray
+    tiers: TierTable
+    metrics: MetricTable
+    class_names: list[str]
+    engine: str = "fast"
+    scenario: str = ""
+    path: Path | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tidy table: swept parameters, n, then every statistic with its interval."""
+        import pandas as pd
+        median = QUANTILES.index(0.5)
+        columns: dict[str, Any] = {key: [p[key] for p in self.points] for key in self.points[0]}
+        columns["n"] = self.n
+        for k, tier in enumerate(TIERS):
+            columns[f"tier{tier}_p"] = self.tiers.p[:, k]
+            columns[f"tier{tier}_ci_low"] = self.tiers.ci_low[:, k]
+            columns[f"tier{tier}_ci_high"] = self.tiers.ci_high[:, k]
+            columns[f"tier{tier}_median_hours"] = self.tiers.quantiles[:, k, median]
+        for j, name in enumerate(metric_names(self.class_names)):
+            columns[name] = self.metrics.estimate[:, j]
+            columns[f"{name}_ci_low"] = self.metrics.ci_low[:, j]
+            columns[f"{name}_ci_high"] = self.metrics.ci_high[:, j]
+        return pd.DataFrame(columns)
+
+    def summary(self, i: int) -> RunSummary:
+        """Point ``i``'s summary, as ``stress run`` gives it (without curves)."""
+        return point_summary(i, self.tiers, self.metrics, self.class_names, n=int(self.n[i]), seed=self.spec.seed,
+                             engine=self.engine, scenario=self.scenario, horizon=math.nan)
+
+    def point_dicts(self) -> Iterator[dict[str, Any]]:
+        """The ``--json`` form, point by point: its params, n, tiers and metrics."""
+        for i, point in enumerate(self.points):
+            data = self.summary(i).to_dict()
+            yield {"params": point, "n": data["n"], "tiers": data["tiers"], "metrics": data["metrics"]}
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        return list(self.point_dicts())
+
+    def json_text(self) -> str:
+        """``to_dicts`` as indented JSON, built point by point."""
+        parts = (textwrap.indent(json.dumps(d, indent=2, allow_nan=False), "  ") for d in self.point_dicts())
+        return "[\n" + ",\n".join(parts) + "\n]\n"
 
 
 def file_sweep_spec(path: str | Path | None) -> dict[str, Any] | None:

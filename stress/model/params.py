@@ -62,6 +62,10 @@ class Params(NamedTuple):
     t3_cooldown: float
     t3_factor: float
 
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_cumulative)
+
 
 def _cumulative(probabilities: list[float]) -> np.ndarray:
     cumulative = np.cumsum(np.asarray(probabilities, dtype=np.float64))

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 import pandas as pd
 
+from stress.errors import UsageError
 from stress.storage import folders as store
 from stress.storage.reading import CompareView, ResultView, RunView, SweepView, as_view
 from stress.output.render import TIER_NAMES
@@ -52,7 +53,7 @@ def figures(result: ResultView) -> dict[str, "Figure"]:
             return {"sweep": _sweep_lines(result)}
         if len(result.keys) == 2:
             return {"heatmaps": _sweep_heatmaps(result)}
-        raise ValueError(f"{result.path}: plots show sweeps over one or two parameters; this one varies "
+        raise UsageError(f"{result.path}: plots show sweeps over one or two parameters; this one varies "
                          f"{len(result.keys)} ({', '.join(result.keys)}); export its table instead")
     return {"forest": _compare_forest(result)}
 
@@ -63,7 +64,7 @@ def plot(result: str | Path | ResultView, out: str | Path | None = None,
     the folder's ``plots/``); returns their paths."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        raise ValueError(f"plot formats must be among {', '.join(FORMATS)}, got {', '.join(unknown) or 'none'}")
+        raise UsageError(f"plot formats must be among {', '.join(FORMATS)}, got {', '.join(unknown) or 'none'}")
     view = as_view(result)
     folder = Path(out) if out is not None else view.path / "plots"
     written = []

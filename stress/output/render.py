@@ -35,18 +35,18 @@ def run_summary(console: Console, summary) -> None:
     table.add_column("tier reached", no_wrap=True)
     for header in ("p reached", "95% CI", "median days", "10-90% days"):
         table.add_column(header, justify="right", no_wrap=True)
-    for row in summary.tiers.itertuples():
-        p, ci = probability(row.p_reached, row.ci_low, row.ci_high)
-        table.add_row(TIER_NAMES.get(row.tier, str(row.tier)), p, ci, days(row.median_hours_to_reach),
-                      f"{days(row.p10_hours_to_reach)} - {days(row.p90_hours_to_reach)}")
+    for row in summary.tier_rows:
+        p, ci = probability(row["p_reached"], row["ci_low"], row["ci_high"])
+        table.add_row(TIER_NAMES.get(row["tier"], str(row["tier"])), p, ci, days(row["median_hours_to_reach"]),
+                      f"{days(row['p10_hours_to_reach'])} - {days(row['p90_hours_to_reach'])}")
     console.print(table)
     metrics = Table(title="Other metrics (per replication)", title_justify="left")
     metrics.add_column("metric", no_wrap=True)
     for header in ("estimate", "95% CI", "n"):
         metrics.add_column(header, justify="right", no_wrap=True)
-    for row in summary.metrics.itertuples():
-        ci = "-" if math.isnan(row.ci_low) else f"[{number(row.ci_low)}, {number(row.ci_high)}]"
-        metrics.add_row(row.metric, number(row.estimate), ci, f"{row.n:,}")
+    for row in summary.metric_rows:
+        ci = "-" if math.isnan(row["ci_low"]) else f"[{number(row['ci_low'])}, {number(row['ci_high'])}]"
+        metrics.add_row(row["metric"], number(row["estimate"]), ci, f"{row['n']:,}")
     console.print(metrics)
 
 

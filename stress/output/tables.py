@@ -20,6 +20,7 @@ from typing import Any, NamedTuple, Sequence
 import numpy as np
 import pandas as pd
 
+from stress.errors import UsageError
 from stress.output import render
 from stress.storage import folders as store
 from stress.storage.reading import CompareView, ResultView, RunView, SweepView, as_view
@@ -129,7 +130,7 @@ def _chosen(kind: str, allowed: Sequence[str], metrics: Sequence[str] | None) ->
         return None
     unknown = [m for m in metrics if m not in allowed]
     if unknown or not metrics:
-        raise ValueError(f"unknown metric(s) {', '.join(map(repr, unknown)) or '(none given)'}; "
+        raise UsageError(f"unknown metric(s) {', '.join(map(repr, unknown)) or '(none given)'}; "
                          f"a {kind} has: {', '.join(allowed)}")
     return list(dict.fromkeys(metrics))
 
@@ -196,13 +197,13 @@ def format_for(format: str | None, out: str | Path | None) -> str:
     """The format asked for, else the one ``out``'s suffix names, else markdown."""
     if format is not None:
         if format not in FORMATS:
-            raise ValueError(f"--format {format!r}: must be one of {', '.join(FORMATS)}")
+            raise UsageError(f"--format {format!r}: must be one of {', '.join(FORMATS)}")
         return format
     if out is None:
         return "markdown"
     suffix = Path(out).suffix.lower()
     if suffix not in SUFFIXES:
-        raise ValueError(f"--out {out}: cannot tell the format from {suffix or 'no suffix'!r}; "
+        raise UsageError(f"--out {out}: cannot tell the format from {suffix or 'no suffix'!r}; "
                          f"give --format ({', '.join(FORMATS)})")
     return SUFFIXES[suffix]
 
@@ -217,7 +218,7 @@ def export(result: str | Path | ResultView, format: str | None = None, *, out: s
     chooses the statistics (unknown names raise a ValueError listing the allowed ones)."""
     fmt = format_for(format, out)
     if out is None and fmt in BINARY_FORMATS:
-        raise ValueError(f"--format {fmt} writes a binary file: give --out FILE")
+        raise UsageError(f"--format {fmt} writes a binary file: give --out FILE")
     view = as_view(result)
     table = result_table(view, metrics, brief=fmt in TEXT_FORMATS)
     data = WRITERS[fmt](table, view)

@@ -63,17 +63,55 @@ def histogram_quantile(counts: np.ndarray, bin_width: float, q: float) -> float:
     return (i + inside) * bin_width
 
 
-def wilson_intervals(successes: np.ndarray, n: int, confidence: float = 0.95) -> tuple[np.ndarray, ...]:
-    """``wilson_interval`` for an array of success counts out of the same ``n``."""
-    if n == 0:
-        nan = np.full(len(successes), math.nan)
-        return nan, nan.copy(), nan.copy()
+def wilson_intervals(successes: np.ndarray, n: np.ndarray | int,
+                     confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``wilson_interval`` elementwise (NaN where n is 0); ``n`` broadcasts."""
     z = z_value(confidence)
-    p = np.asarray(successes, dtype=np.float64) / n
-    denominator = 1.0 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    successes = np.asarray(successes, dtype=np.float64)
+    n = np.broadcast_to(np.asarray(n, dtype=np.float64), successes.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(n > 0, successes / np.where(n > 0, n, 1.0), np.nan)
+        safe_n = np.where(n > 0, n, np.nan)
+        denominator = 1.0 + z * z / safe_n
+        centre = (p + z * z / (2 * safe_n)) / denominator
+        half = z * np.sqrt(p * (1 - p) / safe_n + z * z / (4 * safe_n * safe_n)) / denominator
+    # The interval contains p mathematically; clamp against rounding at 0 and 1.
     return p, np.minimum(np.maximum(0.0, centre - half), p), np.maximum(np.minimum(1.0, centre + half), p)
+
+
+def mean_intervals(total: np.ndarray, total_sq: np.ndarray, n: np.ndarray,
+                   confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``mean_interval`` elementwise: means with Student-t intervals (NaN where n is 0;
+    the interval NaN where n is 1)."""
+    from scipy.special import stdtrit
+    total = np.asarray(total, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(n > 0, total / np.where(n > 0, n, 1.0), np.nan)
+        variance = np.maximum(total_sq - n * mean * mean, 0.0) / (n - 1)
+        t = stdtrit(np.where(n > 1, n - 1, 1.0), 0.5 + confidence / 2.0)
+        half = np.where(n > 1, t * np.sqrt(variance / np.where(n > 1, n, 1.0)), np.nan)
+    return mean, mean - half, mean + half
+
+
+def sparse_quantile(bins: np.ndarray, counts: np.ndarray, bin_width: float, q: float) -> float:
+    """``histogram_quantile`` of a histogram given by its occupied bins (ascending) and
+    their counts: the same number, without the empty bins."""
+    if len(bins) == 0:
+        return math.nan
+    cumulative = np.cumsum(counts)
+    target = q * float(cumulative[-1])
+    j = min(int(np.searchsorted(cumulative, target, side="left")), len(bins) - 1)
+    inside = (target - (cumulative[j] - counts[j])) / counts[j]
+    return (int(bins[j]) + inside) * bin_width
+
+
+def sparse_cumulative(bins: np.ndarray, counts: np.ndarray, bin_width: float, grid: np.ndarray) -> np.ndarray:
+    """How many values are binned below each time of ``grid`` (a sparse histogram, as
+    ``cumulative_curve`` counts them from a dense one)."""
+    cumulative = np.concatenate([[0], np.cumsum(counts)])
+    index = np.floor(grid / bin_width + 1e-9).astype(np.int64)
+    return cumulative[np.searchsorted(bins, index, side="left")]
 
 
 def cumulative_curve(counts: np.ndarray, bin_width: float, n: int, grid: np.ndarray,

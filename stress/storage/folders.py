@@ -1,15 +1,18 @@
-"""Result folders: created atomically, filled chunk by chunk, resumable.
+"""Result folders: created atomically, filled as a job goes, resumable.
 
-A run writes into ``<folder>.partial/``: its manifest and resolved config first, then
-one file per finished chunk of replications. When every chunk is in, the tables are
-written from the chunks in order and the folder is renamed to ``<folder>``. An
-interrupted run leaves a ``.partial`` folder that ``--resume`` continues.
+A job writes into ``<folder>.partial/``: its manifest and resolved configs first, then
+its checkpoints (``stress.storage.checkpoints``). When it is done, its tables are
+written and the folder is renamed to ``<folder>``. An interrupted job leaves a
+``.partial`` folder that ``--resume`` continues.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
+import math
 import os
 import re
 import secrets
@@ -20,21 +23,18 @@ import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Sequence
 
-import numpy as np
-
-from stress.execution.pools import ChunkResult
-from stress.statistics.summary import Tally
+from stress.errors import UserError
 
 FORMAT_VERSION = 1
 PARTIAL = ".partial"
 MANIFEST = "manifest.json"
 CONFIG = "config.toml"
-CHUNKS = "chunks"
+CHECKPOINTS = "checkpoints"
 
 
-class ResultError(ValueError):
+class ResultError(UserError):
     """A result folder that cannot be used; the message says which and why."""
 
 
@@ -51,6 +51,16 @@ def atomic_write(path: Path, data: bytes | str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def csv_text(fields: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
+    """A CSV table (floats at full precision, NaN as an empty cell), as pandas writes it."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(fields)
+    for row in rows:
+        writer.writerow(["" if isinstance(v, float) and math.isnan(v) else v for v in (row[f] for f in fields)])
+    return buffer.getvalue()
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -101,48 +111,6 @@ def final_path(partial: Path) -> Path:
     return partial.with_name(partial.name[: -len(PARTIAL)])
 
 
-def chunk_path(partial: Path, point: int, index: int) -> Path:
-    return partial / CHUNKS / f"p{point:05d}-c{index:07d}.npz"
-
-
-def save_chunk(partial: Path, result: ChunkResult) -> None:
-    arrays = result.tally.to_arrays() | {"seconds": np.array(result.seconds), "highest": result.highest}
-    if result.values is not None:
-        arrays["values"] = result.values
-    path = chunk_path(partial, result.point, result.index)
-    path.parent.mkdir(exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".chunk.", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def load_chunk(partial: Path, point: int, index: int) -> ChunkResult | None:
-    """A finished chunk, or None if it is not there (or was cut off mid-write)."""
-    path = chunk_path(partial, point, index)
-    if not path.exists():
-        return None
-    try:
-        with np.load(path) as data:
-            values = data["values"] if "values" in data.files else None
-            return ChunkResult(point, index, Tally.from_arrays(data), values, data["highest"], float(data["seconds"]))
-    except (OSError, ValueError, KeyError):
-        return None
-
-
-def saved_chunks(partial: Path) -> set[tuple[int, int]]:
-    """(point, chunk) of every chunk file in the folder."""
-    found = set()
-    for path in (partial / CHUNKS).glob("p*-c*.npz"):
-        point, index = path.stem[1:].split("-c")
-        found.add((int(point), int(index)))
-    return found
-
-
 def start(partial: Path, kind: str, scenario: str, engine: str, **fields: Any) -> None:
     """Write the manifest of a job that is starting in ``partial``."""
     write_json(partial / MANIFEST, {
@@ -152,14 +120,16 @@ def start(partial: Path, kind: str, scenario: str, engine: str, **fields: Any) -
     })
 
 
-def open_partial(folder: str | Path, kind: str) -> dict[str, Any]:
-    """The manifest of an interrupted job of ``kind`` that ``--resume`` may continue."""
+def open_partial(folder: str | Path, kind: str | None = None) -> dict[str, Any]:
+    """The manifest of an interrupted job (of ``kind``, if given) that ``--resume`` may
+    continue."""
     folder = Path(folder)
     if not folder.name.endswith(PARTIAL):
         raise ResultError(f"{folder}: not an interrupted job (those folders end in {PARTIAL})")
     manifest = load_manifest(folder)
-    if manifest["kind"] != kind:
-        raise ResultError(f"{folder}: a {manifest['kind']}, not a {kind}")
+    if kind is not None and manifest["kind"] != kind:
+        raise ResultError(f"{folder}: a {manifest['kind']}, not a {kind}; continue it with "
+                          f"stress {manifest['kind']} --resume {folder}")
     return manifest
 
 
@@ -169,7 +139,7 @@ def complete(partial: Path, began: float, **fields: Any) -> Path:
     manifest = load_manifest(partial)
     manifest.update(status="complete", elapsed_seconds=round(time.perf_counter() - began, 3), **fields)
     write_json(partial / MANIFEST, manifest)
-    shutil.rmtree(partial / CHUNKS, ignore_errors=True)  # the tables now hold what they held
+    shutil.rmtree(partial / CHECKPOINTS, ignore_errors=True)  # the tables now hold what they held
     final = final_path(partial)
     if final.exists():  # --out named an empty folder
         final.rmdir()

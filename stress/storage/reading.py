@@ -8,7 +8,6 @@ folder as written; nothing is recomputed.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,7 +132,8 @@ def _load_run(folder: Path, manifest: dict[str, Any]) -> RunView:
     if sorted(per_tier.index) != list(TIERS) or per_tier.nunique() != 1:
         raise store.ResultError(f"{folder / 'curves.csv'}: truncated or damaged "
                                 f"(rows per tier: {per_tier.to_dict()})")
-    summary = _summary(store.read_json(folder / "summary.json"), folder / "summary.json", curves)
+    summary = _summary(store.read_json(folder / "summary.json"), folder / "summary.json",
+                       {c: curves[c].to_numpy() for c in curves.columns})
     return RunView(folder, manifest, {store.CONFIG: _read_text(folder / store.CONFIG)}, summary)
 
 
@@ -180,7 +180,7 @@ def _load_compare(folder: Path, manifest: dict[str, Any]) -> CompareView:
     names = [v.name for v in variants]
     if not isinstance(data, dict) or list(data) != names:
         raise store.ResultError(f"{path}: expected the summaries of {', '.join(names)}")
-    summaries = {name: _summary(data[name], path, pd.DataFrame()) for name in names}
+    summaries = {name: _summary(data[name], path, {}) for name in names}
     configs = {f"variants/{i}-{name}.toml": _read_text(folder / "variants" / f"{i}-{name}.toml")
                for i, name in enumerate(names)}
     return CompareView(folder, manifest, configs, variants, int(manifest["n"]), table, summaries)
@@ -192,7 +192,7 @@ def _require(data: dict[str, Any], where: Path, fields: Iterable[str]) -> None:
         raise store.ResultError(f"{where}: missing {', '.join(missing)}")
 
 
-def _summary(data: Any, where: Path, curves: pd.DataFrame) -> RunSummary:
+def _summary(data: Any, where: Path, curves: dict[str, Any]) -> RunSummary:
     """A run summary (the ``--json`` form), its numbers as floats (JSON null -> NaN)."""
     if not isinstance(data, dict):
         raise store.ResultError(f"{where}: not a run summary")
@@ -205,11 +205,8 @@ def _summary(data: Any, where: Path, curves: pd.DataFrame) -> RunSummary:
         _require(row, where, TIER_FIELDS)
     for row in metrics.values():
         _require(row, where, METRIC_FIELDS)
-    summary = RunSummary.from_dict(data, curves)
     try:
-        return dataclasses.replace(
-            summary, tiers=summary.tiers.astype({f: int if f in ("tier", "n_reached") else float for f in TIER_FIELDS}),
-            metrics=summary.metrics.astype({f: int if f == "n" else float for f in METRIC_FIELDS}))
+        return RunSummary.from_dict(data, curves)
     except (TypeError, ValueError):
         raise store.ResultError(f"{where}: a number is not a number") from None
 

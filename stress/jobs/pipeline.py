@@ -1,0 +1,423 @@
+"""The one job pipeline: points -> chunks of replications -> tallies -> tables.
+
+Every kind of job (a run, a sweep, a comparison, ...) is a list of *points* (validated
+scenarios) in *groups* (points that run the same replications and are compared
+replication by replication; usually one point each). The pipeline cuts each group's
+replications into chunks of ``CHUNK``, packs consecutive chunks into tasks, runs them
+in a pool, checkpoints each finished task, and adds the tallies up point by point in
+the order of the replications. A kind says only how it makes its points, how many
+replications a group needs (fixed, or more until a precision is met), and what it
+reports; ``Job`` is that interface.
+
+The numbers do not depend on the number of workers, the pool, or an interruption:
+replication i of a point has seeds that depend only on (root seed, i), chunk
+boundaries are fixed, and each point's tallies are added in chunk order.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, ClassVar, ContextManager, Iterator, NamedTuple
+
+import numpy as np
+
+from stress import engines
+from stress.config.schema import Config
+from stress.execution.pools import check_scheduler, default_workers, make_pool, running
+from stress.execution.tasks import Item, Task, TaskResult, run_tasks
+from stress.model.params import Params, compile_params
+from stress.statistics.points import MetricTable, PointTotals, TierTable, metric_table, tier_table
+from stress.statistics.tally import UnitTallies, bin_count_for, bin_width_for
+from stress.storage import checkpoints
+from stress.storage import folders
+
+CHUNK = 1000
+# Replications per task: the compiled engine runs 1,000 in about 5 ms, so it gets them
+# in tens of chunks (fewer round trips, less for the parent to do); a task also holds
+# at most TASK_UNITS (point, chunk) units, which bounds its size for one-replication
+# points. Results are kept per unit, so packing changes no number.
+TASK_REPLICATIONS = {"fast": 20_000, "simpy": 1_000}
+TASK_UNITS = 512
+# Unless told, jobs this small run in this process: they finish before a pool starts.
+SMALL_FAST_JOB = 50_000
+
+Progress = Callable[[int, int, int, int], None]   # replications done, planned, points done, points
+Status = Callable[[str], ContextManager]          # shows a message while a slow step runs
+
+
+class Point(NamedTuple):
+    """One scenario of a job, compiled (a job of 10,000 points keeps these, not the
+    configs), and what distinguishes it (swept values, a variant's name)."""
+    params: Params
+    label: dict[str, Any]
+
+
+def point_of(config: Config, label: dict[str, Any] | None = None) -> Point:
+    return Point(compile_params(config), label or {})
+
+
+class Job:
+    """A kind of job. Subclasses set ``kind``, the points, groups and replications, and
+    say what the finished job reports (``finish``) and how to reopen an interrupted one
+    from its folder (``reopen``)."""
+    kind: ClassVar[str]
+
+    def __init__(self, points: list[Point], *, scenario: str, n: int, seed: int, engine: str,
+                 groups: list[tuple[int, ...]] | None = None, records: bool = False) -> None:
+        self.points = points
+        self.scenario = scenario
+        self.groups = groups if groups is not None else [(i,) for i in range(len(points))]
+        self.n = n
+        self.seed = seed
+        self.engine = engine
+        self.records = records
+
+    def target(self, group: int, done: int, totals: PointTotals) -> int:
+        """Replications group ``group`` needs, now that ``done`` are in (more than
+        ``done`` asks for more; by default every group runs ``n``)."""
+        return self.n if done == 0 else done
+
+    def curve_points(self) -> set[int]:
+        """Points whose cumulative curves over time are reported."""
+        return set()
+
+    def manifest(self) -> dict[str, Any]:
+        """What the manifest records beyond the common fields, to reopen the job."""
+        return {}
+
+    def write_inputs(self, partial: Path) -> None:
+        """Write the scenario files the job needs to be reopened."""
+
+    @classmethod
+    def reopen(cls, partial: Path, manifest: dict[str, Any]) -> "Job":
+        raise NotImplementedError
+
+    def finish(self, outcome: "Outcome", folder: Path | None) -> Any:
+        """Write the job's tables into ``folder`` (if any) and return its result."""
+        raise NotImplementedError
+
+
+@dataclass
+class Outcome:
+    """What the pipeline hands a finished job: per point, the totals and the tables."""
+    job: Job
+    totals: PointTotals
+    tiers: TierTable
+    metrics: MetricTable
+    records: "RecordsSource"
+    folder: Path | None = None
+
+
+def execute(job: Job, *, out: str | Path | None = None, results_dir: str | Path | None = None,
+            workers: int | None = None, scheduler: str | None = None, keep_records: bool = False,
+            progress: Progress | None = None, status: Status | None = None) -> Any:
+    """Run a job and return what its kind reports. ``out`` writes the result folder
+    there, ``results_dir`` under a fresh id inside it; with neither nothing is written."""
+    check_scheduler(scheduler)
+    partial = None
+    if out is not None or results_dir is not None:
+        partial = folders.new_folder(Path(out) if out is not None else None, job.kind, job.scenario,
+                                     Path(results_dir) if results_dir is not None else Path("results"))
+        job.write_inputs(partial)
+        folders.start(partial, job.kind, job.scenario, job.engine, n=job.n, seed=job.seed, records=job.records,
+                      workers=workers or default_workers(), chunk_size=CHUNK, **job.manifest())
+    return _complete(job, partial, workers, scheduler, keep_records, progress, status)
+
+
+def resume(folder: str | Path, job_class: Callable[[str], type[Job]], *, kind: str | None = None,
+           workers: int | None = None, scheduler: str | None = None, keep_records: bool = False,
+           progress: Progress | None = None, status: Status | None = None) -> Any:
+    """Continue an interrupted job from its ``.partial`` folder: the result is the one an
+    uninterrupted job would have given. ``job_class(kind)`` is the class of a kind."""
+    from stress.jobs import KINDS
+    partial = Path(folder)
+    manifest = folders.open_partial(partial, kind)
+    if manifest["kind"] not in KINDS:
+        raise folders.ResultError(f"{partial}: a {manifest['kind']!r} job, which this version cannot resume")
+    check_scheduler(scheduler)
+    try:
+        job = job_class(manifest["kind"]).reopen(partial, manifest)
+    except (KeyError, TypeError) as exc:
+        raise folders.ResultError(f"{partial / folders.MANIFEST}: damaged ({exc!r} missing or wrong)") from None
+    return _complete(job, partial, workers, scheduler, keep_records, progress, status)
+
+
+def _complete(job: Job, partial: Path | None, workers: int | None, scheduler: str | None,
+              keep_records: bool, progress: Progress | None, status: Status | None) -> Any:
+    began = time.perf_counter()
+    params = [p.params for p in job.points]
+    engines.prepare(job.engine, params[0], status)
+    horizons = [p.horizon for p in params]
+    n_classes = max(p.n_classes for p in params)
+    totals = PointTotals([bin_width_for(h) for h in horizons], [bin_count_for(h) for h in horizons],
+                         len(_fixed_means()) + n_classes)
+    saved = checkpoints.load_all(partial) if partial is not None else []
+    source = RecordsSource(partial, saved, keep=keep_records, wanted=job.records)
+    run = _Scheduler(job, params, n_classes, totals, saved)
+    small = job.engine == "fast" and run.replications() <= SMALL_FAST_JOB
+    curve_points = job.curve_points()
+    sequence = checkpoints.next_sequence(partial) if partial is not None else 0
+    with running(make_pool(workers, scheduler, small), partial) as pool:
+        for result, fresh in run.results(pool):
+            if fresh and partial is not None:
+                path = checkpoints.save(partial, sequence, result)
+                source.saved(path, result)
+                sequence += 1
+            elif fresh:
+                source.keep(result)
+            totals.add(result.units[:, 0], result.tallies, result.seconds)
+            totals.add_pairs(result.pairs[:, :2], result.cells)
+            for group in run.folded(result):
+                for point in job.groups[group]:
+                    totals.finish(point, horizons[point] if point in curve_points else None)
+            if progress is not None:
+                progress(*run.progress())
+    outcome = Outcome(job, totals, tier_table(totals), metric_table(totals), source, partial)
+    result = job.finish(outcome, partial)
+    if partial is not None:
+        final = folders.complete(partial, began, n_per_point=totals.n.tolist(),
+                                 point_seconds=np.round(totals.seconds, 4).tolist())
+        result = _with_path(result, final)
+    return result
+
+
+def _with_path(result: Any, path: Path) -> Any:
+    import dataclasses
+    return dataclasses.replace(result, path=path)
+
+
+def _fixed_means() -> tuple[str, ...]:
+    from stress.statistics.tally import MEANS
+    return MEANS
+
+
+class _Scheduler:
+    """Plans the items of every group (lazily: a group may ask for more once its
+    replications are in), packs them into tasks, and yields the results in plan
+    order, taking a unit from a checkpoint instead of running it where one exists."""
+
+    def __init__(self, job: Job, params: list[Params], n_classes: int, totals: PointTotals,
+                 saved: list[checkpoints.Saved]) -> None:
+        self.job = job
+        self.params = params
+        self.n_classes = n_classes
+        self.totals = totals
+        self.group_of = {p: g for g, members in enumerate(job.groups) for p in members}
+        self.planned = [0] * len(job.groups)       # replications planned per group
+        self.folded_reps = [0] * len(job.groups)   # ... and added up
+        self.finished_points = 0
+        self.pending: deque[Iterator[Item]] = deque(self._items(g, 0, job.target(g, 0, totals))
+                                                    for g in range(len(job.groups)))
+        self.saved_results = saved
+        self.saved = {(point, start): (i, u) for i, s in enumerate(saved)
+                      for u, (point, start, _count) in enumerate(s.result.units.tolist())}
+
+    def progress(self) -> tuple[int, int, int, int]:
+        done = sum(f * len(g) for f, g in zip(self.folded_reps, self.job.groups))
+        return done, self.replications(), self.finished_points, len(self.job.points)
+
+    def _items(self, group: int, start: int, end: int) -> Iterator[Item]:
+        self.planned[group] = end
+        return (Item(group, first, min(CHUNK, end - first)) for first in range(start, end, CHUNK))
+
+    def replications(self) -> int:
+        """Replications planned so far, over every point."""
+        return sum(p * len(g) for p, g in zip(self.planned, self.job.groups))
+
+    def _next_item(self) -> Item | None:
+        while self.pending:
+            item = next(self.pending[0], None)
+            if item is not None:
+                return item
+            self.pending.popleft()
+        return None
+
+    def results(self, pool: Any) -> Iterator[tuple[TaskResult, bool]]:
+        """(result, fresh) in plan order; fresh results were just computed."""
+        window: deque = deque()   # ("saved", TaskResult) or ("live", future), in plan order
+        live = 0
+        size = self._task_size(pool.slots)
+        while True:
+            while live < 2 * pool.slots:
+                entries = self._fill(size)
+                if not entries:
+                    break
+                for kind, payload in entries:
+                    if kind == "task":
+                        window.append(("live", pool.submit(run_tasks, [payload])))
+                        live += 1
+                    else:
+                        window.append((kind, payload))
+            if not window:
+                return
+            kind, payload = window.popleft()
+            if kind == "live":
+                live -= 1
+                yield payload.result()[0], True
+            else:
+                yield payload, False
+
+    def _task_size(self, slots: int) -> int:
+        total = self.replications()
+        limit = TASK_REPLICATIONS.get(self.job.engine, CHUNK)
+        # enough tasks to keep every slot busy (four each) when the job is small
+        return max(CHUNK, min(limit, math.ceil(total / (4 * slots) / CHUNK) * CHUNK))
+
+    def _fill(self, size: int) -> list[tuple[str, Any]]:
+        """The next entries of the plan: saved items as they are, then at most one task
+        of fresh items (stops at a saved item, to keep the order)."""
+        entries: list[tuple[str, Any]] = []
+        groups, starts, counts, points = [], [], [], {}
+        replications = 0
+        while replications < size and len(groups) < TASK_UNITS:
+            item = self._next_item()
+            if item is None:
+                break
+            members = self.job.groups[item.group]
+            found = [self.saved.get((p, item.start)) for p in members]
+            if all(f is not None for f in found):
+                if groups:  # close the task first: results come back in plan order
+                    self.pending.appendleft(iter([item]))
+                    break
+                entries.append(("saved", _select(self.saved_results, found, item, members)))
+                continue
+            groups.append(members)
+            starts.append(item.start)
+            counts.append(item.count)
+            for p in members:
+                points[p] = self.params[p]
+            replications += item.count * len(members)
+        if groups:
+            entries.append(("task", Task(self.job.engine, self.job.seed, tuple(groups), tuple(starts),
+                                         tuple(counts), points, self.n_classes, self.job.records)))
+        return entries
+
+    def folded(self, result: TaskResult) -> list[int]:
+        """Note a result as added up; return the groups it completed (a group that
+        needs more replications is planned again instead)."""
+        added: dict[int, int] = {}
+        for point, _start, count in result.units.tolist():
+            group = self.group_of[point]
+            if self.job.groups[group][0] == point:
+                added[group] = added.get(group, 0) + count
+        done = []
+        for group, count in added.items():
+            self.folded_reps[group] += count
+            if self.folded_reps[group] < self.planned[group]:
+                continue
+            want = self.job.target(group, self.folded_reps[group], self.totals)
+            if want > self.planned[group]:
+                self.pending.appendleft(self._items(group, self.planned[group], want))
+            else:
+                done.append(group)
+                self.finished_points += len(self.job.groups[group])
+        return done
+
+
+def _select(saved: list[checkpoints.Saved], found: list[tuple[int, int]], item: Item,
+            members: tuple[int, ...]) -> TaskResult:
+    """One item's units, taken from the checkpoints that hold them."""
+    parts = [_units_of(saved[s].result, [u]) for s, u in found]
+    result = _concat(parts)
+    if len(members) > 1:
+        source = saved[found[0][0]].result
+        keep = np.isin(source.pairs[:, 0], members) & (source.pairs[:, 2] == item.start)
+        result = result._replace(pairs=source.pairs[keep], cells=source.cells[keep])
+    return result
+
+
+def _units_of(result: TaskResult, units: list[int]) -> TaskResult:
+    t = result.tallies
+    index = np.asarray(units)
+    reach = np.isin(t.reach_unit, index)
+    remap = np.zeros(len(t.n), dtype=np.int32)
+    remap[index] = np.arange(len(index), dtype=np.int32)
+    tallies = UnitTallies(t.n[index], t.flags[index], t.sums[index], t.sums_sq[index], t.counts[index],
+                          remap[t.reach_unit[reach]], t.reach_tier[reach], t.reach_bin[reach], t.reach_count[reach])
+    return TaskResult(result.units[index], tallies, result.seconds[index], result.pairs[:0], result.cells[:0], None)
+
+
+def _concat(parts: list[TaskResult]) -> TaskResult:
+    if len(parts) == 1:
+        return parts[0]
+    offsets = np.cumsum([0] + [len(p.units) for p in parts[:-1]])
+    fields = []
+    for name in UnitTallies._fields:
+        arrays = [getattr(p.tallies, name) for p in parts]
+        if name == "reach_unit":
+            arrays = [a + o for a, o in zip(arrays, offsets)]
+        fields.append(np.concatenate(arrays))
+    return TaskResult(np.concatenate([p.units for p in parts]), UnitTallies(*fields),
+                      np.concatenate([p.seconds for p in parts]), parts[0].pairs, parts[0].cells, None)
+
+
+def write_records(folder: Path, outcome: Outcome, class_names: list[str]) -> None:
+    """``records.parquet``: every point's records in replication order, with a
+    ``point`` column when the job has several points."""
+    from stress.storage.records import RecordsWriter
+    n_points = len(outcome.job.points)
+    writer = RecordsWriter(folder / ".records.parquet", class_names, with_point=n_points > 1)
+    for point in range(n_points):
+        for block in outcome.records.blocks(point):
+            writer.write(block, point)
+    writer.close()
+    (folder / ".records.parquet").replace(folder / "records.parquet")
+
+
+class RecordsSource:
+    """Where each unit's records are: in a checkpoint file, or kept in memory (when
+    the job writes no folder, or the caller wants them back)."""
+
+    def __init__(self, partial: Path | None, saved: list[checkpoints.Saved], keep: bool, wanted: bool) -> None:
+        self.partial = partial
+        self.keep_in_memory = keep or (wanted and partial is None)
+        self.files: dict[tuple[int, int], tuple[Path, int, int]] = {}
+        self.memory: dict[tuple[int, int], np.ndarray] = {}
+        for s in saved:
+            if s.has_records:
+                self._index(s.path, s.result)
+
+    def _index(self, path: Path, result: TaskResult) -> None:
+        row = 0
+        for point, start, count in result.units.tolist():
+            self.files[(point, start)] = (path, row, count)
+            row += count
+
+    def saved(self, path: Path, result: TaskResult) -> None:
+        if result.records is not None:
+            self._index(path, result)
+            if self.keep_in_memory:
+                self.keep(result)
+
+    def keep(self, result: TaskResult) -> None:
+        if result.records is None:
+            return
+        row = 0
+        for point, start, count in result.units.tolist():
+            self.memory[(point, start)] = result.records[row:row + count]
+            row += count
+
+    def frame(self, point: int, class_names: list[str]):
+        """The point's records as a typed data frame (memory grows with N)."""
+        from stress.model import records
+        blocks = list(self.blocks(point))
+        width = records.N_FIXED + len(class_names)
+        values = np.concatenate(blocks)[:, :width] if blocks else records.empty(0, len(class_names))
+        return records.to_frame(values, class_names)
+
+    def blocks(self, point: int) -> Iterator[np.ndarray]:
+        """The point's records matrices, in replication order."""
+        keys = sorted(k for k in set(self.memory) | set(self.files) if k[0] == point)
+        cached_path, cached = None, None
+        for key in keys:
+            if key in self.memory:
+                yield self.memory[key]
+                continue
+            path, row, count = self.files[key]
+            if path != cached_path:
+                cached_path, cached = path, checkpoints.load_records(path)
+            yield cached[row:row + count]

@@ -1,0 +1,60 @@
+"""``records.parquet``: one typed row per replication, written from NumPy to Arrow.
+
+The engines' float64 record matrices are converted column by column to the types of
+``stress.model.records`` and written in large row groups; pandas is not involved.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from stress.model import records
+
+ROW_GROUP = 131_072
+
+
+class RecordsWriter:
+    """Appends record matrices (rows in replication order) to one Parquet file."""
+
+    def __init__(self, path: Path, class_names: Sequence[str], with_point: bool = False) -> None:
+        import pyarrow as pa
+        self.path = path
+        self.names = records.column_names(class_names)
+        self.dtypes = [f.dtype for f in records.FIELDS] + ["int32"] * len(class_names)
+        self.with_point = with_point
+        fields = [pa.field(n, pa.from_numpy_dtype(np.dtype(d))) for n, d in zip(self.names, self.dtypes)]
+        self.schema = pa.schema(([pa.field("point", pa.int32())] if with_point else []) + fields)
+        self._writer = None
+        self._pending: list[tuple[np.ndarray, int]] = []
+        self._rows = 0
+
+    def write(self, values: np.ndarray, point: int = 0) -> None:
+        self._pending.append((values, point))
+        self._rows += len(values)
+        if self._rows >= ROW_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        values = np.concatenate([v for v, _ in self._pending])[:, :len(self.names)]
+        columns = [pa.array(values[:, j].astype(d)) for j, d in enumerate(self.dtypes)]
+        if self.with_point:
+            points = np.concatenate([np.full(len(v), p, dtype=np.int32) for v, p in self._pending])
+            columns.insert(0, pa.array(points))
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, self.schema)
+        self._writer.write_table(pa.Table.from_arrays(columns, schema=self.schema), row_group_size=ROW_GROUP)
+        self._pending, self._rows = [], 0
+
+    def close(self) -> None:
+        self._flush()
+        if self._writer is None:  # no rows: still a valid, empty file
+            import pyarrow.parquet as pq
+            self._writer = pq.ParquetWriter(self.path, self.schema)
+        self._writer.close()
