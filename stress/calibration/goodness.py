@@ -1,0 +1,106 @@
+"""Goodness of fit: the time-rescaling test and the dispersion of weekly counts.
+
+Time rescaling (Brown et al. 2002): if the model is right, the compensator's
+increments between events are independent unit exponentials. The KS test compares
+them with Exp(1); its p-value treats the parameters as known, so with fitted ones it
+errs toward passing (slightly conservative). With jittered copies the test runs on
+each copy; the median is reported with the range.
+
+Dispersion: the variance-to-mean ratio of weekly counts, observed and over
+simulations of the fitted process with the engines' breach clock (a Poisson process
+gives about 1; clustering gives more).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from stress.calibration import likelihood
+
+
+@dataclass(frozen=True)
+class RescalingTest:
+    """KS test of the rescaled gaps against Exp(1) (median over jittered copies)."""
+
+    model: str
+    events: int
+    ks_statistic: float
+    p_value: float
+    p_value_min: float
+    p_value_max: float
+    copies: int
+    gaps: np.ndarray = field(repr=False)  # the first copy's rescaled gaps, for the Q-Q plot
+
+
+def rescaled_gaps_poisson(times: np.ndarray, rate: float) -> np.ndarray:
+    """The compensator increments of a Poisson process: rate * gaps (from 0)."""
+    return rate * np.diff(np.concatenate([[0.0], times]))
+
+
+def rescaled_gaps_hawkes(times: np.ndarray, mu: float, n: float, beta: float) -> np.ndarray:
+    """The compensator increments of the Hawkes process between events (from 0)."""
+    return np.diff(np.concatenate([[0.0], likelihood.hawkes_compensator(times, mu, n, beta)]))
+
+
+def time_rescaling(model: str, gaps_by_copy: list[np.ndarray]) -> RescalingTest:
+    """The KS test on each copy's rescaled gaps."""
+    from scipy.stats import kstest
+
+    results = [kstest(gaps, "expon") for gaps in gaps_by_copy]
+    statistics = np.array([r.statistic for r in results])
+    p_values = np.array([r.pvalue for r in results])
+    return RescalingTest(model, int(gaps_by_copy[0].size), float(np.median(statistics)), float(np.median(p_values)),
+                         float(p_values.min()), float(p_values.max()), len(gaps_by_copy), gaps_by_copy[0])
+
+
+def dispersion_ratio(counts: np.ndarray) -> float:
+    """Variance (n - 1 denominator) over mean of counts per period (NaN if the mean
+    is 0 or fewer than two periods)."""
+    counts = np.asarray(counts, dtype=np.float64)
+    if counts.size < 2 or counts.mean() == 0.0:
+        return float("nan")
+    return float(counts.var(ddof=1) / counts.mean())
+
+
+def dispersion_ratios(simulated: np.ndarray) -> np.ndarray:
+    """``dispersion_ratio`` of each row (NaN where the mean is 0)."""
+    simulated = np.asarray(simulated, dtype=np.float64)
+    mean = simulated.mean(axis=1)
+    variance = simulated.var(axis=1, ddof=1)
+    return np.divide(variance, mean, out=np.full(mean.shape, np.nan), where=mean > 0.0)
+
+
+@dataclass(frozen=True)
+class DispersionCheck:
+    """Observed variance/mean of counts per period against its distribution over
+    simulations of the fitted model; ``p_upper`` is the share of simulations at
+    least as dispersed as the data (mid-p), ``p_two_sided`` twice the smaller tail."""
+
+    model: str
+    period_days: float
+    periods: int
+    observed: float
+    simulated_median: float
+    simulated_low: float  # 5% quantile
+    simulated_high: float  # 95% quantile
+    p_upper: float
+    p_two_sided: float
+    simulations: int
+
+
+def dispersion_check(model: str, observed_counts: np.ndarray, simulated_counts: np.ndarray,
+                     period_days: float) -> DispersionCheck:
+    observed = dispersion_ratio(observed_counts)
+    ratios = dispersion_ratios(simulated_counts)
+    ratios = ratios[np.isfinite(ratios)]
+    if ratios.size == 0 or not np.isfinite(observed):
+        nan = float("nan")
+        return DispersionCheck(model, period_days, int(np.size(observed_counts)), observed, nan, nan, nan, nan, nan,
+                               int(simulated_counts.shape[0]))
+    above = np.mean(ratios > observed) + 0.5 * np.mean(ratios == observed)
+    low, median, high = np.quantile(ratios, [0.05, 0.5, 0.95])
+    return DispersionCheck(model, period_days, int(np.size(observed_counts)), observed, float(median), float(low),
+                           float(high), float(above), float(min(1.0, 2.0 * min(above, 1.0 - above))),
+                           int(ratios.size))
