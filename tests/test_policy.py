@@ -140,6 +140,17 @@ def test_tier3_severity_trigger_sums_over_its_window():
     assert math.isnan(record["tier3_hours"])
 
 
+def test_tier3_severity_sum_adds_the_window_one_report_at_a_time():
+    # ten reports of severity 0.1 add up to 0.9999999999999999 one at a time, as the
+    # compiled engine adds them, but to 1.0 with the compensated sum() that Python 3.12+
+    # uses for Python floats, which would meet a threshold of 1 a report earlier
+    sev = ("tier3.trigger=severity", "tier3.severity_threshold=1", "tier3.severity_window_days=10",
+           "tier3.decision_probability=1", "tier3.delay_hours=0", "tier3.stand_down_per_day=0",
+           "breaches.classes.minor.severity=0.1")
+    times = [10.0 * k for k in range(1, 13)]
+    record, _, _ = scripted([(t, MINOR, False, t - 1.0) for t in times], *sev)
+    assert record["tier3_hours"] == times[10]
+
 def test_false_reports_are_flagged_when_they_cause_escalation():
     reports = [(10.0, MAJOR, False, 9.0), (20.0, MAJOR, True, 19.0)]
     record, _, _ = scripted(reports, *SURE_TIER2, "tier2.threshold=2")

@@ -1,7 +1,9 @@
 """The response rules' small pure functions, shared by both engines.
 
 The SimPy policy (``stress.engines.simpy.policy``) calls them as plain Python; the
-fast engine compiles them in (``register_jitable``), so a rule is written once.
+fast engine compiles them in (``register_jitable``), so a rule is written once: every
+comparison that decides whether a tier acts lives here, and the engines only keep
+their own state (deques there, preallocated arrays here) and call these.
 """
 
 from __future__ import annotations
@@ -15,6 +17,90 @@ from stress.model.variates import INF, exponential, lognormal
 # Stands in for the objective draw of a false report: no attack, no objective.
 NO_OBJECTIVE = -1.0
 
+
+@register_jitable
+def at_least(cls: int, min_class: int) -> bool:
+    """Whether a report of class ``cls`` counts for a rule of ``min_class`` (classes are
+    indexed in order of severity)."""
+    return cls >= min_class
+
+
+# --- tier 1 -------------------------------------------------------------------
+
+@register_jitable
+def tier1_warns(cls: int, t: float, min_class: int, open_at: float) -> bool:
+    """Whether a report at ``t`` draws a warning: it is of at least tier 1's class and
+    the cooldown after the last warning (until ``open_at``) is over."""
+    return at_least(cls, min_class) and t >= open_at
+
+
+@register_jitable
+def response_start(t_report: float, u_time: float, within: float) -> float:
+    """When a military response ordered at ``t_report`` starts: uniformly within the
+    deadline."""
+    return t_report + u_time * within
+
+
+# --- tiers 2 and 3: counting windows and triggers ------------------------------
+
+@register_jitable
+def quiet_reset(t: float, last_counted: float, quiet: float) -> bool:
+    """Whether tier 2 forgets its counted reports: more than ``quiet`` hours have passed
+    since the last one (``quiet`` is infinite when the rule is off)."""
+    return t - last_counted > quiet
+
+
+@register_jitable
+def out_of_window(t_entry: float, t: float, length: float) -> bool:
+    """Whether a report at ``t_entry`` has left the trailing window (t - length, t]."""
+    return t_entry <= t - length
+
+
+@register_jitable
+def window_sums(entries):
+    """The total weight of a window's reports and that of the real ones alone.
+    ``entries`` are (time, weight, is_false) in window order: a deque of tuples in the
+    SimPy engine, rows of an array slice in the fast one. Tier 2 weighs each report 1
+    (the sums are counts), tier 3 by its class's severity.
+
+    Added one at a time in window order, in both engines: Python 3.12's ``sum()``
+    compensates rounding for Python floats, so ten severities of 0.1 would make 1.0
+    there and 0.9999999999999999 here, on either side of a threshold of 1."""
+    total = 0.0
+    real = 0.0
+    for entry in entries:
+        total += entry[1]
+        if not entry[2]:
+            real += entry[1]
+    return total, real
+
+
+@register_jitable
+def may_trigger(t: float, done: bool, pending: bool, open_at: float, requires_lower: bool,
+                lower_reached_at: float) -> bool:
+    """Whether tier 2 or 3 may trigger at ``t``: not once it is done (deployment
+    decided, response initiated), not while a decision or start is pending, not in the
+    cooldown after a decline or cancellation (until ``open_at``), and, if it requires
+    the tier below, only once that tier was reached (``lower_reached_at``: NaN if not)."""
+    if done or pending or t < open_at:
+        return False
+    return not requires_lower or lower_reached_at <= t  # NaN compares False
+
+
+@register_jitable
+def reaches(amount: float, threshold: float) -> bool:
+    """Whether a window's count (tier 2) or severity sum (tier 3) triggers the tier."""
+    return amount >= threshold
+
+
+@register_jitable
+def rests_on_false(real_amount: float, threshold: float) -> bool:
+    """Whether a trigger that counted false reports rests on them: the real reports
+    alone would not have reached the threshold."""
+    return not reaches(real_amount, threshold)
+
+
+# --- tier 3: the coordinated response -------------------------------------------
 
 @register_jitable
 def tier3_times(t_report: float, t_incident: float, delay: float, from_incident: bool,
@@ -35,6 +121,34 @@ def tier3_times(t_report: float, t_incident: float, delay: float, from_incident:
 
 
 @register_jitable
+def tier3_outcome(start: float, stand_down: float, objective: float):
+    """Of a decided response's three times: whether the violator stands down before it
+    starts (which cancels it), and whether the attack reaches its objective before
+    either (which is recorded; the response still starts unless cancelled)."""
+    return stand_down < start, objective < min(start, stand_down)
+
+
+# --- feedback and the record's summary --------------------------------------------
+
+@register_jitable
 def capped_multiplier(m: float, factor: float, cap: float) -> float:
     """The violator's multiplier after a response with ``factor`` takes effect."""
     return min(m * factor, cap)
+
+
+@register_jitable
+def highest_tier(tier1_at: float, tier2_at: float, tier3_at: float) -> int:
+    """The highest tier reached, from the times each was first reached (NaN: not)."""
+    if not math.isnan(tier3_at):
+        return 3
+    if not math.isnan(tier2_at):
+        return 2
+    if not math.isnan(tier1_at):
+        return 1
+    return 0
+
+
+@register_jitable
+def false_escalation(tier2_on_false: bool, tier3_on_false: bool) -> bool:
+    """Whether the replication escalated on a false report: tier 2 or 3 rested on one."""
+    return tier2_on_false or tier3_on_false

@@ -18,6 +18,9 @@ Choices the model makes (the README's model section lists them):
   triggers for the cooldown.
 - A tier reached *on a false report*: tier 2 if the real reports in the window were
   below the threshold, tier 3 if the trigger was false (or real severity fell short).
+
+Every such decision is a function of ``stress.model.rules``, which the compiled engine
+calls too; this module keeps the state the rules read.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ import math
 from collections import deque
 from typing import TYPE_CHECKING
 
-from stress.model.rules import tier3_times
+from stress.model.rules import (at_least, may_trigger, out_of_window, quiet_reset, reaches, response_start,
+                                rests_on_false, tier1_warns, tier3_outcome, tier3_times, window_sums)
 
 if TYPE_CHECKING:
     from stress.engines.simpy.replication import Replication
@@ -36,13 +40,21 @@ U_MILITARY, U_RESPONSE_TIME, U_TIER2, U_TIER3, U_BACKSTOP, U_STAND_DOWN = range(
 RESPONSE_DRAWS = 6
 
 
+def _add_to_window(window: deque, t: float, weight: float, is_false: bool, length: float) -> None:
+    """Append a report to a trailing window of (time, weight, is_false) and drop those
+    that have left it."""
+    window.append((t, weight, is_false))
+    while out_of_window(window[0][0], t, length):
+        window.popleft()
+
+
 class Policy:
     def __init__(self, rep: "Replication") -> None:
         self.rep = rep
         self.p = rep.params
         self.tier1_open_at = 0.0
-        # tier 2: counted reports as (time, is_false), oldest first
-        self.counted: deque[tuple[float, bool]] = deque()
+        # tier 2: counted reports as (time, weight 1, is_false), oldest first
+        self.counted: deque[tuple[float, float, bool]] = deque()
         self.last_counted = -math.inf
         self.tier2_pending = False
         self.tier2_decided = False
@@ -68,14 +80,14 @@ class Policy:
     # --- tier 1: warning and military response --------------------------------
     def _tier1(self, t, cls, is_false, t_incident, u) -> None:
         rep, p = self.rep, self.p
-        if cls < p.t1_min_class or t < self.tier1_open_at:
+        if not tier1_warns(cls, t, p.t1_min_class, self.tier1_open_at):
             return
         self.tier1_open_at = t + p.t1_cooldown
         rep.count("warnings")
         rep.reach(1, t)
         rep.log(t, "tier 1", "diplomatic warning")
         if u[U_MILITARY] < p.t1_response_p:
-            start = t + u[U_RESPONSE_TIME] * p.t1_within
+            start = response_start(t, u[U_RESPONSE_TIME], p.t1_within)
             rep.log(t, "tier 1", f"military response ordered, starts at {start:.2f} h")
             if start < p.horizon:
                 # Counted when ordered: nothing can stop it starting within the run, and
@@ -93,25 +105,22 @@ class Policy:
     # --- tier 2: continued violations -------------------------------------------
     def _tier2(self, t, cls, is_false, u) -> None:
         rep, p = self.rep, self.p
-        if cls < p.t2_min_class:
+        if not at_least(cls, p.t2_min_class):
             return
-        if t - self.last_counted > p.t2_quiet_reset:
+        if quiet_reset(t, self.last_counted, p.t2_quiet_reset):
             self.counted.clear()
         self.last_counted = t
-        self.counted.append((t, is_false))
-        while self.counted[0][0] <= t - p.t2_window:
-            self.counted.popleft()
-        if self.tier2_decided or self.tier2_pending or t < self.tier2_open_at:
+        _add_to_window(self.counted, t, 1.0, is_false, p.t2_window)
+        if not may_trigger(t, self.tier2_decided, self.tier2_pending, self.tier2_open_at, p.t2_requires_lower,
+                           rep.reached_at(1)):
             return
-        if p.t2_requires_lower and not rep.reached(1, t):
+        count, real = window_sums(self.counted)
+        if not reaches(count, p.t2_threshold):
             return
-        count = len(self.counted)
-        if count < p.t2_threshold:
-            return
-        real = sum(1 for _, false in self.counted if not false)
-        on_false = real < p.t2_threshold
+        on_false = rests_on_false(real, p.t2_threshold)
         self.tier2_pending = True
-        rep.log(t, "tier 2", f"{count} reports in window: deployment decision due at {t + p.t2_decision_delay:.2f} h")
+        rep.log(t, "tier 2", f"{len(self.counted)} reports in window: deployment decision due at "
+                f"{t + p.t2_decision_delay:.2f} h")
         rep.schedule(t + p.t2_decision_delay, self._tier2_decision, u[U_TIER2] < p.t2_decision_p, on_false)
 
     def _tier2_decision(self, t, deploy, on_false) -> None:
@@ -139,20 +148,17 @@ class Policy:
     def _tier3(self, t, cls, is_false, t_incident, u_objective, u) -> None:
         rep, p = self.rep, self.p
         if p.t3_by_severity:
-            self.severe.append((t, p.severity[cls], is_false))
-            while self.severe[0][0] <= t - p.t3_window:
-                self.severe.popleft()
-        if self.tier3_initiated or self.tier3_pending or t < self.tier3_open_at:
-            return
-        if p.t3_requires_lower and not rep.reached(2, t):
+            _add_to_window(self.severe, t, p.severity[cls], is_false, p.t3_window)
+        if not may_trigger(t, self.tier3_initiated, self.tier3_pending, self.tier3_open_at, p.t3_requires_lower,
+                           rep.reached_at(2)):
             return
         if p.t3_by_severity:
-            total = sum(s for _, s, _ in self.severe)
-            if total < p.t3_severity_threshold:
+            total, real = window_sums(self.severe)
+            if not reaches(total, p.t3_severity_threshold):
                 return
-            on_false = sum(s for _, s, false in self.severe if not false) < p.t3_severity_threshold
+            on_false = rests_on_false(real, p.t3_severity_threshold)
         else:
-            if cls < p.t3_min_class:
+            if not at_least(cls, p.t3_min_class):
                 return
             on_false = is_false
         if not u[U_TIER3] < p.t3_decision_p:
@@ -163,14 +169,15 @@ class Policy:
         start, stand_down, objective = tier3_times(t, t_incident, p.t3_delay, p.t3_from_incident,
                                                    p.t3_stand_down_rate, u[U_STAND_DOWN], u_objective,
                                                    p.t3_objective_median, p.t3_objective_spread)
+        stands_down, objective_first = tier3_outcome(start, stand_down, objective)
         self.tier3_pending = True
         rep.log(t, "tier 3", f"coordinated response decided{' (on a false report)' if on_false else ''}, "
                 f"to start at {start:.2f} h")
-        if stand_down < start:
+        if stands_down:
             rep.schedule(stand_down, self._stand_down)
         else:
             rep.schedule(start, self._tier3_starts, u[U_BACKSTOP] < p.t3_backstop_p, on_false, t_incident)
-        if objective < min(start, stand_down):
+        if objective_first:
             # An attack may have reached its objective before its report even came in.
             rep.schedule(max(objective, t), self._objective_reached, objective)
 

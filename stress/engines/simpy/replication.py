@@ -17,6 +17,7 @@ from stress.model import clock, records, streams
 from stress.engines.simpy.breaches import violator
 from stress.engines.simpy.monitoring import false_reporter, observe
 from stress.model.params import Params
+from stress.model.rules import false_escalation, highest_tier
 from stress.engines.simpy.policy import Policy
 from stress.model.variates import exponential
 
@@ -59,9 +60,9 @@ class Replication:
         p = self.params
         self.env.run(until=p.horizon)
         row, col = self.row, records.COLUMN
-        reached = [k + 1 for k, c in enumerate(records.TIER_COLUMNS) if not math.isnan(row[c])]
-        row[col["highest_tier"]] = max(reached, default=0)
-        row[col["false_escalation"]] = row[col["tier2_on_false_report"]] or row[col["tier3_on_false_report"]]
+        row[col["highest_tier"]] = highest_tier(*(row[c] for c in records.TIER_COLUMNS))
+        row[col["false_escalation"]] = false_escalation(row[col["tier2_on_false_report"]] != 0.0,
+                                                        row[col["tier3_on_false_report"]] != 0.0)
         genuine = self.genuine_responses
         row[col["mean_response_latency_hours"]] = self.latency_sum / genuine if genuine else math.nan
         row[col["final_multiplier"]] = clock.multiplier(self.clock, p.horizon, p.clock)
@@ -95,8 +96,9 @@ class Replication:
         if math.isnan(self.row[column]):
             self.row[column] = t
 
-    def reached(self, tier: int, t: float) -> bool:
-        return self.row[records.TIER_COLUMNS[tier - 1]] <= t  # NaN compares False
+    def reached_at(self, tier: int) -> float:
+        """When ``tier`` was first reached (NaN: not yet)."""
+        return self.row[records.TIER_COLUMNS[tier - 1]]
 
     def count(self, field: str) -> None:
         self.row[records.COLUMN[field]] += 1
