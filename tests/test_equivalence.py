@@ -112,7 +112,7 @@ def test_window_compaction_keeps_what_it_moves_and_what_it_adds():
     # a compaction loop once reused the name of the pushed value, storing its own
     # counter instead: seen only when a window filled its buffer (found by a longer
     # run of the property test above)
-    from stress.engines.fast.kernel import _window_push
+    from stress.engines.fast.state import window_push as _window_push
     buf = np.array([[1.0, 1.0, 0.0], [2.0, 1.0, 0.0], [3.0, 1.0, 1.0], [4.0, 1.0, 0.0]])
     head, tail = _window_push(buf, 2, 4, 5.0, 3.0, 0.0, 10.0)
     assert (head, tail) == (0, 3)
@@ -144,3 +144,11 @@ def test_severity_sums_that_rounding_puts_on_either_side_of_the_threshold():
     fast = simulate_range(compile_params(config), len(config.breaches.classes), 5, 0, 50)
     assert (fast[:, records.COLUMN["tier3_initiated"]] == 1).sum() >= 25  # the trigger is met, not avoided
 
+
+def test_replications_that_outgrow_every_workspace_array():
+    # ~100 reports pending at once and two 60-day windows of hundreds of reports: the
+    # queue and both windows grow mid-replication, which then runs again from its start
+    overrides = ["monitoring.delay_median_hours=500", "tier2.min_class=minor", "tier2.window_days=60",
+                 "tier2.threshold=150", "tier3.trigger=severity", "tier3.severity_threshold=400",
+                 "tier3.severity_window_days=60", "tier1.rate_factor=0.999"]
+    assert_engines_agree(load_config(ROOT / "configs" / "high-intensity.toml", overrides), seed=4, start=0, count=3)

@@ -1,4 +1,6 @@
-"""The compiled engine: the model as one numba event loop (``kernel``)."""
+"""The compiled engine: the model as one numba event loop (``kernel``), with a handler
+per kind of event (``handlers``), its event queue (``queue``) and its named state and
+arrays (``state``)."""
 
 from stress.engines.fast.kernel import is_compiled, simulate_range, warm_up
 
