@@ -12,72 +12,22 @@ counted. Memory is compared at the same number of workers, so that only N differ
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def _tree(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as handle:
-                    ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo += children.get(p, [])
-    return out
-
-
-def _rss_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as handle:
-            for line in handle:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+from _measure import stress_command  # noqa: E402
 
 
 def run(n: int, workers: int) -> tuple[float, float]:
     """(wall seconds, peak resident MiB of the process tree)."""
     with tempfile.TemporaryDirectory() as tmp:
-        began = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "stress", "run", "-n", str(n), "--workers", str(workers),
-                                    "--no-records", "--json", "--out", str(Path(tmp) / "out")],
-                                   cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        peak = 0
-        done = threading.Event()
-
-        def sample() -> None:
-            nonlocal peak
-            while not done.is_set():
-                peak = max(peak, sum(_rss_kib(p) for p in _tree(process.pid)))
-                time.sleep(0.02)
-
-        sampler = threading.Thread(target=sample)
-        sampler.start()
-        _, err = process.communicate()
-        wall = time.perf_counter() - began
-        done.set()
-        sampler.join()
-        if process.returncode != 0:
-            raise SystemExit(f"stress run failed: {err}")
-        return wall, peak / 1024
+        measured = stress_command(["run", "-n", str(n), "--workers", str(workers), "--no-records", "--json",
+                                   "--out", str(Path(tmp) / "out")], tmp)
+        return measured.wall, measured.peak_mib
 
 
 def main() -> None:

@@ -171,9 +171,9 @@ def _complete(job: Job, partial: Path | None, workers: int | None, scheduler: st
                 source.keep(result)
             totals.add(result.units[:, 0], result.tallies, result.seconds)
             totals.add_pairs(result.pairs[:, :2], result.cells)
-            for group in run.folded(result):
-                for point in job.groups[group]:
-                    totals.finish(point, horizons[point] if point in curve_points else None)
+            finished = [point for group in run.folded(result) for point in job.groups[group]]
+            if finished:
+                totals.finish(finished, {p: horizons[p] for p in finished if p in curve_points})
             if progress is not None:
                 progress(*run.progress())
     outcome = Outcome(job, totals, tier_table(totals), metric_table(totals), source, partial)

@@ -8,10 +8,10 @@ differ only by the effect of their parameters.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
-import textwrap
 import tomllib
 import typing
 import warnings
@@ -145,6 +145,7 @@ def _parsed(values: str, where: str) -> list[Any]:
         raise UsageError(f"{where}: {exc}") from None
 
 
+@functools.lru_cache(maxsize=None)
 def _field_type(key: str) -> Any:
     """The annotation of a dotted config key (None where it is not a fixed field)."""
     model: Any = Config
@@ -296,18 +297,35 @@ class SweepResult:
                              engine=self.engine, scenario=self.scenario, horizon=math.nan)
 
     def point_dicts(self) -> Iterator[dict[str, Any]]:
-        """The ``--json`` form, point by point: its params, n, tiers and metrics."""
+        """The ``--json`` form, point by point: its params, n, tiers and metrics (as in
+        ``stress run --json``)."""
+        t, m = self.tiers, self.metrics
+        p, low, high, reached = (_json_list(a) for a in (t.p, t.ci_low, t.ci_high, t.n_reached))
+        q10, q50, q90 = (_json_list(t.quantiles[:, :, QUANTILES.index(q)]) for q in (0.1, 0.5, 0.9))
+        est, m_low, m_high, m_n = (_json_list(a) for a in (m.estimate, m.ci_low, m.ci_high, m.n))
+        names = metric_names(self.class_names)
         for i, point in enumerate(self.points):
-            data = self.summary(i).to_dict()
-            yield {"params": point, "n": data["n"], "tiers": data["tiers"], "metrics": data["metrics"]}
+            tiers = [{"tier": tier, "p_reached": p[i][k], "ci_low": low[i][k], "ci_high": high[i][k],
+                      "median_hours_to_reach": q50[i][k], "p10_hours_to_reach": q10[i][k],
+                      "p90_hours_to_reach": q90[i][k], "n_reached": reached[i][k]} for k, tier in enumerate(TIERS)]
+            metrics = {name: {"estimate": est[i][j], "ci_low": m_low[i][j], "ci_high": m_high[i][j], "n": m_n[i][j]}
+                       for j, name in enumerate(names)}
+            yield {"params": point, "n": int(self.n[i]), "tiers": tiers, "metrics": metrics}
 
     def to_dicts(self) -> list[dict[str, Any]]:
         return list(self.point_dicts())
 
     def json_text(self) -> str:
-        """``to_dicts`` as indented JSON, built point by point."""
-        parts = (textwrap.indent(json.dumps(d, indent=2, allow_nan=False), "  ") for d in self.point_dicts())
-        return "[\n" + ",\n".join(parts) + "\n]\n"
+        """``to_dicts`` as JSON, one point per line (built point by point: the compact
+        encoder is ten times faster than the indenting one)."""
+        return "[\n" + ",\n".join(json.dumps(d, allow_nan=False) for d in self.point_dicts()) + "\n]\n"
+
+
+def _json_list(values: np.ndarray) -> list:
+    """Nested lists of Python numbers, NaN and infinity as None (JSON has neither)."""
+    cleaned = values.astype(object)
+    cleaned[~np.isfinite(values.astype(np.float64))] = None
+    return cleaned.tolist()
 
 
 def file_sweep_spec(path: str | Path | None) -> dict[str, Any] | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-import pandas as pd
 
 
 class Field(NamedTuple):
@@ -61,8 +60,9 @@ def empty(n: int, n_classes: int) -> np.ndarray:
     return np.zeros((n, N_FIXED + n_classes), dtype=np.float64)
 
 
-def to_frame(values: np.ndarray, class_names: list[str]) -> pd.DataFrame:
+def to_frame(values: np.ndarray, class_names: list[str]):
     """Records matrix -> typed data frame, one row per replication."""
+    import pandas as pd  # only here: a run that keeps no records never loads pandas
     columns = column_names(class_names)
     frame = pd.DataFrame(values, columns=columns)
     dtypes = {f.name: f.dtype for f in FIELDS} | {f"breaches_{n}": "int32" for n in class_names}

@@ -73,6 +73,10 @@ def _interval(p: float, low: float, high: float) -> str:
     return f"{p:.3f} [{low:.3f}, {high:.3f}]"
 
 
+# A terminal shows at most this many rows of a sweep's table; the files hold them all.
+SHOWN_ROWS = 40
+
+
 def sweep_table(console: Console, result) -> None:
     frame = result.to_frame()
     keys = list(result.points[0]) if result.points else []
@@ -83,12 +87,20 @@ def sweep_table(console: Console, result) -> None:
     table.add_column("n", justify="right", min_width=5)
     for tier in (1, 2, 3):
         table.add_column(f"tier {tier} [95% CI]", justify="right", min_width=14)
-    for row in frame.to_dict(orient="records"):
+    rows = frame.to_dict(orient="records") if len(frame) <= SHOWN_ROWS else \
+        frame.head(SHOWN_ROWS // 2).to_dict(orient="records") + [None] + frame.tail(SHOWN_ROWS // 2).to_dict(orient="records")
+    for row in rows:
+        if row is None:
+            table.add_row(*(["..."] * (len(keys) + 4)))
+            continue
         cells = [number(row[k]) if isinstance(row[k], float) else str(row[k]) for k in keys]
         cells.append(f"{row['n']:,}")
         cells += [_interval(row[f"tier{t}_p"], row[f"tier{t}_ci_low"], row[f"tier{t}_ci_high"]) for t in (1, 2, 3)]
         table.add_row(*cells)
     console.print(table)
+    if len(frame) > SHOWN_ROWS:
+        console.print(f"{len(frame) - SHOWN_ROWS:,} of {len(frame):,} points not shown: every point is in "
+                      f"table.csv (or stress export)", highlight=False)
 
 
 def compare_table(console: Console, result) -> None:

@@ -94,18 +94,6 @@ def mean_intervals(total: np.ndarray, total_sq: np.ndarray, n: np.ndarray,
     return mean, mean - half, mean + half
 
 
-def sparse_quantile(bins: np.ndarray, counts: np.ndarray, bin_width: float, q: float) -> float:
-    """``histogram_quantile`` of a histogram given by its occupied bins (ascending) and
-    their counts: the same number, without the empty bins."""
-    if len(bins) == 0:
-        return math.nan
-    cumulative = np.cumsum(counts)
-    target = q * float(cumulative[-1])
-    j = min(int(np.searchsorted(cumulative, target, side="left")), len(bins) - 1)
-    inside = (target - (cumulative[j] - counts[j])) / counts[j]
-    return (int(bins[j]) + inside) * bin_width
-
-
 def sparse_cumulative(bins: np.ndarray, counts: np.ndarray, bin_width: float, grid: np.ndarray) -> np.ndarray:
     """How many values are binned below each time of ``grid`` (a sparse histogram, as
     ``cumulative_curve`` counts them from a dense one)."""

@@ -42,22 +42,47 @@ class ReachHistogram:
                 np.add.at(self.dense, piece[:2], piece[2])
             self.pieces = []
 
-    def by_tier(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per tier, the occupied bins (ascending) and their counts."""
+    def parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(tiers, bins, counts), possibly with repeated (tier, bin) pairs."""
         if self.dense is not None:
-            return [(np.flatnonzero(row), row[row > 0]) for row in self.dense]
+            tiers, bins = np.nonzero(self.dense)
+            return tiers, bins, self.dense[tiers, bins]
         if not self.pieces:
             empty = np.zeros(0, dtype=np.int64)
-            return [(empty, empty)] * len(TIERS)
-        tiers = np.concatenate([p[0] for p in self.pieces]).astype(np.int64)
-        keys = tiers * self.n_bins + np.concatenate([p[1] for p in self.pieces])
-        unique, inverse = np.unique(keys, return_inverse=True)
-        counts = np.bincount(inverse, weights=np.concatenate([p[2] for p in self.pieces])).astype(np.int64)
-        split = np.searchsorted(unique, np.arange(1, len(TIERS)) * self.n_bins)
-        return [(b - k * self.n_bins, c) for k, (b, c) in
-                enumerate(zip(np.split(unique, split), np.split(counts, split)))]
+            return empty, empty, empty
+        return tuple(np.concatenate([p[i] for p in self.pieces]) for i in range(3))
 
 
+def sparse_histograms(owners: np.ndarray, tiers: np.ndarray, bins: np.ndarray,
+                      counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Histograms of several (owner, tier) groups from (owner, tier, bin, count) parts
+    with repeats: the groups (owner * 3 + tier, ascending), each group's first index,
+    and the occupied bins (ascending within a group) with their counts."""
+    keys = ((owners.astype(np.int64) * len(TIERS) + tiers) << 32) | bins.astype(np.int64)
+    unique, inverse = np.unique(keys, return_inverse=True)
+    summed = np.bincount(inverse, weights=counts, minlength=len(unique)).astype(np.int64)
+    group_of = unique >> 32
+    groups, starts = np.unique(group_of, return_index=True)
+    return groups, starts, (unique & 0xFFFFFFFF).astype(np.int64), summed
+
+
+def group_quantiles(starts: np.ndarray, bins: np.ndarray, counts: np.ndarray, widths: np.ndarray,
+                    q: float) -> np.ndarray:
+    """The q-quantile of each group's histogram (``sparse_histograms``), interpolated
+    linearly inside its bin, in hours (``widths``: each group's bin width). The same
+    arithmetic per group as one histogram alone: no group's number depends on the
+    others."""
+    ends = np.append(starts[1:], len(bins))
+    cumulative = np.cumsum(counts)
+    base = np.where(starts > 0, cumulative[starts - 1], 0)
+    sizes = ends - starts
+    local = cumulative - np.repeat(base, sizes)        # each group's own running count (exact)
+    targets = q * (local[ends - 1]).astype(np.float64)
+    # the first bin whose running count reaches the target (counts ascend within a group)
+    below = np.add.reduceat((local < np.repeat(targets, sizes)).astype(np.int64), starts)
+    j = starts + np.minimum(below, sizes - 1)
+    inside = (targets - (local[j] - counts[j])) / counts[j]
+    return (bins[j] + inside) * widths
 class Curve(NamedTuple):
     """Probability of having reached at least each tier by each time of ``hours``."""
     hours: np.ndarray                 # (T,)
@@ -115,17 +140,31 @@ class PointTotals:
             total = self.pairs.get((a, b))
             self.pairs[(a, b)] = c.copy() if total is None else total + c
 
-    def finish(self, point: int, curve_horizon: float | None = None, confidence: float = 0.95) -> None:
-        """The point has all its replications: keep its quantiles (and its curve up to
-        ``curve_horizon``, if given) and drop its histogram."""
-        histogram = self._histograms.pop(point, None)
-        width = float(self.bin_widths[point])
-        per_tier = histogram.by_tier() if histogram is not None else [(np.zeros(0, np.int64),) * 2] * len(TIERS)
-        for k, (bins, counts) in enumerate(per_tier):
-            self.quantiles[point, k] = [intervals.sparse_quantile(bins, counts, width, q) for q in QUANTILES]
-        if curve_horizon is not None:
-            grid = curve_grid(curve_horizon)
-            below = np.array([intervals.sparse_cumulative(b, c, width, grid) for b, c in per_tier])
+    def finish(self, points: Sequence[int], curve_horizons: dict[int, float] | None = None,
+               confidence: float = 0.95) -> None:
+        """The points have all their replications: keep their quantiles (and, for the
+        points in ``curve_horizons``, their curves up to that horizon) and drop their
+        histograms. Done for many points at once: a point of one replication costs
+        microseconds."""
+        curve_horizons = curve_horizons or {}
+        empty = (np.zeros(0, dtype=np.int64),) * 3
+        parts = [(i, self._histograms.pop(point).parts()) for i, point in enumerate(points)
+                 if point in self._histograms] or [(0, empty)]
+        owners = np.concatenate([np.full(len(p[0]), i) for i, p in parts])
+        tiers, bins, counts = (np.concatenate([p[k] for _, p in parts]) for k in range(3))
+        groups, starts, bins, counts = sparse_histograms(owners, tiers, bins, counts)
+        point_of_group = np.asarray(points)[groups // len(TIERS)]
+        widths = self.bin_widths[point_of_group]
+        for k, q in enumerate(QUANTILES):
+            self.quantiles[point_of_group, groups % len(TIERS), k] = group_quantiles(starts, bins, counts, widths, q)
+        ends = np.append(starts[1:], len(bins))
+        for point, horizon in curve_horizons.items():
+            grid = curve_grid(horizon)
+            below = np.zeros((len(TIERS), len(grid)), dtype=np.int64)
+            for g in np.flatnonzero(point_of_group == point):
+                part = slice(starts[g], ends[g])
+                below[groups[g] % len(TIERS)] = intervals.sparse_cumulative(bins[part], counts[part],
+                                                                            float(self.bin_widths[point]), grid)
             self.curves[point] = Curve(grid, *intervals.wilson_intervals(below, int(self.n[point]), confidence))
 
 

@@ -16,6 +16,22 @@ from stress.model import records
 ROW_GROUP = 131_072
 
 
+def _arrow(column: np.ndarray):
+    """A NumPy column as an Arrow array, without a copy for numbers. (``pa.array``
+    would import pandas, half a second of start-up, to check for pandas types.)"""
+    import pyarrow as pa
+    if column.dtype == np.bool_:
+        bits = np.packbits(column, bitorder="little")
+        return pa.Array.from_buffers(pa.bool_(), len(column), [None, pa.py_buffer(bits)])
+    column = np.ascontiguousarray(column)
+    validity = None
+    if column.dtype.kind == "f":  # NaN (did not happen) is written as null, as pandas writes it
+        missing = np.isnan(column)
+        if missing.any():
+            validity = pa.py_buffer(np.packbits(~missing, bitorder="little"))
+    return pa.Array.from_buffers(pa.from_numpy_dtype(column.dtype), len(column), [validity, pa.py_buffer(column)])
+
+
 class RecordsWriter:
     """Appends record matrices (rows in replication order) to one Parquet file."""
 
@@ -43,10 +59,10 @@ class RecordsWriter:
         import pyarrow as pa
         import pyarrow.parquet as pq
         values = np.concatenate([v for v, _ in self._pending])[:, :len(self.names)]
-        columns = [pa.array(values[:, j].astype(d)) for j, d in enumerate(self.dtypes)]
+        columns = [_arrow(values[:, j].astype(d)) for j, d in enumerate(self.dtypes)]
         if self.with_point:
             points = np.concatenate([np.full(len(v), p, dtype=np.int32) for v, p in self._pending])
-            columns.insert(0, pa.array(points))
+            columns.insert(0, _arrow(points))
         if self._writer is None:
             self._writer = pq.ParquetWriter(self.path, self.schema)
         self._writer.write_table(pa.Table.from_arrays(columns, schema=self.schema), row_group_size=ROW_GROUP)

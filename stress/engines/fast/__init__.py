@@ -2,6 +2,6 @@
 per kind of event (``handlers``), its event queue (``queue``) and its named state and
 arrays (``state``)."""
 
-from stress.engines.fast.kernel import is_compiled, simulate_range, warm_up
+from stress.engines.fast.kernel import Workspace, is_compiled, new_workspace, simulate_range, warm_up
 
-__all__ = ["is_compiled", "simulate_range", "warm_up"]
+__all__ = ["Workspace", "is_compiled", "new_workspace", "simulate_range", "warm_up"]

@@ -131,8 +131,11 @@ numba.config.CACHE_DIR = _previous_cache_dir
 
 
 class Workspace:
-    """The arrays the kernel works in, grown when a replication needs more room, and
-    the seed prefix of the root seed."""
+    """The arrays the kernel works in, kept from one ``simulate_range`` call to the
+    next (and grown when a replication needs more room), and the seed prefix of the
+    last root seed used. A call with count=1 then allocates only its result. Records
+    do not depend on what a workspace held before: every replication starts afresh.
+    Not for two threads at once."""
 
     def __init__(self) -> None:
         self.arrays: Arrays = state.new_arrays()
@@ -150,9 +153,17 @@ class Workspace:
         self.arrays = state.grown(self.arrays, full)
 
 
-def simulate_range(params: Params, n_classes: int, seed: int, start: int, count: int) -> np.ndarray:
-    """Records of replications ``start .. start + count - 1`` under root ``seed``."""
-    ws = Workspace()
+def new_workspace() -> Workspace:
+    """A workspace to pass to many ``simulate_range`` calls in one thread."""
+    return Workspace()
+
+
+def simulate_range(params: Params, n_classes: int, seed: int, start: int, count: int,
+                   workspace: Workspace | None = None) -> np.ndarray:
+    """Records of replications ``start .. start + count - 1`` under root ``seed``.
+    ``workspace`` (``new_workspace()``) saves allocating the kernel's arrays on every
+    call, which matters when each call runs few replications."""
+    ws = workspace if workspace is not None else Workspace()
     out = records.empty(count, n_classes)
     prefix = ws.prefix(seed)
     done = 0

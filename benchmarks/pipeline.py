@@ -1,0 +1,129 @@
+"""The job pipeline's throughput, measured side by side as a user runs it.
+
+    python benchmarks/pipeline.py              # everything, medians of 3
+    python benchmarks/pipeline.py --quick      # smaller sizes, one repeat
+
+1. Per-point overhead: CPU time (the command and its workers) of a sweep of S points
+   x n replications minus that of one run of the same S x n replications, over S.
+2. Memory: peak resident memory of the process tree, 10,000 points against 100.
+3. Workers: 1,000,000 replications (--no-records), wall time with 1 and 2 workers, and
+   where the CPU time goes (parent against workers, measured in-process).
+4. Records: CPU time of the same run with and without records.parquet.
+5. Start-up: `stress run -n 1000` as a whole command with the compile cache warm, and
+   the first compile in an empty cache.
+
+Every figure is a whole `python -m stress ...` process unless it says in-process.
+The compiled engine's cache is warmed first (except for the first-compile figure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _measure import load, stress_command  # noqa: E402
+
+RANGES = ["--range", "tier2.decision_probability=0.2:0.9", "--range", "tier3.stand_down_per_day=0:1"]
+
+
+def median_of(repeats: int, measure) -> tuple:
+    samples = [measure() for _ in range(repeats)]
+    return tuple(statistics.median(s[i] for s in samples) for i in range(len(samples[0])))
+
+
+def sweep_and_run(points: int, n: int, tmp: Path) -> tuple[float, float, float, float]:
+    """(sweep CPU, run CPU, sweep peak MiB, run wall) for S = points at n each."""
+    sweep = stress_command(["sweep", "--design", "lhs", "--samples", str(points), "-n", str(n), *RANGES,
+                            "--no-records", "--out", str(tmp / f"s{time.monotonic_ns()}")], tmp)
+    run = stress_command(["run", "-n", str(points * n), "--no-records", "--out", str(tmp / f"r{time.monotonic_ns()}")],
+                         tmp)
+    return sweep.cpu, run.cpu, sweep.peak_mib, run.wall
+
+
+def in_process_split(n: int, workers: int) -> tuple[float, float, float]:
+    """(wall, parent CPU, workers' CPU) of stress.run in this process."""
+    import stress
+    self_before = resource.getrusage(resource.RUSAGE_SELF)
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.perf_counter()
+    stress.run(n=n, seed=1, workers=workers, save_records=False)
+    wall = time.perf_counter() - began
+    self_after = resource.getrusage(resource.RUSAGE_SELF)
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+
+    def cpu(a, b):
+        return (b.ru_utime - a.ru_utime) + (b.ru_stime - a.ru_stime)
+    return wall, cpu(self_before, self_after), cpu(children_before, children_after)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="S = 2,000 and 200,000 replications, one repeat")
+    args = parser.parse_args()
+    repeats = 1 if args.quick else args.repeats
+    points = 2_000 if args.quick else 10_000
+    big = 200_000 if args.quick else 1_000_000
+    print(f"{load()} at the start")
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        stress_command(["run", "-n", "1000", "--out", str(tmp / "warm")], tmp)  # warm the compile cache
+
+        print(f"\n1. Per-point overhead (CPU of the sweep minus CPU of one run of the same replications, / S;"
+              f" medians of {repeats}; target <= 0.5 ms)")
+        peaks = {}
+        for n in (1, 100):
+            sweep_cpu, run_cpu, peak, _ = median_of(repeats, lambda: sweep_and_run(points, n, tmp))
+            peaks[points] = peak
+            print(f"   S = {points:,}, n = {n:>3}: sweep {sweep_cpu:6.2f} s, run of {points * n:,} {run_cpu:6.2f} s"
+                  f" -> {(sweep_cpu - run_cpu) / points * 1000:.3f} ms per point")
+
+        small = 100
+        peak_small = median_of(repeats, lambda: sweep_and_run(small, 100, tmp))[2]
+        print(f"\n2. Peak memory (process tree), n = 100: {points:,} points {peaks[points]:.0f} MiB, "
+              f"{small} points {peak_small:.0f} MiB -> ratio {peaks[points] / peak_small:.2f} (target <= 1.2)")
+
+        def both_worker_counts():
+            one = stress_command(["run", "-n", str(big), "--no-records", "--workers", "1",
+                                  "--out", str(tmp / f"w1{time.monotonic_ns()}")], tmp)
+            two = stress_command(["run", "-n", str(big), "--no-records", "--workers", "2",
+                                  "--out", str(tmp / f"w2{time.monotonic_ns()}")], tmp)
+            return one.wall, two.wall, one.cpu, two.cpu
+        w1, w2, c1, c2 = median_of(repeats, both_worker_counts)
+        print(f"\n3. {big:,} replications --no-records (whole command, alternated, medians of {repeats}):")
+        print(f"   1 worker {w1:.2f} s wall ({c1:.2f} s CPU), 2 workers {w2:.2f} s wall ({c2:.2f} s CPU)"
+              f" -> speed-up {w1 / w2:.2f}x (target >= 1.8)")
+        import stress
+        stress.run(n=1000, workers=1)  # load the engine here too
+        wall, parent, children = median_of(repeats, lambda: in_process_split(big, 2))
+        print(f"   in-process, 2 workers: {wall:.2f} s wall, parent {parent:.2f} s CPU, workers {children:.2f} s CPU")
+
+        def with_and_without():
+            plain = stress_command(["run", "-n", str(big), "--no-records", "--out", str(tmp / f"n{time.monotonic_ns()}")],
+                                   tmp)
+            kept = stress_command(["run", "-n", str(big), "--out", str(tmp / f"k{time.monotonic_ns()}")], tmp)
+            return plain.cpu, kept.cpu, plain.wall, kept.wall
+        plain, kept, plain_wall, kept_wall = median_of(repeats, with_and_without)
+        print(f"\n4. Records, {big:,} replications: CPU {kept:.2f} s with, {plain:.2f} s without -> "
+              f"{kept / plain:.2f}x (target <= 1.3); wall {kept_wall:.2f} s against {plain_wall:.2f} s")
+
+        warm = median_of(max(repeats, 5), lambda: (stress_command(
+            ["run", "-n", "1000", "--out", str(tmp / f"t{time.monotonic_ns()}")], tmp).wall,))[0]
+        cold = stress_command(["run", "-n", "1000", "--out", str(tmp / "cold")], tmp,
+                              env={"STRESS_CACHE_DIR": str(tmp / "empty-cache")})
+        print(f"\n5. `stress run -n 1000`, whole command: {warm:.2f} s with the compile cache warm "
+              f"(median of {max(repeats, 5)}; target <= 1.5 s); {cold.wall:.1f} s wall, {cold.cpu:.1f} s CPU the "
+              f"first time (empty cache: compiling)")
+    print(f"\n{load()} at the end")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""The compiled engine's workspace: reused across calls, grown on demand, and never
+visible in the records."""
+
+import numpy as np
+
+from stress.config.loading import load_config
+from stress.engines.fast import new_workspace, simulate_range
+from stress.model.params import compile_params
+
+from conftest import ROOT, same_records
+
+HEAVY = ROOT / "configs" / "high-intensity.toml"
+# Long verification delays keep ~100 reports pending at once (the event queue), and
+# 60-day windows that count every class hold hundreds of reports (both windows); a
+# severity threshold never met keeps the breach rate as it is.
+CROWDED = ["monitoring.delay_median_hours=500", "tier2.min_class=minor", "tier2.window_days=60",
+           "tier2.threshold=100000", "tier3.trigger=severity", "tier3.severity_threshold=1e9",
+           "tier3.severity_window_days=60"]
+
+
+def scenario(path=None, overrides=()):
+    config = load_config(path, overrides)
+    return compile_params(config), len(config.breaches.classes)
+
+
+def test_a_crowded_replication_grows_every_array_and_the_workspace_keeps_them():
+    params, k = scenario(HEAVY, CROWDED)
+    workspace = new_workspace()
+    small = workspace.arrays
+    values = simulate_range(params, k, 3, 0, 2, workspace=workspace)
+    assert same_records(values, simulate_range(params, k, 3, 0, 2))
+    grown = workspace.arrays
+    assert grown.queue.heap.shape[0] > small.queue.heap.shape[0]
+    assert grown.queue.events.shape[0] == grown.queue.free.shape[0] == grown.queue.heap.shape[0]
+    assert grown.counted.shape[0] > small.counted.shape[0]
+    assert grown.severe.shape[0] > small.severe.shape[0]
+    # the same replications again need no more room
+    assert same_records(simulate_range(params, k, 3, 0, 2, workspace=workspace), values)
+    assert workspace.arrays is grown
+
+
+def test_records_do_not_depend_on_what_the_workspace_ran_before():
+    default, heavy, crowded = scenario(), scenario(HEAVY), scenario(HEAVY, CROWDED)
+    workspace = new_workspace()
+    # scenarios, seeds (the cached seed prefix) and sizes in turn, with a crowded
+    # replication growing the arrays in the middle
+    calls = [(default, 1, 0, 50), (crowded, 3, 0, 1), (default, 1, 50, 1), (heavy, 2, 10, 3),
+             (default, 2, 0, 20), (default, 1, 0, 50), (default, 2**64 - 1, 7, 5)]
+    for (params, k), seed, start, count in calls:
+        expected = simulate_range(params, k, seed, start, count)
+        assert same_records(simulate_range(params, k, seed, start, count, workspace=workspace), expected)
+
+
+def test_single_replication_calls_make_the_records_of_one_call():
+    # a sweep of single replications, one call each, as the job pipeline runs them
+    params, k = scenario()
+    workspace = new_workspace()
+    singles = np.vstack([simulate_range(params, k, 9, i, 1, workspace=workspace) for i in range(60)])
+    assert same_records(singles, simulate_range(params, k, 9, 0, 60))
