@@ -93,59 +93,74 @@ def calibrate(events: str | Path | pd.DataFrame, *,
     if isinstance(train, EventLog):
         generator = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(JITTER_KEY,))))
         copies = train.jittered(generator, jitters)
-        fits = _fit_events(train, copies, fit_poisson_model, fit_hawkes_model, seed, bootstrap)
+        poisson, hawkes, boot = _fit_events(train, copies, fit_hawkes_model, seed, bootstrap)
     else:
         copies = None
-        fits = _fit_counts(train, fit_poisson_model, fit_hawkes_model)
-    poisson, hawkes, boot = fits
-    lr = likelihood_ratio_test(poisson.loglik, hawkes.loglik) if poisson and hawkes else None
+        poisson, hawkes, boot = _fit_counts(train, fit_hawkes_model)
+    # the test of n = 0 needs the Poisson fit; it is reported when asked for
+    lr = likelihood_ratio_test(poisson.loglik, hawkes.loglik) if hawkes is not None else None
+    poisson = poisson if fit_poisson_model else None
     comparison = compare_models({name: (fit.parameters, fit.loglik) for name, fit in
                                  (("poisson", poisson), ("hawkes", hawkes)) if fit is not None},
                                 _observations(train))
 
     processes = _processes(poisson, hawkes)
-    rescaling = _rescaling(copies, poisson, hawkes) if copies is not None else ()
-    edges, observed, whole = _periods(train)
-    edges, observed = edges[:whole + 1], observed[:whole]
-    bands: dict[str, np.ndarray] = {}
-    dispersion: list[DispersionCheck] = []
-    for name, (mu, n, beta) in processes.items():
-        # the data start mid-process: start the simulations at the stationary mean
-        # excitation, mu n / (1 - n), rather than at none as a fresh ceasefire does
-        simulated = simulate_counts(mu, n, beta, edges, seed, simulations, excitation=mu * n / (1.0 - n))
-        dispersion.append(dispersion_check(name, observed, simulated, _width(train)))
-        bands[name] = np.quantile(simulated, [0.05, 0.5, 0.95], axis=0, method="inverted_cdf").astype(np.float64)
-
-    predictive: list[PredictiveCheck] = []
-    test_bands: dict[str, np.ndarray] = {}
-    test_edges = test_counts = None
+    rescaling = _rescaling(copies, poisson, hawkes) if copies is not None else []
+    dispersion, edges, observed, bands = _dispersion_checks(processes, train, seed, simulations)
+    predictive, test_edges, test_counts, test_bands = [], None, None, {}
     if data.test is not None:
-        test_edges, test_counts, test_whole = _periods(data.test)
-        for name, (mu, n, beta) in processes.items():
-            carried = _carried_excitation(copies, (mu, n, beta), train, data.test)
-            simulated = simulate_counts(mu, n, beta, test_edges, seed, simulations, excitation=carried)
-            check = predictive_check(name, data.test.period, test_counts, simulated, _width(data.test), test_whole)
-            predictive.append(check)
-            test_bands[name] = check.band
-        test_edges, test_counts = test_edges[:test_whole + 1], test_counts[:test_whole]
-
+        predictive, test_edges, test_counts, test_bands = _out_of_sample(processes, copies, train, data.test, seed,
+                                                                         simulations)
     class_fit = None
     if spec is not None and isinstance(train, EventLog):
         class_fit = fit_classes(train.severity, spec, data.selection.source, class_intervals)
 
-    chosen = _choose(scenario_model, poisson, hawkes, lr, boot)
+    chosen = _choose(scenario_model, model, poisson, hawkes, lr, boot)
     fitted_on = fitted_on or date.today()
     summary = _summary(data, copies)
     scenario = scenario_for(base, chosen, poisson, hawkes, class_fit, summary, lr, boot, fitted_on)
     notes = write_notes(summary, poisson, hawkes, lr, boot, tuple(rescaling), tuple(dispersion), tuple(predictive),
                         class_fit, chosen)
-    plot_data = PlotData(None if copies is None else copies[0],
-                         _test_times(data.test, generator) if copies is not None and data.test is not None
-                         else None,
-                         edges, observed, bands, test_edges, test_counts, test_bands)
+    test_times = None
+    if copies is not None and isinstance(data.test, EventLog):
+        test_times = data.test.jittered(generator, 1)[0]
+    plot_data = PlotData(None if copies is None else copies[0], test_times, edges, observed, bands, test_edges,
+                         test_counts, test_bands)
     return CalibrationResult(summary, poisson, hawkes, comparison, lr, boot, class_fit, tuple(rescaling),
                              tuple(dispersion), tuple(predictive), chosen, tuple(notes), seed, fitted_on, scenario,
                              plot_data)
+
+
+def _dispersion_checks(processes: dict[str, tuple[float, float, float]], train: EventLog | CountSeries, seed: int,
+                       simulations: int) -> tuple[list[DispersionCheck], np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Each model's dispersion check over the whole periods of the training data,
+    with the counting periods, the observed counts and each model's 5/50/95% band."""
+    edges, observed, whole = _periods(train)
+    edges, observed = edges[:whole + 1], observed[:whole]
+    checks, bands = [], {}
+    for name, (mu, n, beta) in processes.items():
+        # the data start mid-process: the simulations start at the stationary mean
+        # excitation mu n / (1 - n), not at none as a fresh ceasefire does
+        simulated = simulate_counts(mu, n, beta, edges, seed, simulations, excitation=mu * n / (1.0 - n))
+        checks.append(dispersion_check(name, observed, simulated, _width(train)))
+        bands[name] = np.quantile(simulated, [0.05, 0.5, 0.95], axis=0, method="inverted_cdf").astype(np.float64)
+    return checks, edges, observed, bands
+
+
+def _out_of_sample(processes: dict[str, tuple[float, float, float]], copies: np.ndarray | None,
+                   train: EventLog | CountSeries, test: EventLog | CountSeries, seed: int, simulations: int
+                   ) -> tuple[list[PredictiveCheck], np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Each model's predictive check of the test period, with its whole counting
+    periods, their observed counts and each model's band."""
+    edges, counts, whole = _periods(test)
+    checks, bands = [], {}
+    for name, process in processes.items():
+        carried = _carried_excitation(copies, process, train, test)
+        simulated = simulate_counts(*process, edges, seed, simulations, excitation=carried)
+        check = predictive_check(name, test.period, counts, simulated, _width(test), whole)
+        checks.append(check)
+        bands[name] = check.band
+    return checks, edges[:whole + 1], counts[:whole], bands
 
 
 def _check_options(model: str, seed: int, jitters: int, simulations: int, bootstrap: int, scenario_model: str,
@@ -170,26 +185,24 @@ def _check_options(model: str, seed: int, jitters: int, simulations: int, bootst
 Fits = tuple[PoissonFit | None, HawkesFit | None, BootstrapTest | None]
 
 
-def _fit_events(train: EventLog, copies: np.ndarray, with_poisson: bool, with_hawkes: bool, seed: int,
-                replicates: int) -> Fits:
+def _fit_events(train: EventLog, copies: np.ndarray, with_hawkes: bool, seed: int, replicates: int) -> Fits:
     count, horizon = train.count, train.horizon
     poisson = fit_poisson(count, horizon, likelihood.poisson_loglik(count, horizon, count / horizon))
+    if not with_hawkes:
+        return poisson, None, None
     boot = None
     threshold = CHI2_95
-    if with_hawkes and replicates:
-        boot = bootstrap_lr_test(copies, horizon, train.resolution if not train.exact else 0.0, seed, replicates)
+    if replicates:
+        boot = bootstrap_lr_test(copies, horizon, 0.0 if train.exact else train.resolution, seed, replicates)
         threshold = boot.critical_value_5pct
-    hawkes = fit_hawkes_events(copies, horizon, zero_threshold=threshold) if with_hawkes else None
-    # the LR test needs the Poisson log-likelihood even when only the Hawkes model is asked for
-    return (poisson if with_poisson or with_hawkes else None), hawkes, boot
+    return poisson, fit_hawkes_events(copies, horizon, zero_threshold=threshold), boot
 
 
-def _fit_counts(train: CountSeries, with_poisson: bool, with_hawkes: bool) -> Fits:
+def _fit_counts(train: CountSeries, with_hawkes: bool) -> Fits:
     count, exposure = train.count, train.horizon
     loglik = likelihood.poisson_counts_loglik(train.counts, train.lengths, count / exposure)
     poisson = fit_poisson(count, exposure, loglik)
-    hawkes = fit_hawkes_counts(train.edges, train.counts) if with_hawkes else None
-    return poisson, hawkes, None
+    return poisson, (fit_hawkes_counts(train.edges, train.counts) if with_hawkes else None), None
 
 
 def _observations(train: EventLog | CountSeries) -> int:
@@ -249,25 +262,20 @@ def _carried_excitation(copies: np.ndarray | None, process: tuple[float, float, 
     return at_end * float(np.exp(-beta * (offset - train.edges[-1])))
 
 
-def _test_times(test: EventLog | CountSeries, generator: np.random.Generator) -> np.ndarray | None:
-    """The test period's events for the intensity plot (one jittered copy)."""
-    if not isinstance(test, EventLog):
-        return None
-    return test.jittered(generator, 1)[0]
-
-
-def _choose(scenario_model: str, poisson: PoissonFit | None, hawkes: HawkesFit | None,
+def _choose(scenario_model: str, model: str, poisson: PoissonFit | None, hawkes: HawkesFit | None,
             lr: LikelihoodRatioTest | None, boot: BootstrapTest | None) -> str:
+    """The model the scenario gets: as asked, the one fitted model, or with both the
+    Hawkes process if the test of n = 0 rejects at 5% and its fit is usable."""
     if scenario_model != "auto":
         return scenario_model
-    if hawkes is None:
-        return "poisson"
-    if poisson is None or lr is None:
-        return "hawkes"
+    if model != "both":
+        return model
+    assert hawkes is not None and lr is not None
+    # p <= 0.05 rejects: the bootstrap's p = (1 + exceedances) / (B + 1) reaches 0.05 exactly
     p_value = boot.p_value if boot is not None else lr.p_value
-    # a fit at n's upper bound is a non-stationary level written as a near-critical
-    # cascade: as a scenario's breach process it would be meaningless
-    return "hawkes" if p_value < 0.05 and hawkes.n > 0.0 and not hawkes.near_critical else "poisson"
+    # a near-critical fit is a drifting level written as a cascade: as a scenario's
+    # breach process it would be meaningless
+    return "hawkes" if p_value <= 0.05 and hawkes.n > 0.0 and not hawkes.near_critical else "poisson"
 
 
 def _summary(data: Dataset, copies: np.ndarray | None) -> DataSummary:

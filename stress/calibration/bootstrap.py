@@ -20,8 +20,10 @@ import numpy as np
 from stress.calibration.fit import Box, sup_over_decay
 from stress.calibration.simulate import simulate_times
 
-# SeedSequence spawn key of the bootstrap's day jitter (the simulations use the
-# breach streams of replications 0 .. B - 1 under the seed itself).
+# The simulations use the breach streams of replications FIRST_REPLICATION + b
+# under the seed itself (clear of the replications that check the fit); the jitter of
+# replicate b draws from SeedSequence(seed, spawn_key=(BOOTSTRAP_JITTER_KEY, b)).
+FIRST_REPLICATION = 1_000_000
 BOOTSTRAP_JITTER_KEY = 0xB0075
 
 
@@ -60,7 +62,7 @@ def bootstrap_lr_test(times: np.ndarray, horizon: float, resolution: float, seed
     rate = count / horizon
     statistics = np.empty(replicates)
     for b in range(replicates):
-        simulated = simulate_times(rate, 0.0, 1.0, horizon, seed, replication=b)
+        simulated = simulate_times(rate, 0.0, 1.0, horizon, seed, replication=FIRST_REPLICATION + b)
         if resolution > 0.0:
             generator = np.random.Generator(np.random.PCG64(np.random.SeedSequence(
                 seed, spawn_key=(BOOTSTRAP_JITTER_KEY, b))))

@@ -261,7 +261,7 @@ class LikelihoodRatioTest:
 
     @property
     def rejects_poisson(self) -> bool:
-        return self.p_value < 0.05
+        return self.p_value <= 0.05
 
 
 def likelihood_ratio_test(poisson_loglik: float, hawkes_loglik: float) -> LikelihoodRatioTest:

@@ -115,7 +115,7 @@ def _fit(objective: Objective, events: int, horizon: float, box: Box, starts: li
     x_hat, l_hat, agreeing = maximise(objective, box, starts)
     for attempt in range(6):
         try:
-            cov, free = _covariance(objective, x_hat, box)
+            cov = _covariance(objective, x_hat, box)
             steps = np.sqrt(np.diag(cov))
             intervals = [profile_interval(objective, box, x_hat, l_hat, i, float(steps[i]),
                                           zero_threshold=max(zero_threshold, CHI2_95) if i == 1 else None,
@@ -158,7 +158,7 @@ def _fit(objective: Objective, events: int, horizon: float, box: Box, starts: li
                      names, per_copy, tuple(float(w) for w in widening), data)
 
 
-def _covariance(objective: Objective, x_hat: np.ndarray, box: Box) -> tuple[np.ndarray, list[int]]:
+def _covariance(objective: Objective, x_hat: np.ndarray, box: Box) -> np.ndarray:
     """The working-scale covariance from the observed information, over the
     coordinates it is defined for: none at a bound, and not the decay when n is 0
     (the likelihood does not depend on it there)."""
@@ -167,7 +167,7 @@ def _covariance(objective: Objective, x_hat: np.ndarray, box: Box) -> tuple[np.n
     free = [i for i in range(3) if not (low_hit[i] or high_hit[i])]
     if low_hit[1] and 2 in free:
         free.remove(2)
-    return working_covariance(observed_information(objective, x_hat, box), free), free
+    return working_covariance(observed_information(objective, x_hat, box), free)
 
 
 def _widen(centre: float, end: float, factor: float, box: Box, index: int) -> float:

@@ -40,7 +40,7 @@ def write_notes(summary: "DataSummary", poisson: "PoissonFit | None", hawkes: "H
                      f"bootstrap ({boot.replicates} Poisson simulations, fitted the same way) decides: p = "
                      f"{boot.p_value:.3g}")
         p_value = boot.p_value if boot is not None else lr.p_value
-        text += (". The Poisson process is rejected: breaches cluster." if p_value < 0.05 else
+        text += (". The Poisson process is rejected: breaches cluster." if p_value <= 0.05 else
                  ". No evidence of self-excitation beyond a Poisson process.")
         notes.append(text)
     for check in dispersion:

@@ -88,9 +88,11 @@ def predictive_check(model: str, period: Period, observed: np.ndarray, simulated
     # non-randomised PIT: each period's PIT is uniform on [F(y - 1), F(y)]
     cdf_below = np.mean(simulated < observed, axis=0)
     cdf_at = np.mean(simulated <= observed, axis=0)
-    grid = np.linspace(0.0, 1.0, PIT_BINS + 1)
-    width = np.maximum(cdf_at - cdf_below, 1e-12)
-    mean_cdf = np.clip((grid[:, None] - cdf_below[None, :]) / width[None, :], 0.0, 1.0).mean(axis=1)
+    grid = np.linspace(0.0, 1.0, PIT_BINS + 1)[:, None]
+    width = cdf_at - cdf_below
+    # a count no simulation produced has a PIT of exactly F(y): a step there
+    spread = np.clip((grid - cdf_below) / np.where(width > 0.0, width, 1.0), 0.0, 1.0)
+    mean_cdf = np.where(width > 0.0, spread, (grid >= cdf_at).astype(np.float64)).mean(axis=1)
     histogram = tuple(float(h) for h in np.diff(mean_cdf) * PIT_BINS)
 
     top = int(max(observed.max(initial=0), np.quantile(simulated, 0.995)))

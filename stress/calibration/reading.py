@@ -49,11 +49,8 @@ class Table:
     def require(self, column: str, option: str) -> None:
         """A ``UsageError`` unless the table has ``column`` (named by ``option``)."""
         if column not in self.frame.columns:
-            import difflib
-
             columns = [str(c) for c in self.frame.columns]
-            close = difflib.get_close_matches(column, columns, n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = suggestion(column, columns)
             shown = ", ".join(columns[:30]) + (", ..." if len(columns) > 30 else "")
             raise UsageError(f"{self.source}: {option} {column!r}: no such column{hint} (columns: {shown})")
 
@@ -115,3 +112,12 @@ def _record_lines(body: str, offset: int, rows: int) -> tuple[int, ...] | None:
         return None
     data = starts[1:]  # the first record is the header
     return tuple(data) if len(data) == rows else None
+
+
+def suggestion(wanted: str, known: list[str]) -> str:
+    """'; did you mean X?' for the closest of ``known`` (case aside), or nothing."""
+    import difflib
+
+    lower = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(wanted.lower(), list(lower), n=1, cutoff=0.6)
+    return f"; did you mean {lower[close[0]]!r}?" if close else ""

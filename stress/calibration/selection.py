@@ -7,7 +7,6 @@ allowed.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Mapping, Sequence
@@ -15,7 +14,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from stress.calibration.reading import Table
+from stress.calibration.reading import Table, suggestion
 from stress.errors import UsageError
 
 Filters = tuple[tuple[str, tuple[str, ...]], ...]
@@ -119,8 +118,7 @@ def filter_mask(table: Table, filters: Filters) -> np.ndarray:
 
 def _known_values(series: pd.Series, value: str) -> str:
     known = sorted({str(v).strip() for v in series.dropna().unique()})
-    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    hint = suggestion(value, known)
     shown = ", ".join(repr(v) for v in known[:12]) + (", ..." if len(known) > 12 else "")
     return f"{hint} (values: {shown})"
 
