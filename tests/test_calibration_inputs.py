@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from stress.calibration.classes import parse_classes
-from stress.calibration.dataset import load_dataset
+from stress.calibration.dataset import Dataset, load_dataset
 from stress.calibration.reading import DONBAS_DYADS, example_path
 from stress.calibration.selection import parse_where
 from stress.errors import UsageError, UserError
@@ -33,7 +34,7 @@ def monthly(tmp_path: Path) -> Path:
     return path
 
 
-def load(events, **options):
+def load(events: Path | pd.DataFrame, **options: object) -> Dataset:
     settings = dict(format=None, time_column=None, where=None, start=None, end=None, test_start=None,
                     test_end=None, count_column=None, classes=None, date_precision=None)
     settings.update(options)
@@ -113,7 +114,7 @@ def test_classes_parse_and_count() -> None:
 
 # --- bad input: each a UsageError naming what and where --------------------------------
 
-def check(message_parts: list[str], call) -> None:
+def check(message_parts: list[str], call: Callable[[], object]) -> None:
     with pytest.raises(UsageError) as caught:
         call()
     message = str(caught.value)

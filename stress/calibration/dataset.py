@@ -33,6 +33,7 @@ class Selection:
     rows_selected: int
     dropped_imprecise: int
     empty_count_cells: int
+    period_from_events: bool  # no start or no end given: the period ends at an event
 
     def describe_filters(self) -> str:
         parts = [f"{column} = {', '.join(values)}" for column, values in self.filters]
@@ -122,8 +123,9 @@ def load_dataset(events: str | Path | pd.DataFrame, *, format: str | None, time_
                          f"{period.label}: fewer counts than the Hawkes model's 3 parameters")
     if test_period is not None and raw is not None and len(pieces[1].counts) == 0:
         raise UsageError(f"{table.source}: no whole {raw.unit} of counts in the test period {test_period.label}")
+    from_events = count_column is None and (starts is None or (ends is None and t_start is None))
     selection = Selection(table.source, table.format, time_column, count_column, filters, precision,
-                          len(table.frame), int(rows.size), dropped, empty)
+                          len(table.frame), int(rows.size), dropped, empty, from_events)
     return Dataset(selection, pieces[0], pieces[1] if test_period is not None else None)
 
 

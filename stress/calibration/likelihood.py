@@ -129,7 +129,8 @@ def poisson_counts_loglik(counts: np.ndarray, lengths: np.ndarray, rate: float) 
 
 
 @njit(cache=True)
-def _counts_means(edges: np.ndarray, counts: np.ndarray, mu: float, n: float, beta: float):
+def _counts_means(edges: np.ndarray, counts: np.ndarray, mu: float, n: float, beta: float
+                  ) -> tuple[np.ndarray, float]:
     """Expected count of each period given the counts of the periods before it.
 
     The events of an earlier period are taken as spread uniformly over it (their times
@@ -192,7 +193,8 @@ def _fixed_decay_value(a: np.ndarray, tails: np.ndarray, horizon: float, c: floa
 
 
 @njit(cache=True)
-def decay_profile(times: np.ndarray, horizon: float, betas: np.ndarray, n_max: float):
+def decay_profile(times: np.ndarray, horizon: float, betas: np.ndarray, n_max: float
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each decay rate in ``betas``: the maximum over (mu, n) of the Hawkes
     log-likelihood averaged over the rows of ``times``, and where it is reached.
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from stress.calibration.fit import HOURS
+from stress.calibration.predictive import simulated_p
 from stress.calibration.predictive import verdict as predictive_verdict
 
 if TYPE_CHECKING:
@@ -27,6 +28,17 @@ def write_notes(summary: "DataSummary", poisson: "PoissonFit | None", hawkes: "H
              f"{summary.rate_per_day:.3f} per day; {unit}ly counts have variance/mean {summary.observed_dispersion:.2f} "
              f"(1 for a Poisson process).",
              f"Ties: {summary.ties}."]
+    if summary.selection.period_from_events:
+        notes.append("The period was not given in full, so it starts or ends at an event: that overstates the "
+                     "rate a little; give start and end as the dates the data cover.")
+    dropped = summary.selection.dropped_imprecise
+    if dropped:
+        share = dropped / (dropped + summary.selection.rows_selected)
+        notes.append(f"{dropped} of {dropped + summary.selection.rows_selected} filtered events ({share:.0%}, all "
+                     f"periods) are dated only to a range of days (date_prec > {summary.selection.date_precision}) "
+                     f"and were left out: the fitted rates describe the events dated to the day and understate all "
+                     f"events by about that share; date_precision=None keeps them, jittered within their date "
+                     f"ranges.")
     if poisson is not None:
         r = poisson.rate
         notes.append(f"Poisson: rate {r.estimate:.3f} per day (95% CI {r.ci_low:.3f}-{r.ci_high:.3f}, exact).")
@@ -50,7 +62,7 @@ def write_notes(summary: "DataSummary", poisson: "PoissonFit | None", hawkes: "H
                      f"{check.simulated_low:.2f}-{check.simulated_high:.2f} (90% of {check.simulations} simulations)"
                      + (": consistent." if inside else
                         f": it cannot produce this {'clustering' if check.observed > check.simulated_high else 'regularity'} "
-                        f"(two-sided p = {check.p_two_sided:.3g})."))
+                        f"(two-sided p {simulated_p(check.p_two_sided, check.simulations)})."))
     for test in rescaling:
         name = _name(test.model)
         notes.append(f"{name}: time-rescaling KS = {test.ks_statistic:.3f}, p = {test.p_value:.3g}"

@@ -15,6 +15,7 @@ import numpy as np
 from stress.calibration import likelihood
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from stress.calibration.result import CalibrationResult
@@ -117,7 +118,7 @@ def intensity_plot(result: "CalibrationResult", points: int = 4000) -> "Figure":
     return figure
 
 
-def _counts_intensity(figure: "Figure", axes, result: "CalibrationResult") -> "Figure":
+def _counts_intensity(figure: "Figure", axes: "Axes", result: "CalibrationResult") -> "Figure":
     """For a count series: counts per day of each period, and the fitted rates."""
     data = result.plot_data
     start = result.data.period.start

@@ -115,21 +115,27 @@ def verdict(check: PredictiveCheck, unit: str = "week") -> list[str]:
     """The out-of-sample result in plain words."""
     name = "Hawkes" if check.model == "hawkes" else "Poisson"
     ratio = check.level_ratio
+    if check.total_pit >= 1.0:
+        where = f"above all {check.simulations} simulations"
+    elif check.total_pit <= 0.0:
+        where = f"below all {check.simulations} simulations"
+    else:
+        where = f"above {100 * check.total_pit:.1f}% of the {check.simulations} simulations"
     lines = [f"{name}, test period {check.period.label}: {check.observed_total} events observed, "
              f"{check.predicted_mean:.0f} predicted (90% predictive interval {check.predicted_low:.0f}-"
-             f"{check.predicted_high:.0f}); the observed total lies above {100 * check.total_pit:.1f}% of "
-             f"the {check.simulations} simulations."]
+             f"{check.predicted_high:.0f}); the observed total lies {where}."]
+    p_text = simulated_p(check.total_p_two_sided, check.simulations)
     direction = "under-predicts" if ratio > 1 else "over-predicts"
     if check.total_p_two_sided < 0.01:
         lines.append(f"The test period's level is {ratio:.2f}x the fitted process's: the fit {direction} it. "
-                     f"This is a level shift, not noise (two-sided p = {check.total_p_two_sided:.3g}); "
+                     f"This is a level shift, not noise (two-sided p {p_text}); "
                      f"calibrate on the later period, or treat the rate as uncertain over this range.")
     elif check.total_p_two_sided < 0.05:
         lines.append(f"The test period's level is {ratio:.2f}x the fitted process's: the fit {direction} it, "
-                     f"more than noise would usually give (two-sided p = {check.total_p_two_sided:.3g}).")
+                     f"more than noise would usually give (two-sided p {p_text}).")
     else:
         lines.append(f"The test period's level ({ratio:.2f}x the fitted process's) is within what the fitted "
-                     f"process produces (two-sided p = {check.total_p_two_sided:.2f}).")
+                     f"process produces (two-sided p {p_text}).")
     lines.append(f"{100 * check.coverage_90:.0f}% of {unit}s lie inside their 90% predictive intervals "
                  f"({100 * check.coverage_90_expected:.0f}% expected if the fit were right).")
     if np.isfinite(check.observed_dispersion):
@@ -141,3 +147,11 @@ def verdict(check: PredictiveCheck, unit: str = "week") -> list[str]:
                         f"the clustering differs from the fit")
                      + (", the level does not." if check.total_p_two_sided < 0.05 and inside else "."))
     return lines
+
+
+def simulated_p(p_value: float, simulations: int) -> str:
+    """'= 0.03', or '< 0.001' when no simulation was as extreme (the resolution of
+    a Monte Carlo p-value is 1 / simulations)."""
+    if p_value <= 0.0:
+        return f"< {1.0 / simulations:.2g}"
+    return f"= {p_value:.2g}"

@@ -49,14 +49,14 @@ numba.config.CACHE_DIR = _cache_dir()
 
 
 @njit(cache=True)
-def _prefix(root_words):
+def _prefix(root_words: np.ndarray) -> np.ndarray:
     """seed_prefix, compiled: in plain Python its uint64 arithmetic warns on the
     wrap-around it relies on."""
     return seed_prefix(root_words)
 
 
 @njit(cache=True)
-def _start(state, rng, k, excitation):
+def _start(state: np.ndarray, rng: np.ndarray, k: tuple, excitation: float) -> None:
     """The clock at t = 0, as the engines start it, plus an excitation carried over
     from events before the period (per hour; 0 as in the engines)."""
     clock.start(state, exponential(next_double(rng)), exponential(next_double(rng)), k)
@@ -66,7 +66,7 @@ def _start(state, rng, k, excitation):
 
 
 @njit(cache=True)
-def _next(state, rng, k):
+def _next(state: np.ndarray, rng: np.ndarray, k: tuple) -> float:
     """The next breach's time (hours), advancing the clock past it."""
     t, fired = clock.next_breach(state, k)
     if t == math.inf:
@@ -78,7 +78,8 @@ def _next(state, rng, k):
 
 
 @njit(cache=True)
-def _counts(k, prefix, first, replications, edges, excitation):
+def _counts(k: tuple, prefix: np.ndarray, first: int, replications: int, edges: np.ndarray,
+            excitation: float) -> np.ndarray:
     """Breaches per bin (``edges`` in hours, increasing, from 0) for each replication."""
     bins = edges.shape[0] - 1
     out = np.zeros((replications, bins), dtype=np.int64)
@@ -101,7 +102,7 @@ def _counts(k, prefix, first, replications, edges, excitation):
 
 
 @njit(cache=True)
-def _times(k, prefix, replication, horizon, excitation):
+def _times(k: tuple, prefix: np.ndarray, replication: int, horizon: float, excitation: float) -> np.ndarray:
     """The breach times (hours) of one replication within [0, horizon)."""
     rng = np.zeros(4, dtype=np.uint64)
     state = np.zeros(clock.SIZE)
