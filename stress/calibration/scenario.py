@@ -78,35 +78,68 @@ def base_classes(text: str, source: str) -> list[dict]:
 
 def calibrated_text(text: str, source: str, values: BreachValues, provenance: list[str]) -> str:
     """``text`` with its breaches replaced; validated (a ``UsageError`` says why the
-    result would not load, e.g. fitted class names that the tiers do not use)."""
+    result would not load, e.g. fitted class names that the tiers do not use).
+
+    Every ``[breaches]`` and ``[[breaches.*]]`` table goes, wherever it stands; the
+    new block takes the place of the first. Comment lines right above a table header
+    belong to that table."""
     lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if _section(line) == "breaches"), None)
-    if start is None:
+    blocks = _blocks(lines)
+    if not any(name == "breaches" for name, _ in blocks):
         raise UsageError(f"base {source}: has no [breaches] table header to replace")
-    end = start + 1
-    while end < len(lines) and not (_section(lines[end]) is not None and not _is_breaches(_section(lines[end]))):
-        end += 1
-    # comment lines right above the next table belong to it
-    while end < len(lines) and end - 1 > start and lines[end - 1].lstrip().startswith("#"):
-        end -= 1
     if values.classes is None:
-        body_classes = _kept_classes(lines[start + 1:end])
+        body_classes = []
+        for name, block in blocks:
+            if name == "breaches.classes":
+                body_classes += ["", *_trim(block)]
     else:
         body_classes = []
         for c in values.classes:
             body_classes += ["", "[[breaches.classes]]", _line("name", f'"{c.name}"', ""),
                              _line("probability", _number(c.probability, 6), c.comment),
                              _line("severity", _number(c.severity, 6), c.severity_comment)]
-    block = ["[breaches]", *(f"# {p}" if p else "#" for p in provenance[1:]),
-             _line("baseline_per_day", _number(values.baseline_per_day, 4), values.comments[0]),
-             _line("self_excitation", _number(values.self_excitation, 4), values.comments[1]),
-             _line("decay_hours", _number(values.decay_hours, 4), values.comments[2]),
-             *body_classes, ""]
-    header = [f"# [breaches] below is calibrated to data by stress calibrate ({provenance[0]}); the rest is",
-              f"# the base scenario {source}.", ""]
-    result = "\n".join(header + lines[:start] + block + lines[end:]) + "\n"
+    new_block = ["[breaches]", *(f"# {p}" if p else "#" for p in provenance[1:]),
+                 _line("baseline_per_day", _number(values.baseline_per_day, 4), values.comments[0]),
+                 _line("self_excitation", _number(values.self_excitation, 4), values.comments[1]),
+                 _line("decay_hours", _number(values.decay_hours, 4), values.comments[2]),
+                 *body_classes, ""]
+    out = [f"# [breaches] below is calibrated to data by stress calibrate ({provenance[0]}); the rest is",
+           f"# the base scenario {source}.", ""]
+    placed = False
+    for name, block in blocks:
+        if name is not None and _is_breaches(name):
+            if not placed:
+                out += new_block
+                placed = True
+            continue
+        out += block
+    result = "\n".join(out) + "\n"
     _validate(result, source)
     return result
+
+
+def _blocks(lines: list[str]) -> list[tuple[str | None, list[str]]]:
+    """The text cut into (table name, lines) blocks; the lines before the first table
+    have name None, and comment lines right above a header go with its table."""
+    headers = [i for i, line in enumerate(lines) if _section(line) is not None]
+    starts = []
+    for i in headers:
+        first = i
+        while first > 0 and lines[first - 1].lstrip().startswith("#") and (not starts or first - 1 > starts[-1]):
+            first -= 1
+        starts.append(first)
+    blocks: list[tuple[str | None, list[str]]] = [(None, lines[:starts[0]] if starts else lines)]
+    for k, (first, header) in enumerate(zip(starts, headers)):
+        stop = starts[k + 1] if k + 1 < len(starts) else len(lines)
+        blocks.append((_section(lines[header]), lines[first:stop]))
+    return blocks
+
+
+def _trim(block: list[str]) -> list[str]:
+    """A table's lines without trailing blank lines."""
+    while block and not block[-1].strip():
+        block = block[:-1]
+    return block
 
 
 def _section(line: str) -> str | None:
@@ -118,20 +151,6 @@ def _section(line: str) -> str | None:
 
 def _is_breaches(name: str) -> bool:
     return name == "breaches" or name.startswith("breaches.")
-
-
-def _kept_classes(body: list[str]) -> list[str]:
-    """The base's [[breaches.classes]] tables as written."""
-    out: list[str] = []
-    inside = False
-    for line in body:
-        if _section(line) is not None:
-            inside = _section(line) == "breaches.classes"
-            if inside:
-                out.append("")
-        if inside:
-            out.append(line)
-    return [line for i, line in enumerate(out) if line.strip() or (i + 1 < len(out) and out[i + 1].strip())]
 
 
 def _number(value: float, digits: int) -> str:
@@ -224,23 +243,24 @@ def _provenance(summary: "DataSummary", chosen: str, lr: "LikelihoodRatioTest | 
     s = summary.selection
     columns = f"time column {s.time_column}" + (f", count column {s.count_column}" if s.count_column else "")
     lines = [f"fitted on {fitted_on.isoformat()}",
-             f"Calibrated by stress calibrate on {fitted_on.isoformat()}: the numbers below are fitted to data, "
-             f"not assumed; 95% intervals are profile likelihood (Hawkes) or exact (Poisson).",
+             f"Calibrated by stress calibrate on {fitted_on.isoformat()}: the numbers below are fitted to data,",
+             "not assumed; 95% intervals are profile likelihood (Hawkes) or exact (Poisson).",
              f"data: {_data_name(s.source)} (format {s.format}, {columns})",
              f"filters: {s.describe_filters()}",
              f"period: {summary.period.label} ({summary.period.days} days, {summary.events} events, "
              f"{summary.rate_per_day:.3f} per day)",
              f"model: {'Hawkes' if chosen == 'hawkes' else 'Poisson'} process, maximum likelihood"]
     if lr is not None:
-        test = f"likelihood-ratio test of no self-excitation: LR = {lr.statistic:.2f}, p = {lr.p_value:.2g} (50:50 " \
-               f"chi-square mixture)"
+        lines.append(f"likelihood-ratio test of no self-excitation: LR = {lr.statistic:.2f}, p = {lr.p_value:.2g} "
+                     f"(50:50 chi-square mixture)" + ("," if boot is not None else ""))
         if boot is not None:
-            test += f", bootstrap p = {boot.p_value:.2g} ({boot.replicates} replicates)"
-        lines.append(test)
+            lines.append(f"  bootstrap p = {boot.p_value:.2g} ({boot.replicates} replicates)")
     if summary.form == "events" and summary.copies > 1:
         lines.append(f"ties: times known to the day, fitted as {summary.copies} jittered copies")
     if classes is not None:
         lines.append(f"classes: by {classes.column}, probabilities are observed shares ({classes.method} intervals)")
+    else:
+        lines.append("classes: kept from the base scenario (not fitted)")
     if s.format == "ucdp":
         lines.append("UCDP GED data, CC BY 4.0: Sundberg & Melander (2013), Davies, Pettersson & Öberg (2022)")
     return lines
@@ -253,7 +273,7 @@ def _data_name(source: str) -> str:
 
     try:
         if Path(source).resolve() == example_path().resolve():
-            return f"stress/calibration/data/{DONBAS_EXAMPLE} (packaged example)"
+            return f"stress/calibration/data/{DONBAS_EXAMPLE}, packaged example"
     except OSError:
         pass
     return source
