@@ -26,17 +26,17 @@ def scenario(path=None, overrides=()):
 def test_a_crowded_replication_grows_every_array_and_the_workspace_keeps_them():
     params, k = scenario(HEAVY, CROWDED)
     workspace = new_workspace()
-    small = workspace.arrays
+    small = workspace.buffers
     values = simulate_range(params, k, 3, 0, 2, workspace=workspace)
     assert same_records(values, simulate_range(params, k, 3, 0, 2))
-    grown = workspace.arrays
-    assert grown.queue.heap.shape[0] > small.queue.heap.shape[0]
-    assert grown.queue.events.shape[0] == grown.queue.free.shape[0] == grown.queue.heap.shape[0]
+    grown = workspace.buffers
+    assert grown.heap.shape[0] > small.heap.shape[0]
+    assert grown.events.shape[0] == grown.free.shape[0] == grown.heap.shape[0]
     assert grown.counted.shape[0] > small.counted.shape[0]
     assert grown.severe.shape[0] > small.severe.shape[0]
     # the same replications again need no more room
     assert same_records(simulate_range(params, k, 3, 0, 2, workspace=workspace), values)
-    assert workspace.arrays is grown
+    assert workspace.buffers is grown
 
 
 def test_records_do_not_depend_on_what_the_workspace_ran_before():

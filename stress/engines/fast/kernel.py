@@ -20,7 +20,7 @@ from numba import njit
 
 from stress.engines.fast import handlers, queue, state
 from stress.engines.fast.state import (BREACH, FALSE_INCIDENT, FITS, FORCES_ARRIVE, MAX_NEW_EVENTS, OBJECTIVE,
-                                       REPORT, RESPONSE_STARTS, STAND_DOWN, TIER2_DECISION, TIER3_STARTS, Arrays)
+                                       REPORT, RESPONSE_STARTS, STAND_DOWN, TIER2_DECISION, TIER3_STARTS, Buffers)
 from stress.model import clock
 from stress.model import params as _params_module
 from stress.model import compensators, records, rules, streams, variates
@@ -76,13 +76,20 @@ def _next_event(p, ws):
 
 
 @njit(cache=True, _nrt=False)
-def _simulate_range(p, prefix, start, count, out, ws):
+def _simulate_range(params_fields, prefix, start, count, out, *buffers):
     """Fill ``out[r]`` for replications start + r. Compiled without numba's runtime
-    (``_nrt=False``): every array, scratch ones included, comes from the caller, so
-    nothing in the loop counts references (that cost ~200 atomic operations per
-    replication, one pair per call of a helper taking an array). The workspace arrays
-    are fixed in size; if one is too small for a replication, returns (r, which) so
-    the caller can grow it and continue from that replication. Otherwise (count, FITS)."""
+    (``_nrt=False``): every array, scratch ones included, comes from the caller
+    (``buffers``, in ``Buffers``' order), so nothing in the loop counts references
+    (that cost ~200 atomic operations per replication, one pair per call of a helper
+    taking an array). The buffers are fixed in size; if one is too small for a
+    replication, returns (r, which) so the caller can grow it and continue from that
+    replication. Otherwise (count, FITS).
+
+    The params come as a plain tuple and are named here: numba's dispatcher types a
+    plain tuple in C but a namedtuple in Python (~4 us a call, most of a call's
+    overhead when it runs one replication)."""
+    p = Params(*params_fields)
+    ws = state.arrays(buffers)
     for r in range(count):
         row = out[r]
         handlers.begin(p, prefix, start + r, row, ws)
@@ -138,7 +145,7 @@ class Workspace:
     Not for two threads at once."""
 
     def __init__(self) -> None:
-        self.arrays: Arrays = state.new_arrays()
+        self.buffers: Buffers = state.new_buffers()
         self._seed: int | None = None
         self._prefix: np.ndarray | None = None
 
@@ -150,7 +157,7 @@ class Workspace:
         return self._prefix
 
     def grow(self, full: int) -> None:
-        self.arrays = state.grown(self.arrays, full)
+        self.buffers = state.grown(self.buffers, full)
 
 
 def new_workspace() -> Workspace:
@@ -166,9 +173,10 @@ def simulate_range(params: Params, n_classes: int, seed: int, start: int, count:
     ws = workspace if workspace is not None else Workspace()
     out = records.empty(count, n_classes)
     prefix = ws.prefix(seed)
+    fields = tuple(params)
     done = 0
     while done < count:
-        finished, full = _simulate_range(params, prefix, start + done, count - done, out[done:], ws.arrays)
+        finished, full = _simulate_range(fields, prefix, start + done, count - done, out[done:], *ws.buffers)
         done += finished
         if full != FITS:
             ws.grow(full)

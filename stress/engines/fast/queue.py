@@ -19,6 +19,7 @@ from numba import njit
 # sequence number, the slots given back (on the stack free[:N_FREE]) and the first
 # never-used slot.
 SIZE, NEXT_SEQ, N_FREE, FRESH = range(4)
+N_COUNTERS = 4
 KEY, SEQ, SLOT = 0, 1, 2  # heap columns
 
 
@@ -27,11 +28,6 @@ class Queue(NamedTuple):
     events: np.ndarray    # (n,) event records, indexed by slot
     free: np.ndarray      # (n,) int64: slots given back
     counters: np.ndarray  # (4,) int64: SIZE, NEXT_SEQ, N_FREE, FRESH
-
-
-def new_queue(rows: int, event_dtype: np.dtype) -> Queue:
-    return Queue(np.empty((rows, 3)), np.empty(rows, dtype=event_dtype), np.empty(rows, dtype=np.int64),
-                 np.zeros(4, dtype=np.int64))
 
 
 @njit(inline='always')
@@ -85,7 +81,7 @@ def _heap_pop(heap, size):
 
 @njit(inline='always')
 def clear(q):
-    for i in range(4):
+    for i in range(N_COUNTERS):
         q.counters[i] = 0
 
 

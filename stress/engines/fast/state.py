@@ -2,9 +2,10 @@
 
 A replication's state is one numpy record (``STATE``), so a handler reads and writes
 ``s.tier2_pending`` instead of threading a local through every call; each scheduled
-event is a record too (``EVENT``), with fields of its own per kind. ``Arrays`` holds
-every array the kernel writes, all made by the caller: the kernel is compiled without
-numba's runtime (no reference counting, no allocation).
+event is a record too (``EVENT``), with fields of its own per kind. ``Buffers`` are
+every array the kernel writes, all made by the caller (the kernel is compiled without
+numba's runtime: no reference counting, no allocation); ``Arrays`` names them for the
+handlers inside the kernel.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from stress.engines.fast.queue import Queue, new_queue
-from stress.model import clock
+from stress.engines.fast.queue import N_COUNTERS, Queue
+from stress.model import clock, streams
 from stress.model.rules import out_of_window
 
 f8, i8, b1 = np.float64, np.int64, np.bool_
@@ -63,35 +64,60 @@ STATE = np.dtype([
 FITS, HEAP_FULL, COUNTED_FULL, SEVERE_FULL = 0, 1, 2, 3
 
 
-class Arrays(NamedTuple):
-    """Every array the kernel writes, passed to it and to each handler as one value."""
-    queue: Queue
-    counted: np.ndarray        # (n, 3) tier 2's window, rows of (time, weight 1, is_false)
-    severe: np.ndarray         # (n, 3) tier 3's severity window, rows of (time, severity, is_false)
-    breach_rng: np.ndarray     # (4,) uint64 PCG64 state of each component stream (separate
-    detection_rng: np.ndarray  # arrays, rows of one block: no views made in the loop)
-    false_rng: np.ndarray
-    response_rng: np.ndarray
-    clock: np.ndarray          # (clock.SIZE,) the breach clock
-    state: np.ndarray          # (1,) STATE
+class Buffers(NamedTuple):
+    """Every array the kernel writes, as the caller makes them and hands them over,
+    one argument each: numba's dispatcher types an array argument in C, but a
+    namedtuple of them in Python, which cost ~8 us a call."""
+    heap: np.ndarray      # (n, 3) float64: the event queue (stress.engines.fast.queue)
+    events: np.ndarray    # (n,) EVENT
+    free: np.ndarray      # (n,) int64
+    counters: np.ndarray  # (N_COUNTERS,) int64
+    counted: np.ndarray   # (m, 3) tier 2's window, rows of (time, weight 1, is_false)
+    severe: np.ndarray    # (k, 3) tier 3's severity window, rows of (time, severity, is_false)
+    streams: np.ndarray   # (N_STREAMS, 4) uint64: each component stream's PCG64 state
+    clock: np.ndarray     # (clock.SIZE,) the breach clock
+    state: np.ndarray     # (1,) STATE
 
 
-def new_arrays(events: int = 64, counted: int = 32, severe: int = 32) -> Arrays:
-    rng = np.empty((4, 4), dtype=np.uint64)  # the kernel seeds them
-    return Arrays(new_queue(events, EVENT), np.empty((counted, 3)), np.empty((severe, 3)), rng[0], rng[1], rng[2],
-                  rng[3], np.zeros(clock.SIZE), np.zeros(1, dtype=STATE))
+def new_buffers(events: int = 64, counted: int = 32, severe: int = 32) -> Buffers:
+    return Buffers(np.empty((events, 3)), np.empty(events, dtype=EVENT), np.empty(events, dtype=np.int64),
+                   np.zeros(N_COUNTERS, dtype=np.int64), np.empty((counted, 3)), np.empty((severe, 3)),
+                   np.empty((streams.N_STREAMS, 4), dtype=np.uint64), np.zeros(clock.SIZE), np.zeros(1, dtype=STATE))
 
 
-def grown(arrays: Arrays, full: int) -> Arrays:
-    """``arrays`` with the one that was too small (``full``) four times larger; the
+def grown(buffers: Buffers, full: int) -> Buffers:
+    """``buffers`` with the ones that were too small (``full``) four times larger; the
     kernel restarts the replication, so nothing needs copying."""
     if full == HEAP_FULL:
-        return arrays._replace(queue=new_queue(4 * arrays.queue.heap.shape[0], EVENT))
+        rows = 4 * buffers.heap.shape[0]
+        return buffers._replace(heap=np.empty((rows, 3)), events=np.empty(rows, dtype=EVENT),
+                                free=np.empty(rows, dtype=np.int64))
     if full == COUNTED_FULL:
-        return arrays._replace(counted=np.empty((4 * arrays.counted.shape[0], 3)))
+        return buffers._replace(counted=np.empty((4 * buffers.counted.shape[0], 3)))
     if full == SEVERE_FULL:
-        return arrays._replace(severe=np.empty((4 * arrays.severe.shape[0], 3)))
+        return buffers._replace(severe=np.empty((4 * buffers.severe.shape[0], 3)))
     raise ValueError(f"full must be HEAP_FULL, COUNTED_FULL or SEVERE_FULL, got {full}")
+
+
+class Arrays(NamedTuple):
+    """The buffers as the handlers see them, named inside the kernel (``arrays``)."""
+    queue: Queue
+    counted: np.ndarray
+    severe: np.ndarray
+    breach_rng: np.ndarray     # rows of Buffers.streams, made views once per kernel call:
+    detection_rng: np.ndarray  # none in the loop
+    false_rng: np.ndarray
+    response_rng: np.ndarray
+    clock: np.ndarray
+    state: np.ndarray
+
+
+@njit(inline='always')
+def arrays(buffers):
+    """``Arrays`` from the buffers, a tuple in ``Buffers``' order."""
+    heap, events, free, counters, counted, severe, rng, clock_state, state = buffers
+    return Arrays(Queue(heap, events, free, counters), counted, severe, rng[streams.BREACHES],
+                  rng[streams.DETECTION], rng[streams.FALSE_REPORTS], rng[streams.RESPONSES], clock_state, state)
 
 
 @njit(inline='always')
