@@ -26,7 +26,7 @@ from stress.errors import UsageError
 from stress.jobs.pipeline import Job, Outcome, point_of, write_records
 from stress.statistics import intervals as stats
 from stress.statistics.summary import RunSummary, json_value, point_summary
-from stress.statistics.tally import TIERS
+from stress.statistics.tally import OUTCOMES, TIERS
 from stress.storage import folders
 
 if TYPE_CHECKING:
@@ -96,9 +96,23 @@ class CompareResult:
     n: int
     seed: int
     path: Path | None = None
+    cells: np.ndarray | None = None   # (variants, len(OUTCOMES), 4): each against the reference
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
+
+    def outcome_differences(self, variant: int = 1) -> "pd.DataFrame":
+        """Every yes/no outcome (reaching at least each tier, each proportion metric) of
+        variant ``variant`` against the reference: the two probabilities and their paired
+        difference with Newcombe's 95% interval."""
+        import pandas as pd
+        rows = []
+        for name, (both, ref_only, var_only, neither) in zip(OUTCOMES, self.cells[variant].tolist()):
+            d = stats.paired_difference(both, ref_only, var_only, neither)
+            n = both + ref_only + var_only + neither
+            rows.append({"outcome": name, "p_reference": (both + ref_only) / n, "p_variant": (both + var_only) / n,
+                         "diff": d.diff, "ci_low": d.ci_low, "ci_high": d.ci_high})
+        return pd.DataFrame(rows)
 
     def to_dicts(self) -> list[dict[str, Any]]:
         """The ``--json`` form: per variant after the first, its name and tiers."""
@@ -157,6 +171,9 @@ class CompareJob(Job):
         if records and len(names) > 1:
             raise UsageError("--records needs variants with the same breach classes (their records share columns)")
 
+    def curve_points(self) -> set[int]:
+        return set(range(len(self.variants)))
+
     def manifest(self) -> dict[str, Any]:
         return {"variants": [{"name": v.name, "overrides": list(v.overrides), "source": v.source}
                              for v in self.variants]}
@@ -177,13 +194,16 @@ class CompareJob(Job):
     def finish(self, outcome: Outcome, folder: Path | None) -> "CompareResult":
         summaries = [point_summary(i, outcome.tiers, outcome.metrics, [c.name for c in v.config.breaches.classes],
                                    n=int(outcome.totals.n[i]), seed=self.seed, engine=self.engine,
-                                   scenario=v.config.scenario.name, horizon=v.config.scenario.horizon_days * 24.0)
+                                   scenario=v.config.scenario.name, horizon=v.config.scenario.horizon_days * 24.0,
+                                   curve=outcome.totals.curves.get(i))
                      for i, v in enumerate(self.variants)]
-        cells = np.zeros((len(self.variants), len(TIERS), 4), dtype=np.int64)
+        cells = np.zeros((len(self.variants), len(OUTCOMES), 4), dtype=np.int64)
         for v in range(1, len(self.variants)):
-            cells[v] = outcome.totals.pairs[(0, v)][:len(TIERS)]
-        table = compare_table(self.variants, summaries, cells)
-        result = CompareResult(self.variants, summaries, table, self.n, self.seed)
+            cells[v] = outcome.totals.pairs[(0, v)]
+        cells[0, :, 0] = cells[1, :, 0] + cells[1, :, 1]   # the reference against itself
+        cells[0, :, 3] = cells[1, :, 2] + cells[1, :, 3]
+        table = compare_table(self.variants, summaries, cells[:, :len(TIERS)])
+        result = CompareResult(self.variants, summaries, table, self.n, self.seed, cells=cells)
         if folder is not None:
             folders.atomic_write(folder / "comparison.csv", table.to_csv(index=False))
             folders.write_json(folder / "comparison.json", result.to_dicts())
