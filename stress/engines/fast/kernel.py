@@ -19,15 +19,17 @@ import numpy as np
 from numba import njit
 
 from stress.engines.fast import handlers, queue, state
-from stress.engines.fast.state import (BREACH, FALSE_INCIDENT, FITS, FORCES_ARRIVE, MAX_NEW_EVENTS, OBJECTIVE,
-                                       REPORT, RESPONSE_STARTS, STAND_DOWN, TIER2_DECISION, TIER3_STARTS, Buffers)
+from stress.engines.fast.state import (FITS, FORCES_ARRIVE, MAX_NEW_EVENTS, OBJECTIVE, REPORT, RESPONSE_STARTS,
+                                       STAND_DOWN, TIER2_DECISION, TIER3_STARTS, Buffers)
 from stress.model import clock
 from stress.model import params as _params_module
 from stress.model import compensators, records, rules, streams, variates
 from stress.model.params import Params
 from stress.model.streams import seed_prefix, seed_words
 
-QUEUED = -1  # _next_event's answer for the first event in the queue
+# Where the next event comes from: the violator, the false reporter (the two SimPy
+# processes with a clock of their own), or the queue of scheduled events.
+BREACH, FALSE_INCIDENT, QUEUED = range(3)
 
 
 def _cache_dir() -> str:
@@ -52,10 +54,9 @@ numba.config.CACHE_DIR = _cache_dir()
 
 @njit(inline='always')
 def _next_event(p, ws):
-    """The clock reading of the next event and where it comes from: BREACH,
-    FALSE_INCIDENT or QUEUED; at equal readings in that order (SimPy's, as the
-    violator and the false reporter were started first). Past the horizon, the
-    reading is infinite."""
+    """The clock reading of the next event and where it comes from (BREACH,
+    FALSE_INCIDENT or QUEUED, taken in that order at equal readings); infinite when
+    nothing is left before the horizon."""
     s = ws.state[0]
     horizon = p.horizon
     key_false = s.false_now + max(s.next_false - s.false_now, 0.0) if s.next_false < horizon else math.inf

@@ -27,7 +27,7 @@ class Queue(NamedTuple):
     heap: np.ndarray      # (n, 3) float64: KEY, SEQ, SLOT
     events: np.ndarray    # (n,) event records, indexed by slot
     free: np.ndarray      # (n,) int64: slots given back
-    counters: np.ndarray  # (4,) int64: SIZE, NEXT_SEQ, N_FREE, FRESH
+    counters: np.ndarray  # (N_COUNTERS,) int64: SIZE, NEXT_SEQ, N_FREE, FRESH
 
 
 @njit(inline='always')
@@ -87,7 +87,8 @@ def clear(q):
 
 @njit(inline='always')
 def has_room(q, n):
-    """Whether ``n`` more events fit (with the one being handled holding its slot)."""
+    """Whether the next event's handler can schedule ``n`` events (its own slot is
+    given back only after it returns, so it counts as taken)."""
     return q.counters[SIZE] + n <= q.heap.shape[0]
 
 

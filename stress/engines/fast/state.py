@@ -21,10 +21,9 @@ from stress.model.rules import out_of_window
 
 f8, i8, b1 = np.float64, np.int64, np.bool_
 
-# Kinds of scheduled events (the policy's actions, stress.engines.simpy.policy) and
-# the two processes that are not in the queue.
+# Kinds of scheduled events: a verified report, and the policy's actions
+# (stress.engines.simpy.policy).
 REPORT, RESPONSE_STARTS, TIER2_DECISION, FORCES_ARRIVE, TIER3_STARTS, STAND_DOWN, OBJECTIVE = range(7)
-BREACH, FALSE_INCIDENT = 7, 8
 
 # A scheduled event: its time and kind, then each kind's own fields (kinds not named
 # here have none).
@@ -74,7 +73,7 @@ class Buffers(NamedTuple):
     counters: np.ndarray  # (N_COUNTERS,) int64
     counted: np.ndarray   # (m, 3) tier 2's window, rows of (time, weight 1, is_false)
     severe: np.ndarray    # (k, 3) tier 3's severity window, rows of (time, severity, is_false)
-    streams: np.ndarray   # (N_STREAMS, 4) uint64: each component stream's PCG64 state
+    rng: np.ndarray       # (N_STREAMS, 4) uint64: each component stream's PCG64 state
     clock: np.ndarray     # (clock.SIZE,) the breach clock
     state: np.ndarray     # (1,) STATE
 
@@ -104,7 +103,7 @@ class Arrays(NamedTuple):
     queue: Queue
     counted: np.ndarray
     severe: np.ndarray
-    breach_rng: np.ndarray     # rows of Buffers.streams, made views once per kernel call:
+    breach_rng: np.ndarray     # rows of Buffers.rng, made views once per kernel call:
     detection_rng: np.ndarray  # none in the loop
     false_rng: np.ndarray
     response_rng: np.ndarray
