@@ -8,8 +8,9 @@ record row being filled in; scheduled events also get the clock reading ``now`` 
 were keyed at and their own record ``event``, whose ``time`` is the exact time (the
 key may differ from it in the last bit, as SimPy's ``env.now`` does).
 
-All are inlined into the kernel's loop (``inline='always'``): a call per event would
-cost more than most handlers do.
+All are inlined into the kernel's loop by numba (``inline='always'``): a call would
+pass the arrays and params as dozens of scalar arguments, which cost more than most
+handlers do.
 """
 
 from __future__ import annotations

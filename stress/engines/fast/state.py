@@ -119,7 +119,7 @@ def arrays(buffers):
                   rng[streams.DETECTION], rng[streams.FALSE_REPORTS], rng[streams.RESPONSES], clock_state, state)
 
 
-@njit(inline='always')
+@njit(_nrt=False, forceinline=True)  # compiled once, inlined by LLVM: see queue._heap_push
 def window_push(buf, head, tail, t, weight, is_false, length):
     """Append (t, weight, is_false) to a trailing window held in ``buf[head:tail]``,
     compacting it when it reaches the end of ``buf``, and drop the entries that have
