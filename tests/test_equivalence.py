@@ -112,14 +112,14 @@ def test_window_compaction_keeps_what_it_moves_and_what_it_adds():
     # a compaction loop once reused the name of the pushed value, storing its own
     # counter instead: seen only when a window filled its buffer (found by a longer
     # run of the property test above)
-    from stress.engines.fast.state import window_push as _window_push
+    from stress.engines.fast.state import window_push
     buf = np.array([[1.0, 1.0, 0.0], [2.0, 1.0, 0.0], [3.0, 1.0, 1.0], [4.0, 1.0, 0.0]])
-    head, tail = _window_push(buf, 2, 4, 5.0, 3.0, 0.0, 10.0)
+    head, tail = window_push(buf, 2, 4, 5.0, 3.0, False, 10.0)
     assert (head, tail) == (0, 3)
     np.testing.assert_array_equal(buf[:3], [[3.0, 1.0, 1.0], [4.0, 1.0, 0.0], [5.0, 3.0, 0.0]])
-    assert _window_push(buf, 0, 4, 6.0, 1.0, 0.0, 10.0)[1] == -1  # full from the start: the caller grows it
+    assert window_push(buf, 0, 4, 6.0, 1.0, False, 10.0)[1] == -1  # full from the start: the caller grows it
     # entries at or before t - window leave the window: (t - w, t]
-    assert _window_push(buf, 0, 3, 7.0, 1.0, 0.0, 3.0) == (2, 4)
+    assert window_push(buf, 0, 3, 7.0, 1.0, False, 3.0) == (2, 4)
 
 
 def test_busy_windows_and_responses_that_move_the_rate():
