@@ -20,6 +20,7 @@ _EXPORTS = {
     "trace": "stress.api",
     "sweep": "stress.api",
     "compare": "stress.api",
+    "calibrate": "stress.api",
     "RunSummary": "stress.statistics.summary",
     "load_result": "stress.storage.reading",
     "results": "stress.storage.reading",

@@ -12,6 +12,7 @@ they return.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -139,3 +140,36 @@ def compare(configs: Sequence[str | Path | Config] = (), *, variants: Iterable[s
     job = CompareJob(built, n=int(n), seed=int(seed), engine=engine, records=records)
     return execute(job, out=out, results_dir=results_dir, workers=workers, scheduler=scheduler,
                    progress=_replications_only(progress), status=status)
+
+
+def calibrate(events, *, out: str | Path | None = None, results_dir: str | Path | None = None, **options: Any):
+    """Fit the breach process to an event log (``stress.calibration.calibrate``: the
+    options are its keyword arguments) and, with ``out`` or ``results_dir``, write a
+    result folder of kind ``calibration`` whose ``scenario.toml`` runs with
+    ``stress run``. Returns the ``CalibrationResult`` (its ``path`` set when written)."""
+    import dataclasses
+    from stress.calibration import calibrate as fit
+    from stress.storage import calibration as calibration_folder
+    from stress.storage import folders
+    result = fit(events, **options)
+    if out is None and results_dir is None:
+        return result
+    began = time.perf_counter()
+    partial = folders.new_folder(Path(out) if out is not None else None, "calibration", "breaches",
+                                 Path(results_dir) if results_dir is not None else Path("results"))
+    source = result.data.selection.source
+    folders.start(partial, "calibration", "breaches", "breach clock", seed=int(options.get("seed", 0)),
+                  events=str(source), options={k: _plain_option(v) for k, v in options.items()})
+    calibration_folder.write(result, partial)
+    return dataclasses.replace(result, path=folders.complete(partial, began))
+
+
+def _plain_option(value: Any) -> Any:
+    """An option as the manifest records it (JSON: text for anything else)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain_option(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain_option(v) for k, v in value.items()}
+    return str(value)

@@ -320,6 +320,52 @@ def report(
     typer.echo(reports.report(result, out=out))
 
 
+@app.command()
+@handles_errors
+def calibrate(
+    events: Path = typer.Argument(..., help="Event log (one row per event) or counts per period: CSV or Parquet.",
+                                  show_default=False),
+    format_: Optional[str] = typer.Option(None, "--format", help="csv, parquet or ucdp (UCDP GED's columns; "
+                                                                 "default: from the suffix)."),
+    time_column: Optional[str] = typer.Option(None, "--time-column", help="The date or timestamp column."),
+    where: Optional[List[str]] = typer.Option(None, "--where", metavar="COL=V1,V2",
+                                              help="Keep rows whose COL is one of the values (repeatable)."),
+    start: Optional[str] = typer.Option(None, "--from", metavar="DATE", help="First day of the fitting period."),
+    end: Optional[str] = typer.Option(None, "--to", metavar="DATE", help="Last day of the fitting period."),
+    classes: Optional[str] = typer.Option(None, "--classes", metavar="COL:name=lo-hi,...",
+                                          help="Breach classes from a severity column, e.g. best:minor=0-1,major=2-9,"
+                                               "offensive=10-"),
+    model: str = typer.Option("both", "--model", help="poisson, hawkes or both."),
+    test_start: Optional[str] = typer.Option(None, "--test-from", metavar="DATE",
+                                             help="First day of the out-of-sample test period."),
+    test_end: Optional[str] = typer.Option(None, "--test-to", metavar="DATE", help="Last day of the test period."),
+    count_column: Optional[str] = typer.Option(None, "--count-column",
+                                               help="The data are counts per day, week or month in this column."),
+    base: Optional[Path] = typer.Option(None, "--base", help="Scenario whose [breaches] the fit replaces "
+                                                             "(default: the packaged plan)."),
+    seed: int = SEED_OPT,
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the result folder here instead of results/<id>/."),
+    as_json: bool = typer.Option(False, "--json", help="Print the fits, tests and checks as JSON on stdout."),
+) -> None:
+    """Fit the breach process to real event data, test the fit, validate it out of sample,
+    and write a calibrated scenario (scenario.toml in the result folder)."""
+    import stress
+    interactive = err_console.is_terminal
+    with _status(interactive)("Fitting (the first time also compiles the likelihood)"):
+        result = stress.calibrate(events, format=format_, time_column=time_column, where=where or None, start=start,
+                                  end=end, classes=classes, model=model, test_start=test_start, test_end=test_end,
+                                  base=base, seed=seed, count_column=count_column, out=out,
+                                  results_dir=None if out else Path("results"))
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    from stress.output import render
+    from stress.storage.reading import load_result
+    render.stored_result(out_console, load_result(result.path))
+    err_console.print(f"results: {result.path}\nrun the calibrated scenario: stress run {result.path / 'scenario.toml'}",
+                      highlight=False)
+
+
 @app.command("default-config")
 @handles_errors
 def default_config() -> None:

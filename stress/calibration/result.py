@@ -7,6 +7,7 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -76,6 +77,7 @@ class CalibrationResult:
     fitted_on: date
     scenario: str = field(repr=False)
     plot_data: PlotData = field(repr=False)
+    path: Path | None = None          # the result folder, when one was written
 
     @property
     def verdict(self) -> tuple[str, ...]:

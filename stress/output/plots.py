@@ -20,6 +20,7 @@ import pandas as pd
 from stress.errors import UsageError
 from stress.storage import folders as store
 from stress.storage.reading import CompareView, ResultView, RunView, SweepView, as_view
+from stress.output import kinds
 from stress.output.render import TIER_NAMES
 from stress.statistics.summary import TIERS
 
@@ -46,6 +47,9 @@ def tier_label(tier: int) -> str:
 
 def figures(result: ResultView) -> dict[str, "Figure"]:
     """The plots of a result, by file name (without suffix)."""
+    module = kinds.module_for(result.kind)
+    if module is not None:
+        return module.figures(result)
     if isinstance(result, RunView):
         return {"curves": _run_curves(result)}
     if isinstance(result, SweepView):
@@ -78,7 +82,11 @@ def plot(result: str | Path | ResultView, out: str | Path | None = None,
 
 def figure_bytes(figure: "Figure", fmt: str) -> bytes:
     """The figure as PNG or SVG bytes. SVG keeps its text as text, so it stays
-    searchable and editable, and carries no date, so the same result gives the same file."""
+    searchable and editable, and carries no date, so the same result gives the same file.
+    A figure stored as files (a calibration's) gives its file."""
+    stored = getattr(figure, fmt, None)
+    if isinstance(stored, bytes):
+        return stored
     import matplotlib
     buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "stress"}):

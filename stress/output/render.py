@@ -124,7 +124,11 @@ def compare_table(console: Console, result) -> None:
 
 def stored_result(console: Console, view) -> None:
     """A result folder's table, as the command that wrote it printed it."""
-    if view.kind == "run":
+    from stress.output import kinds
+    module = kinds.module_for(view.kind)
+    if module is not None:
+        module.render(console, view)
+    elif view.kind == "run":
         run_summary(console, view.summary)
     elif view.kind == "sweep":
         sweep_table(console, view)

@@ -14,7 +14,7 @@ import math
 from decimal import Decimal
 from pathlib import Path
 
-from stress.output import plots, tables
+from stress.output import kinds, plots, tables
 from stress.storage import folders as store
 from stress.storage.reading import CompareView, ResultView, RunView, SweepView, as_view
 from stress.output.render import TIER_NAMES
@@ -67,6 +67,9 @@ def report_html(view: ResultView) -> str:
 
 
 def title(view: ResultView) -> str:
+    module = kinds.module_for(view.kind)
+    if module is not None:
+        return module.title(view)
     if isinstance(view, RunView):
         return f"{view.scenario}: run of {view.n:,} replications"
     if isinstance(view, SweepView):
@@ -115,6 +118,9 @@ def _e(text: str) -> str:
 
 def reading(view: ResultView) -> list[str]:
     """A few sentences on what the headline numbers say."""
+    module = kinds.module_for(view.kind)
+    if module is not None:
+        return module.reading(view)
     if isinstance(view, RunView):
         return _read_run(view)
     if isinstance(view, SweepView):

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from stress.errors import UsageError
-from stress.output import render
+from stress.output import kinds, render
 from stress.storage import folders as store
 from stress.storage.reading import CompareView, ResultView, RunView, SweepView, as_view
 from stress.statistics.summary import TIERS, json_row
@@ -115,8 +115,11 @@ def result_table(result: ResultView, metrics: Sequence[str] | None = None, *, br
     comparison (one row per variant and tier). ``metrics`` chooses the statistics,
     in the order given (``["all"]``: every one); without it, all of them, or with
     ``brief`` the headline ones."""
+    module = kinds.module_for(result.kind)
     if metrics is None and brief:
-        metrics = BRIEF[result.kind]
+        metrics = module.BRIEF if module is not None else BRIEF[result.kind]
+    if module is not None:
+        return module.table(result, metrics)
     if isinstance(result, RunView):
         return _run_table(result, metrics)
     if isinstance(result, SweepView):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, NamedTuple, Union
 
@@ -20,7 +21,9 @@ from stress.storage import folders as store
 from stress.statistics.summary import TIERS, RunSummary
 from stress.jobs.sweep import SweepSpec
 
+# Kinds read here, and the others: kind -> "module:function" that loads its view.
 KINDS = ("run", "sweep", "compare")
+OTHER_KINDS = {"calibration": "stress.storage.calibration:load_view"}
 TIER_FIELDS = ("tier", "p_reached", "ci_low", "ci_high", "median_hours_to_reach", "p10_hours_to_reach",
                "p90_hours_to_reach", "n_reached")
 METRIC_FIELDS = ("estimate", "ci_low", "ci_high", "n")
@@ -30,7 +33,8 @@ COMPARISON_NUMBERS = ("tier", "p_reference", "p_variant", "diff", "ci_low", "ci_
 
 
 @dataclass(frozen=True)
-class _View:
+class BaseView:
+    """What every result view has: its folder, manifest and scenario files."""
     path: Path
     manifest: dict[str, Any]
     configs: dict[str, str]      # file name in the folder -> scenario TOML
@@ -49,7 +53,7 @@ class _View:
 
 
 @dataclass(frozen=True)
-class RunView(_View):
+class RunView(BaseView):
     """A finished run: its summary, with the curves over time."""
     summary: RunSummary
     kind: ClassVar[str] = "run"
@@ -60,7 +64,7 @@ class RunView(_View):
 
 
 @dataclass(frozen=True)
-class SweepView(_View):
+class SweepView(BaseView):
     """A finished sweep: its points and its table (one row per point). Has the
     attributes ``render.sweep_table`` reads from a ``SweepResult``."""
     points: list[dict[str, Any]]
@@ -88,7 +92,7 @@ class VariantInfo(NamedTuple):
 
 
 @dataclass(frozen=True)
-class CompareView(_View):
+class CompareView(BaseView):
     """A finished comparison: the paired differences and every variant's summary.
     Has the attributes ``render.compare_table`` reads from a ``CompareResult``."""
     variants: list[VariantInfo]
@@ -106,18 +110,21 @@ def load_result(folder: str | Path) -> ResultView:
     folder = Path(folder)
     manifest = store.load_manifest(folder)
     kind = manifest["kind"]
-    if kind not in KINDS:
+    if kind not in KINDS and kind not in OTHER_KINDS:
         raise store.ResultError(f"{folder / store.MANIFEST}: unknown kind {kind!r}; "
-                                f"this version reads {', '.join(KINDS)}")
+                                f"this version reads {', '.join([*KINDS, *OTHER_KINDS])}")
     if _incomplete(folder, manifest):
         raise store.ResultError(f"{folder}: an incomplete {kind} (status {manifest.get('status')!r}); "
                                 f"finish it with: stress {kind} --resume {folder}")
+    if kind in OTHER_KINDS:
+        module, function = OTHER_KINDS[kind].split(":")
+        return getattr(import_module(module), function)(folder, manifest)
     return {"run": _load_run, "sweep": _load_sweep, "compare": _load_compare}[kind](folder, manifest)
 
 
 def as_view(result: str | Path | ResultView) -> ResultView:
     """A view as given, or the one ``load_result`` reads from a folder."""
-    return result if isinstance(result, (RunView, SweepView, CompareView)) else load_result(result)
+    return result if isinstance(result, BaseView) else load_result(result)
 
 
 def _incomplete(folder: Path, manifest: dict[str, Any]) -> bool:
@@ -284,6 +291,10 @@ def _entry(path: Path) -> ResultEntry:
 
 def headline(view: ResultView) -> str:
     """The main numbers of a result on one line."""
+    from stress.output import kinds
+    module = kinds.module_for(view.kind)
+    if module is not None:
+        return module.headline(view)
     if isinstance(view, RunView):
         probabilities = ", ".join(f"{p:.3f}" for p in view.summary.tiers["p_reached"])
         return f"P(tier 1, 2, 3) = {probabilities}"
