@@ -7,7 +7,7 @@ compiled event loop (``stress.engines.fast``) that reproduces it record for reco
 from __future__ import annotations
 
 from contextlib import nullcontext
-from typing import Callable, ContextManager
+from typing import Any, Callable, ContextManager
 
 import numpy as np
 
@@ -18,11 +18,13 @@ from stress.model.params import Params
 ENGINES = ("fast", "simpy")
 
 
-def simulate_chunk(engine: str, params: Params, seed: int, start: int, count: int) -> np.ndarray:
-    """Records of replications ``start .. start + count - 1``."""
+def simulate_chunk(engine: str, params: Params, seed: int, start: int, count: int,
+                   workspace: Any = None) -> np.ndarray:
+    """Records of replications ``start .. start + count - 1``. ``workspace`` (from
+    ``new_workspace``) lets many calls in one thread share the engine's scratch arrays."""
     if engine == "fast":
         from stress.engines.fast import simulate_range
-        return simulate_range(params, params.n_classes, seed, start, count)
+        return simulate_range(params, params.n_classes, seed, start, count, workspace)
     if engine == "simpy":
         from stress.engines.simpy.replication import simulate
         names = [f"class {k}" for k in range(params.n_classes)]  # only traces name them
@@ -31,6 +33,14 @@ def simulate_chunk(engine: str, params: Params, seed: int, start: int, count: in
             values[row] = simulate(params, names, seed, start + row)
         return values
     raise UsageError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+
+
+def new_workspace(engine: str) -> Any:
+    """Scratch space for ``simulate_chunk`` calls of ``engine`` (None where it needs none)."""
+    if engine == "fast":
+        from stress.engines.fast import new_workspace as fast_workspace
+        return fast_workspace()
+    return None
 
 
 def prepare(engine: str, params: Params, status: Callable[[str], ContextManager] | None = None) -> None:

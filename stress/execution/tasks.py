@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from stress.engines import simulate_chunk
+from stress.engines import new_workspace, simulate_chunk
 from stress.model.params import Params
 from stress.model.records import N_FIXED
 from stress.statistics.tally import (OUTCOMES, UnitTallies, bin_count_for, bin_width_for, outcomes, pad_classes,
@@ -49,13 +49,14 @@ class TaskResult(NamedTuple):
 
 def run_task(task: Task) -> TaskResult:
     width = N_FIXED + task.n_classes
+    workspace = new_workspace(task.engine)
     units, blocks, seconds, pairs, cells = [], [], [], [], []
     for group, start, count in zip(task.groups, task.starts, task.counts):
         seen = []
         for point in group:
             params = task.params[point]
             began = time.perf_counter()
-            values = simulate_chunk(task.engine, params, task.seed, start, count)
+            values = simulate_chunk(task.engine, params, task.seed, start, count, workspace)
             seconds.append(time.perf_counter() - began)
             units.append((point, start, count))
             blocks.append(pad_classes(values, width))
