@@ -51,7 +51,7 @@ def _replications_only(progress: Progress2 | None) -> Progress | None:
 
 
 def run(config: Config | str | Path | None = None, *, n: int = 10_000, seed: int = 0,
-        engine: str = "fast", workers: int | None = None, scheduler: str | None = None,
+        engine: str = "auto", workers: int | None = None, scheduler: str | None = None,
         overrides: Iterable[str] = (), out: str | Path | None = None, results_dir: str | Path | None = None,
         keep_records: bool = False, save_records: bool = True, progress: Progress2 | None = None,
         status: Status | None = None):
@@ -100,7 +100,7 @@ def sweep(config: str | Path | None = None, *, grid: Mapping[str, Sequence[Any]]
           design: str | None = None, samples: int | None = None,
           ranges: Mapping[str, tuple[float, float]] | Iterable[str] = (), n: int | None = None,
           seed: int | None = None, precision: float | None = None, max_n: int | None = None,
-          overrides: Iterable[str] = (), engine: str = "fast", workers: int | None = None,
+          overrides: Iterable[str] = (), engine: str = "auto", workers: int | None = None,
           scheduler: str | None = None, out: str | Path | None = None, results_dir: str | Path | None = None,
           records: bool = False, progress: Progress | None = None, status: Status | None = None):
     """Run a parameter sweep (a ``SweepResult``): every point of a grid
@@ -128,7 +128,7 @@ def _toml_literal(value: Any) -> str:
 
 
 def compare(configs: Sequence[str | Path | Config] = (), *, variants: Iterable[str] = (), n: int = 10_000,
-            seed: int = 0, overrides: Iterable[str] = (), engine: str = "fast", workers: int | None = None,
+            seed: int = 0, overrides: Iterable[str] = (), engine: str = "auto", workers: int | None = None,
             scheduler: str | None = None, out: str | Path | None = None, results_dir: str | Path | None = None,
             records: bool = False, progress: Progress2 | None = None, status: Status | None = None):
     """Compare rule variants on common random numbers (a ``CompareResult``):

@@ -92,7 +92,7 @@ BAD_INPUTS = [
     (["run", "--set", "scenario.horizon_days=inf"], "must be a finite number"),
     (["run", "missing.toml"], "missing.toml: no such file"),
     (["run", "-n", "0"], "-n"),
-    (["run", "--engine", "turbo"], "engine must be one of fast, simpy"),
+    (["run", "--engine", "turbo"], "engine must be one of auto, fast, simpy"),
     (["run", "--seed", "-4"], "--seed"),
     (["trace", "--set", "tier2.threshold=0"], "tier2.threshold = 0: must be >= 1"),
     (["run", "--resume", "nowhere.partial"], "nowhere.partial: no such result folder"),

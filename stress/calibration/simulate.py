@@ -27,6 +27,9 @@ from stress.model.clock import EXC_DUE, EXC_LEFT, EXCITATION
 from stress.model.compensators import excitation_wait
 from stress.model.streams import BREACHES, next_double, seed_pcg64, seed_prefix, seed_words
 from stress.model.variates import exponential
+from stress.model import jit
+
+jit.register_with_numba()  # the breach clock's functions, compiled into the kernels below
 
 HOURS = 24.0
 

@@ -15,7 +15,11 @@ from stress.errors import UsageError
 from stress.model import records
 from stress.model.params import Params
 
-ENGINES = ("fast", "simpy")
+ENGINES = ("auto", "fast", "simpy")
+# "auto" takes the SimPy engine for a job it finishes in about this long: loading the
+# compiled engine takes 1.4 to 1.7 s on the project's machine (numba itself, with a warm
+# cache), so it only pays off beyond.
+AUTO_SIMPY_SECONDS = 1.0
 
 
 def simulate_chunk(engine: str, params: Params, seed: int, start: int, count: int,
@@ -41,6 +45,18 @@ def new_workspace(engine: str) -> Any:
         from stress.engines.fast import new_workspace as fast_workspace
         return fast_workspace()
     return None
+
+
+def choose(engine: str, params: list[Params], replications: int) -> str:
+    """The engine to run: ``engine`` itself, or for "auto" the one that finishes first
+    (both give the same records; see AUTO_SIMPY_SECONDS)."""
+    if engine != "auto":
+        return engine
+    import sys
+    if "stress.engines.fast" in sys.modules:  # loaded in this process already: nothing to wait for
+        return "fast"
+    from stress.model.cost import simpy_seconds
+    return "simpy" if sum(simpy_seconds(p, replications) for p in params) <= AUTO_SIMPY_SECONDS else "fast"
 
 
 def prepare(engine: str, params: Params, status: Callable[[str], ContextManager] | None = None) -> None:

@@ -26,13 +26,14 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def _worker_init(main_pid: int) -> None:
+def _worker_init(main_pid: int, engine: str) -> None:
     # Ctrl-C is the main process's to handle; it stops the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # If the main process is killed outright (kill -9) nobody stops the workers: each
     # watches it and exits when it is gone, instead of lingering as an orphan.
     threading.Thread(target=_exit_with, args=(main_pid,), daemon=True).start()
-    from stress.engines import fast  # noqa: F401  (load the compiled engine once per worker)
+    if engine == "fast":
+        from stress.engines import fast  # noqa: F401  (load the compiled engine once per worker)
 
 
 def _exit_with(main_pid: int) -> None:
@@ -67,7 +68,7 @@ class Interrupted(KeyboardInterrupt):
 class LocalPool:
     """A process pool on this machine; ``workers == 1`` runs in this process."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, engine: str = "fast") -> None:
         self.workers = workers
         self._executor: ProcessPoolExecutor | None = None
         if workers > 1:
@@ -76,7 +77,7 @@ class LocalPool:
             # the parent holds no locks a worker needs. Elsewhere fork is unsafe: spawn.
             context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
             self._executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
-                                                 initargs=(os.getpid(),))
+                                                 initargs=(os.getpid(), engine))
 
     @property
     def slots(self) -> int:
@@ -163,11 +164,11 @@ def check_scheduler(scheduler: str | None) -> None:
         DaskPool(scheduler, 1).close()
 
 
-def make_pool(workers: int | None, scheduler: str | None, small: bool) -> Any:
+def make_pool(workers: int | None, scheduler: str | None, small: bool, engine: str = "fast") -> Any:
     """The pool for a job. Unless told, a ``small`` job stays in this process: it
     finishes before a pool would have started."""
     if scheduler is not None:
         return DaskPool(scheduler, workers or default_workers())
     if workers is None:
         workers = 1 if small else default_workers()
-    return LocalPool(workers)
+    return LocalPool(workers, engine)

@@ -118,6 +118,7 @@ def execute(job: Job, *, out: str | Path | None = None, results_dir: str | Path 
     """Run a job and return what its kind reports. ``out`` writes the result folder
     there, ``results_dir`` under a fresh id inside it; with neither nothing is written."""
     check_scheduler(scheduler)
+    job.engine = engines.choose(job.engine, [p.params for p in job.points], job.n * max(len(g) for g in job.groups))
     partial = None
     if out is not None or results_dir is not None:
         partial = folders.new_folder(Path(out) if out is not None else None, job.kind, job.scenario,
@@ -158,10 +159,11 @@ def _complete(job: Job, partial: Path | None, workers: int | None, scheduler: st
     saved = checkpoints.load_all(partial) if partial is not None else []
     source = RecordsSource(partial, saved, keep=keep_records, wanted=job.records)
     run = _Scheduler(job, params, n_classes, totals, saved)
-    small = job.engine == "fast" and run.replications() <= SMALL_FAST_JOB
+    small = (run.replications() <= SMALL_FAST_JOB if job.engine == "fast"
+             else simpy_seconds_of(params, run.replications() // max(len(params), 1)) <= engines.AUTO_SIMPY_SECONDS)
     curve_points = job.curve_points()
     sequence = checkpoints.next_sequence(partial) if partial is not None else 0
-    with running(make_pool(workers, scheduler, small), partial) as pool:
+    with running(make_pool(workers, scheduler, small, job.engine), partial) as pool:
         for result, fresh in run.results(pool):
             if fresh and partial is not None:
                 path = checkpoints.save(partial, sequence, result)
@@ -183,6 +185,11 @@ def _complete(job: Job, partial: Path | None, workers: int | None, scheduler: st
                                  point_seconds=np.round(totals.seconds, 4).tolist())
         result = _with_path(result, final)
     return result
+
+
+def simpy_seconds_of(params: list[Params], replications: int) -> float:
+    from stress.model.cost import simpy_seconds
+    return sum(simpy_seconds(p, replications) for p in params)
 
 
 def _with_path(result: Any, path: Path) -> Any:

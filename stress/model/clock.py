@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-from numba.extending import register_jitable
+from stress.model.jit import jitable
 
 from stress.model.compensators import baseline_wait, excitation_wait, relax
 from stress.model.rules import capped_multiplier
@@ -43,7 +43,7 @@ def constants(mu: float, alpha: float, beta: float, relax_rate: float, max_multi
             relax_rate, math.inf if relax_rate == 0.0 else 1.0 / relax_rate, max_multiplier)
 
 
-@register_jitable
+@jitable
 def _replan_baseline(state, k):
     """The baseline clock's state changed. Its due time is worked out (a root-finding)
     only when asked for: a third of the time a breach or a response changes the state
@@ -55,7 +55,7 @@ def _replan_baseline(state, k):
     state[BASE_SOON] = state[BASE_REF] + (soonest if m0 <= 1.0 else soonest / m0)
 
 
-@register_jitable
+@jitable
 def _baseline_due(state, k):
     """When the baseline clock runs out if nothing changes m(t) first."""
     if math.isnan(state[BASE_DUE]):
@@ -66,7 +66,7 @@ def _baseline_due(state, k):
     return state[BASE_DUE]
 
 
-@register_jitable
+@jitable
 def start(state, baseline_mass_drawn, excitation_mass_drawn, k):
     """The state at t = 0: no excitation, m = 1, two fresh clocks."""
     state[BASE_REF] = 0.0
@@ -79,7 +79,7 @@ def start(state, baseline_mass_drawn, excitation_mass_drawn, k):
     state[EXC_DUE] = math.inf
 
 
-@register_jitable
+@jitable
 def next_breach(state, k):
     """Time and source of the next breach if nothing changes m(t) before then."""
     if state[EXC_DUE] < state[BASE_SOON]:
@@ -90,13 +90,13 @@ def next_breach(state, k):
     return state[EXC_DUE], EXCITED
 
 
-@register_jitable
+@jitable
 def next_breach_not_before(state):
     """A lower bound on ``next_breach``'s time that costs no root-finding."""
     return min(state[BASE_SOON], state[EXC_DUE])
 
 
-@register_jitable
+@jitable
 def breach(state, t, source, fresh_mass, k):
     """A breach at ``t``, the due time ``next_breach`` gave for ``source``: that clock
     restarts with ``fresh_mass``, the excitation jumps by alpha * beta."""
@@ -115,7 +115,7 @@ def breach(state, t, source, fresh_mass, k):
     state[EXC_DUE] = t + excitation_wait(state[EXC_LEFT], state[EXCITATION], beta, k[INV_BETA])
 
 
-@register_jitable
+@jitable
 def scale(state, t, factor, k):
     """A response takes effect at ``t``: m(t) is multiplied by ``factor``."""
     used, m = relax(t - state[BASE_REF], k[MU], state[M_REF], k[RELAX], k[INV_RELAX])
@@ -126,7 +126,7 @@ def scale(state, t, factor, k):
     _replan_baseline(state, k)
 
 
-@register_jitable
+@jitable
 def multiplier(state, t, k):
     """m(t), for t at or after BASE_REF."""
     return relax(t - state[BASE_REF], 0.0, state[M_REF], k[RELAX], k[INV_RELAX])[1]

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 
-from numba.extending import register_jitable
+from stress.model.jit import jitable
 
 from stress.model.variates import INF, exp_expm1, expm1
 
 
-@register_jitable
+@jitable
 def relax(tau: float, mu: float, m0: float, decay: float, inv_decay: float):
     """Over (t0, t0 + tau], given m(t0) = m0 relaxing toward 1 at rate ``decay`` (0:
     it stays): the baseline's mass, the integral of m(t) * mu, and m(t0 + tau). One
@@ -26,7 +26,7 @@ def relax(tau: float, mu: float, m0: float, decay: float, inv_decay: float):
     return mu * (tau - (m0 - 1.0) * em * inv_decay), 1.0 + (m0 - 1.0) * e
 
 
-@register_jitable
+@jitable
 def baseline_wait(mass: float, mu: float, inv_mu: float, m0: float, decay: float, inv_decay: float):
     """The tau at which the baseline's mass (``relax``) reaches ``mass`` (INF if never),
     and m(t0 + tau): the breach that tau times would otherwise need an exp for it."""
@@ -93,13 +93,13 @@ def baseline_wait(mass: float, mu: float, inv_mu: float, m0: float, decay: float
     return tau, 1.0 + c * math.exp(-decay * tau)
 
 
-@register_jitable
+@jitable
 def excitation_mass(tau: float, excitation: float, beta: float) -> float:
     """Integral of excitation(t0) * exp(-beta * s) over s in (0, tau]."""
     return -excitation * expm1(-beta * tau) / beta
 
 
-@register_jitable
+@jitable
 def excitation_wait(mass: float, excitation: float, beta: float, inv_beta: float) -> float:
     """The tau at which ``excitation_mass`` reaches ``mass`` (INF if it never does:
     the excitation, whose total mass is excitation / beta, dies out first)."""

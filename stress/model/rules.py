@@ -1,7 +1,7 @@
 """The response rules' small pure functions, shared by both engines.
 
 The SimPy policy (``stress.engines.simpy.policy``) calls them as plain Python; the
-fast engine compiles them in (``register_jitable``), so a rule is written once: every
+fast engine compiles them in (``stress.model.jit``), so a rule is written once: every
 comparison that decides whether a tier acts lives here, and the engines only keep
 their own state (deques there, preallocated arrays here) and call these.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from numba.extending import register_jitable
+from stress.model.jit import jitable
 
 from stress.model.variates import INF, exponential, lognormal
 
@@ -18,7 +18,7 @@ from stress.model.variates import INF, exponential, lognormal
 NO_OBJECTIVE = -1.0
 
 
-@register_jitable
+@jitable
 def at_least(cls: int, min_class: int) -> bool:
     """Whether a report of class ``cls`` counts for a rule of ``min_class`` (classes are
     indexed in order of severity)."""
@@ -27,14 +27,14 @@ def at_least(cls: int, min_class: int) -> bool:
 
 # --- tier 1 -------------------------------------------------------------------
 
-@register_jitable
+@jitable
 def tier1_warns(cls: int, t: float, min_class: int, open_at: float) -> bool:
     """Whether a report at ``t`` draws a warning: it is of at least tier 1's class and
     the cooldown after the last warning (until ``open_at``) is over."""
     return at_least(cls, min_class) and t >= open_at
 
 
-@register_jitable
+@jitable
 def response_start(t_report: float, u_time: float, within: float) -> float:
     """When a military response ordered at ``t_report`` starts: uniformly within the
     deadline."""
@@ -43,20 +43,20 @@ def response_start(t_report: float, u_time: float, within: float) -> float:
 
 # --- tiers 2 and 3: counting windows and triggers ------------------------------
 
-@register_jitable
+@jitable
 def quiet_reset(t: float, last_counted: float, quiet: float) -> bool:
     """Whether tier 2 forgets its counted reports: more than ``quiet`` hours have passed
     since the last one (``quiet`` is infinite when the rule is off)."""
     return t - last_counted > quiet
 
 
-@register_jitable
+@jitable
 def out_of_window(t_entry: float, t: float, length: float) -> bool:
     """Whether a report at ``t_entry`` has left the trailing window (t - length, t]."""
     return t_entry <= t - length
 
 
-@register_jitable
+@jitable
 def window_sums(entries):
     """The total weight of a window's reports and that of the real ones alone.
     ``entries`` are (time, weight, is_false) in window order: a deque of tuples in the
@@ -75,7 +75,7 @@ def window_sums(entries):
     return total, real
 
 
-@register_jitable
+@jitable
 def may_trigger(t: float, done: bool, pending: bool, open_at: float, requires_lower: bool,
                 lower_reached_at: float) -> bool:
     """Whether tier 2 or 3 may trigger at ``t``: not once it is done (deployment
@@ -87,13 +87,13 @@ def may_trigger(t: float, done: bool, pending: bool, open_at: float, requires_lo
     return not requires_lower or lower_reached_at <= t  # NaN compares False
 
 
-@register_jitable
+@jitable
 def reaches(amount: float, threshold: float) -> bool:
     """Whether a window's count (tier 2) or severity sum (tier 3) triggers the tier."""
     return amount >= threshold
 
 
-@register_jitable
+@jitable
 def rests_on_false(real_amount: float, threshold: float) -> bool:
     """Whether a trigger that counted false reports rests on them: the real reports
     alone would not have reached the threshold."""
@@ -102,7 +102,7 @@ def rests_on_false(real_amount: float, threshold: float) -> bool:
 
 # --- tier 3: the coordinated response -------------------------------------------
 
-@register_jitable
+@jitable
 def tier3_times(t_report: float, t_incident: float, delay: float, from_incident: bool,
                 stand_down_per_hour: float, u_stand_down: float, u_objective: float,
                 objective_median: float, objective_spread: float):
@@ -120,7 +120,7 @@ def tier3_times(t_report: float, t_incident: float, delay: float, from_incident:
     return start, stand_down, objective
 
 
-@register_jitable
+@jitable
 def tier3_outcome(start: float, stand_down: float, objective: float):
     """Of a decided response's three times: whether the violator stands down before it
     starts (which cancels it), and whether the attack reaches its objective before
@@ -130,13 +130,13 @@ def tier3_outcome(start: float, stand_down: float, objective: float):
 
 # --- feedback and the record's summary --------------------------------------------
 
-@register_jitable
+@jitable
 def capped_multiplier(m: float, factor: float, cap: float) -> float:
     """The violator's multiplier after a response with ``factor`` takes effect."""
     return min(m * factor, cap)
 
 
-@register_jitable
+@jitable
 def highest_tier(tier1_at: float, tier2_at: float, tier3_at: float) -> int:
     """The highest tier reached, from the times each was first reached (NaN: not)."""
     if not math.isnan(tier3_at):
@@ -148,7 +148,7 @@ def highest_tier(tier1_at: float, tier2_at: float, tier3_at: float) -> int:
     return 0
 
 
-@register_jitable
+@jitable
 def false_escalation(tier2_on_false: bool, tier3_on_false: bool) -> bool:
     """Whether the replication escalated on a false report: tier 2 or 3 rested on one."""
     return tier2_on_false or tier3_on_false

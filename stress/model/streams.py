@@ -14,7 +14,7 @@ only this one primitive.
 from __future__ import annotations
 
 import numpy as np
-from numba.extending import register_jitable
+from stress.model.jit import jitable
 
 # Component streams of one replication, in spawn-key order.
 BREACHES, DETECTION, FALSE_REPORTS, RESPONSES = 0, 1, 2, 3
@@ -55,7 +55,7 @@ _XSHIFT = np.uint64(16)
 _POOL = 4
 
 
-@register_jitable
+@jitable
 def _hash(value, hash_const, mult):
     """One hashing step of SeedSequence: ``value`` hashed with the running multiplier,
     and the next multiplier (``_MULT_A`` when mixing entropy in, ``_MULT_B`` when
@@ -66,27 +66,27 @@ def _hash(value, hash_const, mult):
     return value ^ (value >> _XSHIFT), hash_const
 
 
-@register_jitable
+@jitable
 def _hashmix(value, hash_const):
     # hash_const is a one-element array: the running multiplier, updated in place
     hashed, hash_const[0] = _hash(value, hash_const[0], _MULT_A)
     return hashed
 
 
-@register_jitable
+@jitable
 def _mix(x, y):
     result = (_MIX_MULT_L * x - _MIX_MULT_R * y) & _M32
     return result ^ (result >> _XSHIFT)
 
 
-@register_jitable
+@jitable
 def _mix_in(pool, hash_const, word):
     """Mix one more entropy word into the pool (the tail loop of mix_entropy)."""
     for i_dst in range(_POOL):
         pool[i_dst] = _mix(pool[i_dst], _hashmix(word, hash_const))
 
 
-@register_jitable
+@jitable
 def seed_prefix(root_words):
     """SeedSequence's pool after mixing in the root seed: the part of seeding that
     is the same for every (replication, component). Returns [pool0..pool3, hash_const]."""
@@ -106,7 +106,7 @@ def seed_prefix(root_words):
     return out
 
 
-@register_jitable
+@jitable
 def seed_pcg64(prefix, replication, component, state):
     """Fill ``state`` (4 x uint64: state hi, lo, inc hi, lo) as
     ``PCG64(SeedSequence(root, spawn_key=(replication, component)))`` would, given
@@ -159,7 +159,7 @@ _MULT_HI = np.uint64(2549297995355413924)
 _MULT_LO = np.uint64(4865540595714422341)
 
 
-@register_jitable
+@jitable
 def _mulhi64(a, b):
     a_lo = a & _M32
     a_hi = a >> np.uint64(32)
@@ -173,7 +173,7 @@ def _mulhi64(a, b):
     return p3 + (p1 >> np.uint64(32)) + (p2 >> np.uint64(32)) + carry
 
 
-@register_jitable
+@jitable
 def _step(state):
     s_hi = state[0]
     s_lo = state[1]
@@ -184,7 +184,7 @@ def _step(state):
     state[1] = new_lo
 
 
-@register_jitable
+@jitable
 def next_uint64(state):
     _step(state)
     hi = state[0]
@@ -193,7 +193,7 @@ def next_uint64(state):
     return (x >> rot) | (x << ((np.uint64(64) - rot) & np.uint64(63)))
 
 
-@register_jitable
+@jitable
 def next_double(state):
     """``Generator.random()``: the top 53 bits of the next word, scaled to [0, 1)."""
     return np.float64(next_uint64(state) >> np.uint64(11)) * (1.0 / 9007199254740992.0)

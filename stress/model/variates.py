@@ -1,7 +1,7 @@
 """Random variates from uniforms, shared by both engines.
 
 Each is plain Python when called from the SimPy engine and is compiled into the
-fast engine (``register_jitable``), so a transform is written once. They take and
+fast engine (``stress.model.jit``), so a transform is written once. They take and
 return floats and ints only; every random input is a uniform in [0, 1) drawn by the
 caller.
 """
@@ -10,25 +10,25 @@ from __future__ import annotations
 
 import math
 
-from numba.extending import register_jitable
+from stress.model.jit import jitable
 
 INF = math.inf
 
 
-@register_jitable
+@jitable
 def exponential(u: float) -> float:
     """A unit-rate exponential from a uniform in [0, 1) (inversion). log(1 - u) is
     2.5 times faster than log1p(-u) and differs by at most 1.2e-16 absolute."""
     return -math.log(1.0 - u)
 
 
-@register_jitable
+@jitable
 def _expm1_series(x: float) -> float:
     """exp(x) - 1 for |x| < 1e-2, to ~1e-16 relative."""
     return x * (1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0 + x * (1.0 / 720.0))))))
 
 
-@register_jitable
+@jitable
 def exp_expm1(x: float):
     """exp(x) and exp(x) - 1, both from the series when |x| < 1e-2 (no exp call)."""
     if abs(x) < 1e-2:
@@ -38,14 +38,14 @@ def exp_expm1(x: float):
     return e, e - 1.0
 
 
-@register_jitable
+@jitable
 def expm1(x: float) -> float:
     """exp(x) - 1 to ~1e-15 relative: a Taylor series near 0, exp(x) - 1 elsewhere
     (half the cost of math.expm1, which dominated the breach process)."""
     return exp_expm1(x)[1]
 
 
-@register_jitable
+@jitable
 def normal_quantile(p: float) -> float:
     """The standard normal quantile: Wichura's algorithm AS 241 (PPND16, Applied
     Statistics 37(3), 1988), rational approximations good to about 1e-16."""
@@ -88,7 +88,7 @@ def normal_quantile(p: float) -> float:
     return -x if q < 0.0 else x
 
 
-@register_jitable
+@jitable
 def lognormal(u: float, median: float, spread: float) -> float:
     """A lognormal variate given by its median and the sd of its logarithm (an
     infinite median means 'never')."""
@@ -97,7 +97,7 @@ def lognormal(u: float, median: float, spread: float) -> float:
     return median * math.exp(spread * normal_quantile(u))
 
 
-@register_jitable
+@jitable
 def categorical(u: float, cumulative) -> int:
     """The index drawn by ``u`` from cumulative class probabilities (last entry 1):
     the number of bins ``u`` has passed. Counting rather than stopping at the first
