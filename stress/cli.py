@@ -31,7 +31,9 @@ SET_OPT = typer.Option(None, "--set", metavar="KEY=VALUE",
                        help="Override a config key, e.g. --set tier2.threshold=4 (repeatable).")
 SEED_OPT = typer.Option(0, "--seed", min=0, help="Root seed; the same seed gives the same numbers.")
 WORKERS_OPT = typer.Option(None, "--workers", min=1, help="Worker processes (default: all cores).")
-ENGINE_OPT = typer.Option("fast", "--engine", help="fast (compiled) or simpy (the reference model).")
+ENGINE_OPT = typer.Option("auto", "--engine",
+                          help="fast (compiled), simpy (the reference model) or auto: fast, except for jobs the "
+                               "SimPy engine finishes before the compiled one has loaded (the records are the same).")
 
 
 def fail(message: str) -> None:
