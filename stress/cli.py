@@ -376,6 +376,27 @@ def default_config() -> None:
     sys.stdout.write(default_config_text())
 
 
+@app.command()
+@handles_errors
+def serve(
+    config: Optional[Path] = CONFIG_ARG,
+    port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port to listen on (0: a free one)."),
+    host: str = typer.Option("127.0.0.1", "--host",
+                             help="Address to listen on. Anything but a loopback address lets other machines "
+                                  "reach the page, and prints a warning."),
+    results_dir: Path = typer.Option(Path("results"), "--results",
+                                     help="Where runs in full go, and the folders the results view lists."),
+    n: Optional[int] = typer.Option(None, "-n", "--replications", min=1,
+                                    help="Replications per answer (default: as many as answer within about "
+                                         "0.2 s on this machine)."),
+    seed: int = SEED_OPT,
+) -> None:
+    """Serve the what-if page: change any key and see what it does, against the scenario (needs ".[serve]")."""
+    from stress.serve import serve as serve_page
+    serve_page(config, host=host, port=port, results=results_dir, n=n, seed=seed,
+               announce=typer.echo, note=lambda message: err_console.print(message, highlight=False, soft_wrap=True))
+
+
 def main() -> None:
     app()
 

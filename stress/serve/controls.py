@@ -1,0 +1,161 @@
+"""The page's controls, generated from the scenario schema.
+
+One control per config key, grouped by section, with the key's description, type,
+default and allowed values exactly as the README's config reference states them (the
+reference's own functions read them from the schema), and the loaded scenario's value.
+A control's ``key`` is the dotted path ``--set`` takes; breach classes are addressed by
+name (``breaches.classes.major.probability``), as in a message about them.
+
+The kind of control follows the type: a slider (with a number box) for a number with a
+lower and an upper bound, a number box for other numbers, a select for an enumeration
+or a class name, a switch for true/false, a text box for text. A key the scenario may
+omit shows an empty box (or an "omitted" choice) when it is omitted.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+import typing
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from stress.config import reference
+from stress.config.schema import BreachClass, Config
+
+# Keys whose value names a breach class (the schema checks them against the classes).
+CLASS_KEYS = ("min_class",)
+
+
+@dataclass(frozen=True)
+class Control:
+    key: str                    # the dotted path, as --set takes it
+    label: str
+    kind: str                   # slider, number, integer, select, switch, text or fixed
+    value: Any                  # the loaded scenario's value (None: omitted)
+    description: str
+    type: str                   # as the config reference writes it
+    allowed: str                # as the config reference writes it ("" when anything goes)
+    default: str                # the schema's default, as the config reference writes it
+    optional: bool = False      # may be omitted
+    minimum: float | None = None
+    maximum: float | None = None
+    step: float | None = None
+    options: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str                  # as in the config reference: [tier2], [[breaches.classes]] major
+    controls: list[Control]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "controls": [c.to_dict() for c in self.controls]}
+
+
+def sections(config: Config, *, caps: dict[str, float] | None = None) -> list[Section]:
+    """Every key of the schema as a control, with ``config``'s values. ``caps`` lowers
+    the upper end of keys the page limits (``{"scenario.horizon_days": 730}``)."""
+    caps = caps or {}
+    values = config.model_dump()
+    classes = [c.name for c in config.breaches.classes]
+    out: list[Section] = []
+    for name, info in Config.model_fields.items():
+        model = _model_of(info.annotation)
+        out.append(Section(f"[{name}]", [c for key, f in model.model_fields.items() if key != "classes"
+                                         for c in _controls(f"{name}.{key}", key, f, values[name][key], classes, caps)]))
+        if name == "breaches":
+            for item in values["breaches"]["classes"]:
+                prefix = f"breaches.classes.{item['name']}"
+                out.append(Section(f"[[breaches.classes]] {item['name']}",
+                                   [c for key, f in BreachClass.model_fields.items()
+                                    for c in _controls(f"{prefix}.{key}", key, f, item[key], classes, caps,
+                                                       fixed=key == "name")]))
+    return out
+
+
+def keys(config: Config) -> set[str]:
+    """The keys the page has a control for."""
+    return {c.key for s in sections(config) for c in s.controls}
+
+
+def _model_of(annotation: Any) -> type[BaseModel]:
+    args = typing.get_args(annotation)
+    return args[0] if args else annotation
+
+
+def _controls(key: str, label: str, info: Any, value: Any, classes: list[str], caps: dict[str, float],
+              fixed: bool = False) -> list[Control]:
+    kind_text = reference._type_name(info.annotation)
+    common = dict(description=info.description or "", type=kind_text, allowed=reference._constraint(info),
+                  default=reference._default(info), optional=not info.is_required() and info.default is None)
+    if fixed:  # a class's name: renaming or adding classes is a change of structure, made in the file
+        return [Control(key, label, "fixed", value, **common)]
+    if kind_text in ("table by class", "number or table by class") and (isinstance(value, dict) or value is None):
+        # one control per class (an omitted table: each box empty)
+        low, high, _ = _bounds(common["allowed"])
+        table = value or {}
+        return [Control(f"{key}.{name}", f"{label}: {name}", "slider" if _bounded(low, high) else "number",
+                        table.get(name), **{**common, "optional": value is None}, minimum=low, maximum=high,
+                        step=_step(table.get(name), low, high, False))
+                for name in classes]
+    annotation = _plain(info.annotation)
+    if label in CLASS_KEYS:
+        return [Control(key, label, "select", value, **common, options=list(classes))]
+    if typing.get_origin(annotation) is typing.Literal:
+        return [Control(key, label, "select", value, **common, options=[str(a) for a in typing.get_args(annotation)])]
+    if annotation is bool:
+        return [Control(key, label, "switch", value, **common)]
+    if annotation is str:
+        return [Control(key, label, "text", value, **common)]
+    whole = annotation is int
+    low, high, allowed = _bounds(common["allowed"], caps.get(key))
+    common["allowed"] = allowed
+    kind = "slider" if _bounded(low, high) else ("integer" if whole else "number")
+    return [Control(key, label, kind, value, **common, minimum=low, maximum=high, step=_step(value, low, high, whole))]
+
+
+def _plain(annotation: Any) -> Any:
+    """``float | None`` and ``Annotated[float, ...] | None`` -> ``float``."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and args:
+        annotation = args[0]
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def _bounds(allowed: str, cap: float | None = None) -> tuple[float | None, float | None, str]:
+    """The lower and upper end of the reference's "allowed" text (">= 0, < 1"), and that
+    text with a cap added."""
+    low = high = None
+    for part in filter(None, (p.strip() for p in allowed.split(","))):
+        symbol, number = part.split()
+        if symbol in (">=", ">"):
+            low = float(number)
+        else:
+            high = float(number)
+    if cap is not None and (high is None or cap < high):
+        high = float(cap)
+        allowed = ", ".join(filter(None, [allowed, f"<= {cap:g} here"]))
+    return low, high, allowed
+
+
+def _bounded(low: float | None, high: float | None) -> bool:
+    return low is not None and high is not None
+
+
+def _step(value: Any, low: float | None, high: float | None, whole: bool) -> float:
+    """A step for arrows and sliders: 1 for whole numbers, a hundredth of a bounded
+    range up to 1 wide, else one tenth of the value's leading digit (72 -> 1, 0.15 -> 0.01)."""
+    if whole:
+        return 1.0
+    if _bounded(low, high) and high - low <= 1.0:
+        return (high - low) / 100
+    size = abs(value) if isinstance(value, (int, float)) and value else 1.0
+    return 10.0 ** (math.floor(math.log10(size)) - 1)
