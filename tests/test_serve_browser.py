@@ -1,0 +1,250 @@
+"""The what-if page as a person uses it: `stress serve` from a fresh install of the wheel,
+in headless Chromium (Debian's package, driven by Playwright), checked against
+`stress.run` for the same config, N and seed."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import urllib.request
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("starlette")
+pytest.importorskip("uvicorn")
+sync_api = pytest.importorskip("playwright.sync_api")
+
+import stress  # noqa: E402
+from stress.config.loading import load_config  # noqa: E402
+
+from conftest import ROOT  # noqa: E402
+
+CHROMIUM = shutil.which("chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+WAIT_MS = 60_000          # generous: a loaded two-core machine
+SEED = 0
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium package (.ci/run installs it)")
+
+
+def _address(process: subprocess.Popen, seconds: float) -> str:
+    """The address the server prints once it is ready."""
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+    try:
+        while True:
+            line = lines.get(timeout=seconds)
+            match = re.search(r"(http://\S+/)", line)
+            if match:
+                return match.group(1)
+    except queue.Empty:
+        process.kill()
+        raise AssertionError(f"stress serve printed no address: {process.stderr.read()}") from None
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """`python -m stress serve --port 0` from a wheel of this tree installed into an empty
+    folder, run from another empty folder, with the default N (chosen for this machine)."""
+    base = tmp_path_factory.mktemp("fresh")
+    wheels, site, cwd = base / "wheels", base / "site", base / "empty"
+    cwd.mkdir()
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
+                   check=True, capture_output=True, cwd=base)
+    (wheel,) = wheels.glob("stress-*.whl")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
+                   check=True, capture_output=True)
+    results = cwd / "results"
+    stress.run(n=500, seed=1, out=results / "earlier-run", save_records=False)
+    process = subprocess.Popen([sys.executable, "-m", "stress", "serve", "--port", "0"], cwd=cwd,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": str(site)})
+    try:
+        yield _address(process, 300), results, site, process
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, served, tmp_path):
+    """A fresh page on the server, which records every request and every problem."""
+    url = served[0]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    tab = context.new_page()
+    tab.problems, tab.requests = [], []
+    tab.on("pageerror", lambda error: tab.problems.append(f"page error: {error}"))
+    # a refused question (400) or a superseded one (409) is logged by Chromium as a failed load: expected
+    tab.on("console", lambda message: tab.problems.append(message.text) if message.type == "error"
+           and not re.search(r"status of (400|409)", message.text) else None)
+    context.on("request", lambda request: tab.requests.append(request.url))
+    tab.goto(url)
+    sync_api.expect(tab.locator("#answer")).to_have_attribute("data-state", "ready", timeout=WAIT_MS)
+    yield tab
+    context.close()
+
+
+def answered(page, seq: int | None = None) -> None:
+    """Wait for the answer to the latest question (or to question ``seq``) to be on screen."""
+    answer = page.locator("#answer")
+    latest = seq if seq is not None else int(answer.get_attribute("data-latest"))
+    sync_api.expect(answer).to_have_attribute("data-seq", str(latest), timeout=WAIT_MS)
+    sync_api.expect(answer).to_have_attribute("data-state", "ready", timeout=WAIT_MS)
+
+
+def shown(page, selector: str) -> tuple[float, float, float]:
+    cell = page.locator(selector)
+    return tuple(float(cell.get_attribute(f"data-{name}")) for name in ("p", "ci-low", "ci-high"))
+
+
+def settings(page) -> tuple[int, int]:
+    return int(page.locator('[data-key="n"] input').input_value()), int(page.locator('[data-key="seed"] input')
+                                                                        .input_value())
+
+
+def test_must_show_a_fresh_install_serves_the_page_at_127_0_0_1(served):
+    url, _, site, process = served
+    assert url.startswith("http://127.0.0.1:")
+    for path in ("", "static/app.js", "static/app.css", "static/uPlot.iife.min.js", "static/uPlot.min.css"):
+        with urllib.request.urlopen(url + path, timeout=30) as response:
+            assert response.status == 200 and len(response.read()) > 1000, path
+    with urllib.request.urlopen(url + "api/scenario", timeout=30) as response:
+        info = json.load(response)
+    assert info["n"] >= 1000 and info["source"] == "<default ceasefire.toml>"
+    # the installed copy serves its own assets
+    assert (site / "stress" / "serve" / "static" / "uPlot.iife.min.js").is_file()
+    assert process.poll() is None
+
+
+def test_must_show_changed_controls_give_the_numbers_stress_run_gives(page, tmp_path):
+    n, seed = settings(page)
+    page.locator('[data-key="tier3.delay_hours"] input').fill("36")
+    page.locator('[data-key="tier2.threshold"] input').fill("2")
+    answered(page)
+    assert page.locator('[data-key="tier3.delay_hours"]').get_attribute("class").split() == ["control", "kind-number",
+                                                                                              "changed"]
+    loaded = stress.run(load_config(None), n=n, seed=seed, workers=1).summary
+    what_if = stress.run(load_config(None, ["tier3.delay_hours=36", "tier2.threshold=2"]), n=n, seed=seed,
+                         workers=1).summary
+    for ref, var in zip(loaded.tier_rows, what_if.tier_rows):
+        row = f'#tiers tr[data-tier="{var["tier"]}"]'
+        assert shown(page, f"{row} td.variant") == (var["p_reached"], var["ci_low"], var["ci_high"])
+        assert shown(page, f"{row} td.reference") == (ref["p_reached"], ref["ci_low"], ref["ci_high"])
+        digits = 2 if 100 * (var["ci_high"] - var["ci_low"]) < 0.5 else 1     # as the page rounds
+        assert page.locator(f"{row} td.variant .estimate").inner_text() == f"{100 * var['p_reached']:.{digits}f}%"
+    metrics = {r["metric"]: r for r in what_if.metric_rows}
+    for name in ("p_false_escalation", "p_tier3_stood_down", "p_tier3_objective_first"):
+        m = metrics[name]
+        assert shown(page, f'#metrics tr[data-metric="{name}"] td.variant') == (m["estimate"], m["ci_low"],
+                                                                               m["ci_high"])
+    # the paired difference: the what-if minus the loaded scenario, replication by replication
+    p_diff = shown(page, '#tiers tr[data-tier="2"] td.diff')
+    assert p_diff[0] == pytest.approx(what_if.tier_rows[1]["p_reached"] - loaded.tier_rows[1]["p_reached"], abs=1e-12)
+    assert p_diff[1] < p_diff[0] < p_diff[2]
+
+    picture = tmp_path / "page.png"
+    page.screenshot(path=str(picture))
+    pixels = np.asarray(Image.open(picture).convert("RGB"), dtype=float)
+    assert pixels.std() > 10, "the page is blank"
+    blue = (np.abs(pixels - [21, 101, 192]).max(axis=2) < 40).sum()   # the what-if curves
+    assert blue > 500, "no curves on screen"
+    assert page.locator("#curves canvas").count() == 3
+    assert not page.problems
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
+    assert all(url.startswith(origin) or url.startswith(("blob:", "data:")) for url in page.requests)
+
+
+def test_only_the_answer_to_the_latest_change_is_shown(page):
+    n, seed = settings(page)
+    box = page.locator('[data-key="tier3.delay_hours"] input')
+    for hours in range(24, 124, 10):          # ten questions, faster than they are answered
+        box.fill(str(hours))
+    answered(page)
+    assert page.locator("#answer").get_attribute("data-latest") == str(1 + 10)
+    expected = stress.run(load_config(None, ["tier3.delay_hours=114"]), n=n, seed=seed, workers=1).summary
+    assert shown(page, '#tiers tr[data-tier="3"] td.variant')[0] == expected.tier_rows[2]["p_reached"]
+    assert "changed: tier3.delay_hours" in page.locator("#status").inner_text()
+    assert not page.problems
+
+
+def test_a_bad_value_is_explained_next_to_its_control_and_reset_restores_it(page):
+    before = shown(page, '#tiers tr[data-tier="2"] td.variant')
+    page.locator('[data-key="tier2.threshold"] input').fill("0")
+    answer = page.locator("#answer")
+    sync_api.expect(answer).to_have_attribute("data-state", "error", timeout=WAIT_MS)
+    message = page.locator('[data-key="tier2.threshold"] .error')
+    sync_api.expect(message).to_have_text(
+        "<default ceasefire.toml>, --set tier2.threshold: tier2.threshold = 0: must be >= 1")
+    assert shown(page, '#tiers tr[data-tier="2"] td.variant') == before     # the last good answer stays, dimmed
+    page.locator('[data-key="tier2.threshold"] button.reset').click()
+    answered(page)
+    assert page.locator('[data-key="tier2.threshold"] input').input_value() == "3"
+    assert message.is_hidden()
+    assert shown(page, '#tiers tr[data-tier="2"] td.variant') == before
+    assert not page.problems
+
+
+def test_save_run_in_full_and_the_results_view(page, served):
+    _, results, _, _ = served
+    page.locator('[data-key="tier3.delay_hours"] input').fill("48")
+    answered(page)
+    with page.expect_download() as download:
+        page.locator("#save").click()
+    saved = download.value
+    assert saved.suggested_filename == "ceasefire-what-if.toml"
+    assert load_config(saved.path()).tier3.delay_hours == 48
+
+    page.locator("#full-n").fill("1000")
+    page.locator("#run-full").click()
+    link = page.locator("#full-report")
+    sync_api.expect(link).to_be_visible(timeout=WAIT_MS * 2)
+    (folder,) = [p for p in results.iterdir() if p.name != "earlier-run"]
+    view = stress.load_result(folder)
+    assert view.summary.n == 1000 and "delay_hours = 48" in (folder / "config.toml").read_text()
+
+    page.locator("#tab-results").click()
+    rows = page.locator("#results tbody tr")
+    sync_api.expect(rows).to_have_count(2, timeout=WAIT_MS)
+    assert {rows.nth(i).get_attribute("data-id") for i in range(2)} == {"earlier-run", folder.name}
+    with page.context.expect_page() as opened:
+        page.locator('#results tr[data-id="earlier-run"] a').click()
+    report = opened.value
+    report.wait_for_load_state()
+    assert "run of 500 replications" in report.title()
+    assert report.locator("#headline").count() == 1
+    assert not page.problems
+
+
+def test_the_real_server_refuses_paths_outside_the_results_folder(served):
+    url = urlsplit(served[0])
+    for path in ("/results/../../../../etc/passwd", "/results/..%2F..%2Fetc%2Fpasswd/report.html",
+                 "/results/%2e%2e/report.html", "/static/../../pyproject.toml", "/results/earlier-run/config.toml"):
+        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        connection.request("GET", path)   # sent as written, not normalised
+        response = connection.getresponse()
+        body = response.read()
+        assert response.status == 404 and b"root:" not in body and b"[scenario]" not in body, path
+        connection.close()
