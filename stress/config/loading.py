@@ -33,13 +33,13 @@ class Scenario(NamedTuple):
     config: Config
     overridden: tuple[str, ...] = ()
 
-    def with_values(self, assignments: Iterable[tuple[str, Any]], label: str = "") -> Config:
+    def with_values(self, assignments: Iterable[tuple[str, Any]], label: str = "", via: str = "--set") -> Config:
         """The scenario with more keys set (a sweep point, a variant), validated;
-        ``label`` says which in a message."""
+        ``label`` says which in a message, ``via`` how the keys were set."""
         assignments = list(assignments)
         try:
             return validate(apply_overrides(self.raw, assignments), self.source,
-                            [*self.overridden, *(key for key, _ in assignments)])
+                            [*self.overridden, *(key for key, _ in assignments)], via)
         except ConfigError as exc:
             raise ConfigError(f"{label}: {exc}" if label else str(exc)) from None
 
@@ -132,12 +132,12 @@ def _list_index(items: list[Any], part: str) -> int | None:
     return None
 
 
-def validate(raw: dict[str, Any], source: str, overridden: Iterable[str] = ()) -> Config:
+def validate(raw: dict[str, Any], source: str, overridden: Iterable[str] = (), via: str = "--set") -> Config:
     """Validate a raw scenario; the first problem becomes a ``ConfigError``."""
     try:
         return Config.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, raw, source, set(overridden))) from None
+        raise ConfigError(_describe(exc, raw, source, set(overridden), via)) from None
 
 
 def load_scenario(path: str | Path | None = None, overrides: Iterable[str] = ()) -> Scenario:
@@ -165,17 +165,17 @@ def load_config(path: str | Path | None = None, overrides: Iterable[str] = ()) -
 
 # --- messages ---------------------------------------------------------------
 
-def _describe(exc: ValidationError, raw: dict[str, Any], source: str, overridden: set[str]) -> str:
+def _describe(exc: ValidationError, raw: dict[str, Any], source: str, overridden: set[str], via: str) -> str:
     lines = []
     for error in exc.errors():
         if _in_other_union_branch(raw, error["loc"]):
             continue
-        lines.append(_describe_one(error, raw, source, overridden))
+        lines.append(_describe_one(error, raw, source, overridden, via))
     # One message per distinct problem, first problem first.
     return "\n".join(dict.fromkeys(lines))
 
 
-def _describe_one(error: dict[str, Any], raw: dict[str, Any], source: str, overridden: set[str]) -> str:
+def _describe_one(error: dict[str, Any], raw: dict[str, Any], source: str, overridden: set[str], via: str) -> str:
     loc = [str(p) for p in error["loc"]]
     original = (error.get("ctx") or {}).get("error")
     if isinstance(original, FieldProblem):
@@ -187,7 +187,7 @@ def _describe_one(error: dict[str, Any], raw: dict[str, Any], source: str, overr
         value = error.get("input")
         message = _rule(error, loc)
     related = [k for k in overridden if k == key or k.startswith(key + ".") or key.startswith(k + ".")]
-    origin = f"{source}, --set {related[0]}" if related else source
+    origin = f"{source}, {via} {related[0]}" if related else source
     if error["type"] == "missing":
         return f"{origin}: {key}: required key is missing"
     if error["type"] == "extra_forbidden":

@@ -81,7 +81,7 @@ def sweep_table(console: Console, result) -> None:
     frame = result.to_frame()
     keys = list(result.points[0]) if result.points else []
     table = Table(title=f"Sweep over {', '.join(keys)}: probability of reaching at least each tier "
-                        f"(seed {result.spec.seed}, common random numbers)", title_justify="left")
+                        f"(seed {result.seed}, common random numbers)", title_justify="left")
     for key in keys:
         table.add_column(key, justify="right", overflow="fold")
     table.add_column("n", justify="right", min_width=5)
