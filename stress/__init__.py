@@ -21,6 +21,7 @@ _EXPORTS = {
     "sweep": "stress.api",
     "compare": "stress.api",
     "calibrate": "stress.api",
+    "explore": "stress.api",
     "RunSummary": "stress.statistics.summary",
     "load_result": "stress.storage.reading",
     "results": "stress.storage.reading",

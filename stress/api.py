@@ -107,14 +107,43 @@ def sweep(config: str | Path | None = None, *, grid: Mapping[str, Sequence[Any]]
     (``{"tier2.threshold": [2, 3, 4]}`` or ``["tier2.threshold=2,3,4"]``) and/or an
     LHS/Sobol design over ``ranges``, all on the same root seed. A ``[sweep]`` table in
     the scenario file supplies defaults. ``progress(done, planned, points_done, points)``."""
-    from stress.jobs.sweep import SweepJob, file_sweep_spec, spec_from_options
+    from stress.config.loading import file_table
+    from stress.jobs.sweep import SweepJob, spec_from_options
     grid_texts = [f"{k}={','.join(_toml_literal(v) for v in vals)}" for k, vals in grid.items()] \
         if isinstance(grid, Mapping) else list(grid)
     range_texts = [f"{k}={lo}:{hi}" for k, (lo, hi) in ranges.items()] if isinstance(ranges, Mapping) else list(ranges)
-    spec = spec_from_options(file_sweep_spec(config), grid_texts, design, samples, range_texts, n, seed,
+    spec = spec_from_options(file_table(config, "sweep"), grid_texts, design, samples, range_texts, n, seed,
                              precision, max_n)
     check_run_arguments(spec.n, spec.seed, engine, workers)
     job = SweepJob(load_scenario(config, overrides), spec, engine=engine, records=records)
+    return execute(job, out=out, results_dir=results_dir, workers=workers, scheduler=scheduler,
+                   progress=progress, status=status)
+
+
+def explore(config: str | Path | None = None, *, samples: int = 100, n: int = 1000, design: str = "lhs",
+            seed: int = 0, uncertain: Iterable[str] = (), overrides: Iterable[str] = (), engine: str = "auto",
+            workers: int | None = None, scheduler: str | None = None, out: str | Path | None = None,
+            results_dir: str | Path | None = None, records: bool = False, progress: Progress | None = None,
+            status: Status | None = None):
+    """Run the scenario over its uncertain inputs (an ``ExploreResult``): ``samples``
+    points drawn from the distributions of the file's ``[uncertain]`` table and of
+    ``uncertain`` (``["tier3.delay_hours=triangular(24, 72, 120)"]``), by ``design``
+    (mc, lhs or sobol), ``n`` replications each on the same root seed. Reports every
+    tier probability and metric averaged over the uncertainty with its interval, the
+    spread over the points and how much of it is Monte Carlo noise."""
+    from stress.config.loading import file_table
+    from stress.config.uncertain import inputs_from
+    from stress.jobs.explore import ExploreJob, spec_of
+    check_run_arguments(n, seed, engine, workers)
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 2:
+        raise UsageError(f"samples must be a whole number >= 2, got {samples!r}")
+    if n < 2:
+        raise UsageError(f"n must be at least 2 to separate noise from the inputs' effect, got {n}")
+    if design not in ("mc", "lhs", "sobol"):
+        raise UsageError(f"design must be one of mc, lhs, sobol, got {design!r}")
+    scenario = load_scenario(config, overrides)
+    inputs = inputs_from(file_table(config, "uncertain"), uncertain, scenario.source)
+    job = ExploreJob(scenario, spec_of(inputs, design, samples, n, seed), engine=engine, records=records)
     return execute(job, out=out, results_dir=results_dir, workers=workers, scheduler=scheduler,
                    progress=progress, status=status)
 

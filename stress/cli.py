@@ -322,6 +322,56 @@ def report(
     typer.echo(reports.report(result, out=out))
 
 
+UNCERTAIN_OPT = typer.Option(None, "--uncertain", metavar="KEY=DIST(ARGS)",
+                             help="An uncertain input, e.g. tier3.delay_hours=triangular(24, 72, 120) or "
+                                  "tier1.min_class=choice(minor, major) (repeatable; adds to the file's [uncertain]).")
+
+
+def _study_result(result, as_json: bool, json_text: Callable) -> None:
+    """Print a finished study (read back from its folder) or its JSON."""
+    if as_json:
+        typer.echo(json_text(result))
+        return
+    from stress.output import render
+    from stress.storage.reading import load_result
+    render.stored_result(out_console, load_result(result.path))
+    err_console.print(f"results: {result.path}", highlight=False)
+
+
+@app.command()
+@handles_errors
+def explore(
+    config: Optional[Path] = CONFIG_ARG,
+    samples: int = typer.Option(100, "--samples", min=2, help="Points drawn from the uncertain inputs."),
+    n: int = typer.Option(1000, "-n", "--replications", min=2, help="Replications per point."),
+    design: str = typer.Option("lhs", "--design", help="How points are drawn: mc, lhs (Latin hypercube) or sobol."),
+    seed: int = SEED_OPT,
+    uncertain: Optional[List[str]] = UNCERTAIN_OPT,
+    set_: Optional[List[str]] = SET_OPT,
+    workers: Optional[int] = WORKERS_OPT,
+    scheduler: Optional[str] = SCHEDULER_OPT,
+    engine: str = ENGINE_OPT,
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the result folder here instead of results/<id>/."),
+    records: bool = typer.Option(False, "--records/--no-records",
+                                 help="Write every replication's record (Parquet, with a point column)."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted exploration."),
+    as_json: bool = typer.Option(False, "--json", help="Print every statistic over the uncertainty as JSON."),
+) -> None:
+    """Run the scenario over its uncertain inputs: each tier probability and metric averaged
+    over everything considered plausible, with its spread and its Monte Carlo noise."""
+    import stress
+    if resume is not None:
+        result = _resume(resume, "explore", workers, scheduler)
+    else:
+        interactive = err_console.is_terminal
+        with progress_bar("", interactive) as bar:
+            result = stress.explore(config, samples=samples, n=n, design=design, seed=seed, uncertain=uncertain or [],
+                                    overrides=set_ or [], engine=engine, workers=workers, scheduler=scheduler,
+                                    out=out, results_dir=None if out else Path("results"), records=records,
+                                    progress=_updater(bar, "explore"), status=_status(interactive))
+    _study_result(result, as_json, lambda r: json.dumps(r.to_dict(), indent=2))
+
+
 @app.command()
 @handles_errors
 def calibrate(

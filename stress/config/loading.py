@@ -19,6 +19,8 @@ from stress.config.schema import FieldProblem, Config
 from stress.errors import UserError
 
 DEFAULT_SCENARIO = "ceasefire.toml"
+# Tables of a scenario file that define a study over the scenario, not the scenario.
+STUDY_TABLES = ("sweep", "uncertain")
 
 
 class ConfigError(UserError):
@@ -143,11 +145,20 @@ def validate(raw: dict[str, Any], source: str, overridden: Iterable[str] = (), v
 def load_scenario(path: str | Path | None = None, overrides: Iterable[str] = ()) -> Scenario:
     """Load a scenario file (None: the packaged default) with ``--set`` style overrides."""
     raw, source = read_raw(path)
-    raw.pop("sweep", None)  # a sweep definition rides along in a scenario file (stress.sweep)
+    for study in STUDY_TABLES:  # definitions of studies ride along in a scenario file
+        raw.pop(study, None)
     assignments = [parse_assignment(o) for o in overrides]
     raw = apply_overrides(raw, assignments)
     keys = tuple(key for key, _ in assignments)
     return Scenario(raw, source, validate(raw, source, keys), keys)
+
+
+def file_table(path: str | Path | None, name: str) -> Any:
+    """A study table (``[sweep]``, ``[uncertain]``) of a scenario file, or None."""
+    if path is None:
+        return None
+    raw, _ = read_raw(path)
+    return raw.get(name)
 
 
 def scenario_of(config: Config, overrides: Iterable[str] = (), source: str = "<config>") -> Scenario:

@@ -18,7 +18,7 @@ from stress.engines import new_workspace, simulate_chunk
 from stress.model.params import Params
 from stress.model.records import N_FIXED
 from stress.statistics.tally import (OUTCOMES, UnitTallies, bin_count_for, bin_width_for, outcomes, pad_classes,
-                                     pair_cells, tally_units)
+                                     pair_cells, replication_values, tally_units)
 
 
 class Item(NamedTuple):
@@ -36,6 +36,7 @@ class Task(NamedTuple):
     params: dict[int, Params]            # every point the task runs
     n_classes: int                       # class columns of the tallies (the job's most)
     keep_records: bool
+    replication_sums: bool = False       # also sum each replication's whole-number statistics over the units
 
 
 class TaskResult(NamedTuple):
@@ -45,6 +46,8 @@ class TaskResult(NamedTuple):
     pairs: np.ndarray                    # (Q, 3): point a, point b, first replication
     cells: np.ndarray                    # (Q, len(OUTCOMES), 4): both, a only, b only, neither
     records: np.ndarray | None           # every unit's records, stacked in unit order (NaN-padded classes)
+    replication_blocks: np.ndarray | None = None  # (B, 2): first replication, count of each block of ...
+    replication_sums: np.ndarray | None = None    # ... (sum of counts, K): replication_values summed over units
 
 
 def run_task(task: Task) -> TaskResult:
@@ -71,9 +74,24 @@ def run_task(task: Task) -> TaskResult:
     horizons = [task.params[p].horizon for p in unit_array[:, 0].tolist()]
     tallies = tally_units(values, unit_array[:, 2], np.array([bin_width_for(h) for h in horizons]),
                           np.array([bin_count_for(h) for h in horizons], dtype=np.int64))
+    blocks_, sums = _replication_sums(values, unit_array) if task.replication_sums else (None, None)
     return TaskResult(unit_array, tallies, np.array(seconds), np.array(pairs, dtype=np.int64).reshape(-1, 3),
                       np.array(cells, dtype=np.int64).reshape(-1, len(OUTCOMES), 4),
-                      values if task.keep_records else None)
+                      values if task.keep_records else None, blocks_, sums)
+
+
+def _replication_sums(values: np.ndarray, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per replication range run by the task, ``replication_values`` summed over the units
+    (points) that ran it: integers, so the total over a study is exact in any order."""
+    per_row = replication_values(values)
+    ranges: dict[tuple[int, int], np.ndarray] = {}
+    row = 0
+    for _point, start, count in units.tolist():
+        part = per_row[row:row + count]
+        key = (start, count)
+        ranges[key] = part.copy() if key not in ranges else ranges[key] + part
+        row += count
+    return np.array(list(ranges), dtype=np.int64).reshape(-1, 2), np.concatenate(list(ranges.values()))
 
 
 def run_tasks(tasks: list[Task]) -> list[TaskResult]:

@@ -65,6 +65,9 @@ class Job:
     say what the finished job reports (``finish``) and how to reopen an interrupted one
     from its folder (``reopen``)."""
     kind: ClassVar[str]
+    # whether workers also sum each replication's whole-number statistics over the points
+    # (for intervals over points that share their replications: stress.statistics.uncertainty)
+    replication_sums: ClassVar[bool] = False
 
     def __init__(self, points: list[Point], *, scenario: str, n: int, seed: int, engine: str,
                  groups: list[tuple[int, ...]] | None = None, records: bool = False) -> None:
@@ -157,6 +160,8 @@ def _complete(job: Job, partial: Path | None, workers: int | None, scheduler: st
     totals = PointTotals([bin_width_for(h) for h in horizons], [bin_count_for(h) for h in horizons],
                          len(_fixed_means()) + n_classes)
     saved = checkpoints.load_all(partial) if partial is not None else []
+    for s in saved:
+        totals.add_replication_sums(s.result.replication_blocks, s.result.replication_sums)
     source = RecordsSource(partial, saved, keep=keep_records, wanted=job.records)
     run = _Scheduler(job, params, n_classes, totals, saved)
     small = (run.replications() <= SMALL_FAST_JOB if job.engine == "fast"
@@ -172,6 +177,8 @@ def _complete(job: Job, partial: Path | None, workers: int | None, scheduler: st
             elif fresh:
                 source.keep(result)
             totals.add(result.units[:, 0], result.tallies, result.seconds)
+            if fresh:  # saved ones were added when read (integer sums: the order does not matter)
+                totals.add_replication_sums(result.replication_blocks, result.replication_sums)
             totals.add_pairs(result.pairs[:, :2], result.cells)
             finished = [point for group in run.folded(result) for point in job.groups[group]]
             if finished:
@@ -300,7 +307,8 @@ class _Scheduler:
             replications += item.count * len(members)
         if groups:
             entries.append(("task", Task(self.job.engine, self.job.seed, tuple(groups), tuple(starts),
-                                         tuple(counts), points, self.n_classes, self.job.records)))
+                                         tuple(counts), points, self.n_classes, self.job.records,
+                                         self.job.replication_sums)))
         return entries
 
     def folded(self, result: TaskResult) -> list[int]:

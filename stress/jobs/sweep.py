@@ -19,7 +19,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from stress.config.keys import field_type
-from stress.config.loading import Scenario, read_raw
+from stress.config.loading import Scenario
 from stress.config.uncertain import unit_design
 from stress.errors import UsageError
 from stress.jobs.pipeline import CHUNK, Outcome
@@ -209,11 +209,3 @@ class SweepJob(PointsJob):
 class SweepResult(PointTable):
     """A finished sweep: its table (``PointTable``) and its definition."""
     spec: SweepSpec | None = None
-
-
-def file_sweep_spec(path: str | Path | None) -> dict[str, Any] | None:
-    """The ``[sweep]`` table of a scenario file, if it has one."""
-    if path is None:
-        return None
-    raw, _ = read_raw(path)
-    return raw.get("sweep")

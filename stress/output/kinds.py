@@ -12,7 +12,7 @@ from __future__ import annotations
 from importlib import import_module
 from types import ModuleType
 
-_MODULES = {"calibration": "stress.output.calibration"}
+_MODULES = {"calibration": "stress.output.calibration", "explore": "stress.output.explore"}
 
 
 def module_for(kind: str) -> ModuleType | None:

@@ -115,6 +115,7 @@ class PointTotals:
         self.curves: dict[int, Curve] = {}
         self._histograms: dict[int, ReachHistogram] = {}
         self.pairs: dict[tuple[int, int], np.ndarray] = {}
+        self.replication_sums: np.ndarray | None = None   # (replications, K), when the job asks for them
 
     def add(self, points: np.ndarray, tallies: UnitTallies, seconds: np.ndarray) -> None:
         """Add units (in the order of their replications within each point)."""
@@ -134,6 +135,21 @@ class PointTotals:
                     histogram = self._histograms[point] = ReachHistogram(int(self.bin_counts[point]))
                 part = slice(bounds[unit], bounds[unit + 1])
                 histogram.add(tallies.reach_tier[part], tallies.reach_bin[part], tallies.reach_count[part])
+
+    def add_replication_sums(self, blocks: np.ndarray | None, sums: np.ndarray | None) -> None:
+        """Add per-replication sums over points (integers: any order gives the same total)."""
+        if blocks is None or not len(blocks):
+            return
+        end = int((blocks[:, 0] + blocks[:, 1]).max())
+        if self.replication_sums is None or len(self.replication_sums) < end:
+            grown = np.zeros((end, sums.shape[1]), dtype=np.int64)
+            if self.replication_sums is not None:
+                grown[:len(self.replication_sums)] = self.replication_sums
+            self.replication_sums = grown
+        row = 0
+        for start, count in blocks.tolist():
+            self.replication_sums[start:start + count] += sums[row:row + count]
+            row += count
 
     def add_pairs(self, pairs: np.ndarray, cells: np.ndarray) -> None:
         for (a, b), c in zip(pairs.tolist(), cells):

@@ -127,3 +127,12 @@ def json_value(value: Any) -> Any:
 
 def json_row(row: dict[str, Any]) -> dict[str, Any]:
     return {key: json_value(value) for key, value in row.items()}
+
+
+def json_safe(data: Any) -> Any:
+    """``json_value`` all the way down dicts, lists and tuples."""
+    if isinstance(data, dict):
+        return {str(k): json_safe(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [json_safe(v) for v in data]
+    return json_value(data)

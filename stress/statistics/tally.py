@@ -39,6 +39,20 @@ _MEAN_COLUMNS = [records.COLUMN[c] for c in MEANS]
 _HIGHEST = records.COLUMN["highest_tier"]
 
 
+# Mean metrics that are whole numbers (counts): their sums over the points of a study,
+# replication by replication, are exact in any order (stress.statistics.uncertainty).
+WHOLE_MEANS = ("breaches", "detected", "reports", "false_reports", "warnings", "military_responses",
+               "tier2_declined", "tier3_declined")
+_WHOLE_COLUMNS = [records.COLUMN[c] for c in WHOLE_MEANS]
+
+
+def replication_values(values: np.ndarray) -> np.ndarray:
+    """(n, K) whole-number statistics of each replication: the yes/no ``OUTCOMES``, the
+    ``WHOLE_MEANS`` counts, then the breach count of each class (padding as 0)."""
+    classes = np.nan_to_num(values[:, records.N_FIXED:], nan=0.0)
+    return np.concatenate([outcomes(values), values[:, _WHOLE_COLUMNS], classes], axis=1).astype(np.int64)
+
+
 def metric_columns(class_names: Sequence[str]) -> list[str]:
     """Record columns summarised as means, class counts included."""
     return list(MEANS) + [f"breaches_{n}" for n in class_names]

@@ -30,6 +30,8 @@ def save(partial: Path, sequence: int, result: TaskResult) -> Path:
     arrays |= {"units": result.units, "seconds": result.seconds, "pairs": result.pairs, "cells": result.cells}
     if result.records is not None:
         arrays["records"] = result.records
+    if result.replication_sums is not None:
+        arrays |= {"replication_blocks": result.replication_blocks, "replication_sums": result.replication_sums}
     folder = partial / CHECKPOINTS
     folder.mkdir(exist_ok=True)
     path = folder / f"t{sequence:07d}.npz"
@@ -52,7 +54,9 @@ def load_all(partial: Path) -> list[Saved]:
         try:
             with np.load(path, allow_pickle=False) as data:
                 tallies = UnitTallies(**{name: data[f"tally_{name}"] for name in UnitTallies._fields})
-                result = TaskResult(data["units"], tallies, data["seconds"], data["pairs"], data["cells"], None)
+                sums = ("replication_blocks", "replication_sums")
+                extra = tuple(data[k] for k in sums) if all(k in data.files for k in sums) else (None, None)
+                result = TaskResult(data["units"], tallies, data["seconds"], data["pairs"], data["cells"], None, *extra)
                 saved.append(Saved(path, result, "records" in data.files))
         except (OSError, ValueError, KeyError, TypeError):
             continue
