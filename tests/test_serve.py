@@ -243,6 +243,12 @@ def test_n_is_capped_and_n_and_seed_are_whole_numbers(client, n, seed, key):
         assert f"from 1 to {values.MAX_N:,}" in response.json()["message"]
 
 
+def test_problems_with_n_and_with_values_are_reported_together(client):
+    response = ask(client, {"tier2.threshold": 0}, n=0)
+    assert response.status_code == 400
+    assert [p["key"] for p in response.json()["errors"]] == ["n", "tier2.threshold"]
+
+
 def test_requests_that_are_not_json_objects_or_too_large_or_for_another_host_are_refused(client):
     body = '{"client": "x", "seq": 1, "values": {"tier3.delay_hours": NaN}}'
     assert client.post("/api/what-if", content=body, headers={"content-type": "application/json"}).status_code == 400
@@ -298,7 +304,7 @@ def test_a_newer_question_that_is_invalid_still_stops_the_older_run(client, sess
     assert slow["r"].status_code == 409
 
 
-def test_a_run_past_its_deadline_is_stopped_and_the_server_answers_again(results_dir):
+def test_a_run_past_its_deadline_is_stopped_and_the_server_answers_again_until_it_stops(results_dir):
     whatif = WhatIf(load_scenario(None), results_dir, n=N, seed=SEED, timeout=1.0)   # not started: it will be
     try:
         with TestClient(create_app(whatif), base_url=BASE) as client:
@@ -314,6 +320,16 @@ def test_a_run_past_its_deadline_is_stopped_and_the_server_answers_again(results
             assert answer.status_code == 200, answer.text
             comparison, _ = expected({"tier3.delay_hours": 48})
             assert answer.json()["tiers"][2]["variant"]["p"] == comparison.summaries[1].tier_rows[2]["p_reached"]
+            # stopping the server ends a question in flight at once
+            slow = {}
+            thread = threading.Thread(target=lambda: slow.update(r=ask(client, SLOW, n=values.MAX_N)))
+            thread.start()
+            wait_until(lambda: whatif.answers.running is not None, 60)
+            began = time.monotonic()
+            whatif.close()
+            thread.join(30)
+            assert slow["r"].status_code == 503 and time.monotonic() - began < 5
+            assert ask(client).status_code == 503
     finally:
         whatif.close()
 

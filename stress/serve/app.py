@@ -12,10 +12,11 @@
 Errors are JSON ``{message, errors: [{key, message}]}``: 400 for bad values (each
 message pinned to its key), 404 for what is not served, 409 for a question a newer one
 from the same page superseded, 413 for a body over 1 MB, 415 for a body not sent as
-JSON, 504 for a run stopped at its deadline. Blocking work runs in threads, so the
-server answers while a run computes. Every response forbids fetching anything from
-anywhere but this server; on a loopback address only loopback host names are
-accepted (a web page elsewhere cannot reach the server through DNS rebinding).
+JSON, 503 while the server stops, 504 for a run stopped at its deadline. Blocking work
+runs in threads, so the server answers while a run computes. Every response forbids
+fetching anything from anywhere but this server; on a loopback address only loopback
+host names are accepted (a web page elsewhere cannot reach the server through DNS
+rebinding).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from starlette.staticfiles import StaticFiles
 from stress.errors import UserError
 from stress.serve.session import NotFound, Stale, WhatIf
 from stress.serve.values import InputError
-from stress.serve.worker import TimedOut, WorkerFailed
+from stress.serve.worker import Stopped, TimedOut, WorkerFailed
 
 MAX_BODY = 1_000_000
 LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
@@ -153,6 +154,8 @@ def _errors(endpoint: Callable[[Request], Awaitable[Response]]) -> Callable[[Req
             return _problem(404, str(exc))
         except UserError as exc:
             return _problem(400, str(exc))
+        except Stopped:
+            return _problem(503, "the server is stopping")
         except WorkerFailed as exc:
             return _problem(500, f"this is a bug in stress, please report it:\n{exc}")
     handle.__name__ = endpoint.__name__

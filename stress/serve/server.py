@@ -6,8 +6,9 @@ import errno
 import ipaddress
 import socket
 import sys
+import threading
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from stress.config.loading import load_scenario, scenario_of
 from stress.config.schema import Config
@@ -57,13 +58,25 @@ def serve(config: str | Path | Config | None = None, *, host: str = "127.0.0.1",
             session.start()
             announce(f"stress serve: {url_of(sock)}  (scenario {scenario.source}, N = {session.n:,} per answer, "
                      f"results in {session.results}; Ctrl-C stops)")
-            server = uvicorn.Server(uvicorn.Config(create_app(session, loopback=loopback), log_level="warning",
-                                                   access_log=False, lifespan="off", timeout_graceful_shutdown=1))
-            server.run(sockets=[sock])
+            config = uvicorn.Config(create_app(session, loopback=loopback), log_level="warning", access_log=False,
+                                    lifespan="off", timeout_graceful_shutdown=1)
+            _server(config, on_exit=session.close).run(sockets=[sock])
         finally:
             session.close()
     finally:
         sock.close()
+
+
+def _server(config: Any, on_exit: Callable[[], None]) -> Any:
+    """A uvicorn server that stops the runs as soon as Ctrl-C arrives, so that requests
+    waiting for one end at once instead of being cancelled after the grace period."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            super().handle_exit(sig, frame)
+            threading.Thread(target=on_exit, name="stress-serve-stop", daemon=True).start()
+    return Server(config)
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -111,8 +111,7 @@ class WhatIf:
             older = self._running.pop(client, None)
         if older is not None:          # its answer would be for values the page no longer shows
             self.answers.cancel(older)
-        settings = values.settings(n, seed)
-        cfg = values.config(self.scenario, changes)
+        settings, cfg = values.request(self.scenario, changes, n, seed)
         job = Job("what_if", {"reference": self.reference(cfg), "variant": cfg, "n": settings.n,
                               "seed": settings.seed})
         with self._lock:
@@ -148,8 +147,7 @@ class WhatIf:
 
     def run_in_full(self, changes: Any, n: Any, seed: Any) -> dict[str, Any]:
         """A normal result folder in ``results`` (``stress run``) with its report."""
-        settings = values.settings(n, seed, max_n=values.MAX_FULL_N)
-        cfg = values.config(self.scenario, changes)
+        settings, cfg = values.request(self.scenario, changes, n, seed, max_n=values.MAX_FULL_N)
         self.results.mkdir(parents=True, exist_ok=True)
         done = self.jobs.run(Job("full_run", {"config": cfg, "n": settings.n, "seed": settings.seed,
                                               "results": str(self.results)}), self.full_timeout)

@@ -91,6 +91,21 @@ def config(scenario: Scenario, values: Any) -> Config:
     return cfg
 
 
+def request(scenario: Scenario, changes: Any, n: Any, seed: Any, *, max_n: int = MAX_N) -> tuple[Settings, Config]:
+    """N, the seed and the changed config of a request, every problem of all three in
+    one ``InputError``."""
+    problems: list[tuple[str | None, str]] = []
+    checked: list[Any] = []
+    for check in (lambda: settings(n, seed, max_n=max_n), lambda: config(scenario, changes)):
+        try:
+            checked.append(check())
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    return checked[0], checked[1]
+
+
 def check_scenario(scenario: Scenario) -> None:
     """The loaded scenario itself within the page's caps."""
     horizon = scenario.config.scenario.horizon_days

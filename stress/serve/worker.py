@@ -47,6 +47,10 @@ class WorkerFailed(RuntimeError):
     """The job failed with an error that is not the user's (a bug): its traceback."""
 
 
+class Stopped(Exception):
+    """The worker was closed (the server is stopping) before the job's answer came."""
+
+
 @dataclass
 class Job:
     """One call of a function in ``HANDLERS`` with keyword arguments."""
@@ -56,17 +60,35 @@ class Job:
     cancelled: bool = False
 
 
+@dataclass
+class _Child:
+    """A running child and the server's ends of its two pipes."""
+    process: subprocess.Popen
+    jobs: Connection
+    stops: Connection
+
+    def end(self, kill: bool) -> None:
+        if kill:
+            self.process.kill()
+        for conn in (self.jobs, self.stops):
+            conn.close()                 # an idle child ends at its next receive
+        try:
+            self.process.wait(3)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+
+
 class Worker:
     """One child process; ``run(job, timeout)`` blocks until the job's answer."""
 
     def __init__(self, name: str = "stress-serve-worker") -> None:
         self.name = name
         self._lock = threading.Lock()        # one job at a time in the pipe
-        self._state = threading.Lock()       # guards _running and the stop pipe
-        self._process: subprocess.Popen | None = None
-        self._jobs: Connection | None = None
-        self._stops: Connection | None = None
+        self._state = threading.Lock()       # guards _child and _running
+        self._child: _Child | None = None
         self._running: Job | None = None
+        self._closed = False
 
     def start(self) -> None:
         with self._lock:
@@ -78,19 +100,26 @@ class Worker:
         with self._state:
             return self._running
 
-    def _ensure(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            return
+    def _ensure(self) -> _Child:
+        with self._state:
+            child = self._child
+        if child is not None and child.process.poll() is None:
+            return child
+        if child is not None:
+            self._discard(child, kill=True)
         jobs, child_jobs = Pipe()
         stops, child_stops = Pipe()
         package_root = str(Path(__file__).resolve().parents[2])   # this copy of stress, whatever sys.path says
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         fds = (child_jobs.fileno(), child_stops.fileno())
-        self._process = subprocess.Popen([sys.executable, "-m", "stress.serve.worker", *map(str, fds)],
-                                         pass_fds=fds, stdin=subprocess.DEVNULL, env=env)
+        process = subprocess.Popen([sys.executable, "-m", "stress.serve.worker", *map(str, fds)],
+                                   pass_fds=fds, stdin=subprocess.DEVNULL, env=env)
         child_jobs.close()
         child_stops.close()
-        self._jobs, self._stops = jobs, stops
+        child = _Child(process, jobs, stops)
+        with self._state:
+            self._child = child
+        return child
 
     def run(self, job: Job, timeout: float) -> Any:
         """The job's return value; raises ``Cancelled``, ``TimedOut``, ``UserError``
@@ -98,13 +127,19 @@ class Worker:
         start."""
         with self._lock:
             with self._state:
+                if self._closed:
+                    raise Stopped()
                 if job.cancelled:
                     raise Cancelled()
                 self._running = job
             try:
-                self._ensure()
-                self._jobs.send((job.token, job.kind, job.arguments))
-                status, value = self._wait(job, timeout)
+                child = self._ensure()
+                child.jobs.send((job.token, job.kind, job.arguments))
+                status, value = self._wait(child, job, timeout)
+            except (OSError, EOFError, WorkerFailed):
+                if self._closed:
+                    raise Stopped() from None
+                raise
             finally:
                 with self._state:
                     self._running = None
@@ -116,23 +151,23 @@ class Worker:
             raise UserError(value)
         raise WorkerFailed(value)
 
-    def _wait(self, job: Job, timeout: float) -> tuple[str, Any]:
-        if self._jobs.poll(timeout):
-            return self._receive(job)
+    def _wait(self, child: _Child, job: Job, timeout: float) -> tuple[str, Any]:
+        if child.jobs.poll(timeout):
+            return self._receive(child, job)
         # Past the deadline: ask it to stop, then stop it.
         with self._state:
             self._stop(job)
-        if self._jobs.poll(1.0):
-            self._receive(job)
+        if child.jobs.poll(1.0):
+            self._receive(child, job)
         else:
-            self._kill()
+            self._discard(child, kill=True)
         raise TimedOut(timeout)
 
-    def _receive(self, job: Job) -> tuple[str, Any]:
+    def _receive(self, child: _Child, job: Job) -> tuple[str, Any]:
         try:
-            token, status, value = self._jobs.recv()
+            token, status, value = child.jobs.recv()
         except (EOFError, OSError):
-            self._kill()
+            self._discard(child, kill=True)
             raise WorkerFailed("the worker process ended unexpectedly") from None
         assert token == job.token, "answers come in the order of the jobs"
         return status, value
@@ -145,35 +180,34 @@ class Worker:
                 self._stop(job)
 
     def _stop(self, job: Job) -> None:
+        """Ask the child to stop ``job`` (the caller holds ``_state``)."""
+        if self._child is None:
+            return
         try:
-            self._stops.send(job.token)
-        except (OSError, AttributeError):   # the process is gone already
+            self._child.stops.send(job.token)
+        except OSError:   # the process is gone already
             pass
 
-    def _kill(self) -> None:
-        if self._process is not None:
-            self._process.kill()
-            self._process.wait(10)
-        for conn in (self._jobs, self._stops):
-            if conn is not None:
-                conn.close()
-        self._process = self._jobs = self._stops = None
+    def _discard(self, child: _Child, kill: bool) -> None:
+        with self._state:
+            if self._child is child:
+                self._child = None
+        child.end(kill)
 
     def close(self) -> None:
-        """End the process: at once if it is idle, after stopping its job if not."""
+        """End the process: at once if it is idle; if it runs a job, by killing it (which
+        also wakes the thread waiting for that job: its pipe reaches its end)."""
         with self._state:
-            if self._running is not None:
-                self._stop(self._running)
-        for conn in (self._jobs, self._stops):
-            if conn is not None:
-                conn.close()            # the child ends at its next receive
-        if self._process is not None:
-            try:
-                self._process.wait(3)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(10)
-        self._process = self._jobs = self._stops = None
+            child, busy = self._child, self._running is not None
+            self._child = None
+            self._closed = True
+        if child is None:
+            return
+        if busy:
+            child.process.kill()
+            child.process.wait(10)       # the waiting thread closes the pipes
+        else:
+            child.end(kill=False)
 
 
 # --- the child ---------------------------------------------------------------
