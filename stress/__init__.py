@@ -22,6 +22,7 @@ _EXPORTS = {
     "compare": "stress.api",
     "calibrate": "stress.api",
     "explore": "stress.api",
+    "sensitivity": "stress.api",
     "RunSummary": "stress.statistics.summary",
     "load_result": "stress.storage.reading",
     "results": "stress.storage.reading",

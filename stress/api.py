@@ -148,6 +148,32 @@ def explore(config: str | Path | None = None, *, samples: int = 100, n: int = 10
                    progress=progress, status=status)
 
 
+def sensitivity(config: str | Path | None = None, *, method: str = "sobol", base_samples: int = 256, n: int = 1000,
+                seed: int = 0, uncertain: Iterable[str] = (), overrides: Iterable[str] = (), engine: str = "auto",
+                workers: int | None = None, scheduler: str | None = None, out: str | Path | None = None,
+                results_dir: str | Path | None = None, records: bool = False, progress: Progress | None = None,
+                status: Status | None = None):
+    """Global sensitivity of each tier probability and key metric to the uncertain
+    inputs (a ``SensitivityResult``), by SALib: ``method`` sobol (``base_samples`` B give
+    B (D + 2) points; first-order and total indices) or morris (B trajectories; mu*,
+    sigma); ``n`` replications per point on the same root seed."""
+    from stress.config.loading import file_table
+    from stress.config.uncertain import inputs_from
+    from stress.jobs.sensitivity import SensitivityJob, spec_of
+    check_run_arguments(n, seed, engine, workers)
+    if method not in ("sobol", "morris"):
+        raise UsageError(f"method must be sobol or morris, got {method!r}")
+    if isinstance(base_samples, bool) or not isinstance(base_samples, int) or base_samples < 2:
+        raise UsageError(f"base_samples must be a whole number >= 2, got {base_samples!r}")
+    if n < 2:
+        raise UsageError(f"n must be at least 2 to estimate the noise, got {n}")
+    scenario = load_scenario(config, overrides)
+    inputs = inputs_from(file_table(config, "uncertain"), uncertain, scenario.source)
+    job = SensitivityJob(scenario, spec_of(inputs, method, base_samples, n, seed), engine=engine, records=records)
+    return execute(job, out=out, results_dir=results_dir, workers=workers, scheduler=scheduler,
+                   progress=progress, status=status)
+
+
 def _toml_literal(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value)

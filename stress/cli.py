@@ -374,6 +374,43 @@ def explore(
 
 @app.command()
 @handles_errors
+def sensitivity(
+    config: Optional[Path] = CONFIG_ARG,
+    method: str = typer.Option("sobol", "--method", help="sobol (first-order and total indices) or morris "
+                                                         "(screening: mu*, sigma)."),
+    base_samples: int = typer.Option(256, "--base-samples", min=2,
+                                     help="Sobol: base samples B (B x (inputs + 2) points); Morris: trajectories."),
+    n: int = typer.Option(1000, "-n", "--replications", min=2, help="Replications per point."),
+    seed: int = SEED_OPT,
+    uncertain: Optional[List[str]] = UNCERTAIN_OPT,
+    set_: Optional[List[str]] = SET_OPT,
+    workers: Optional[int] = WORKERS_OPT,
+    scheduler: Optional[str] = SCHEDULER_OPT,
+    engine: str = ENGINE_OPT,
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the result folder here instead of results/<id>/."),
+    records: bool = typer.Option(False, "--records/--no-records",
+                                 help="Write every replication's record (Parquet, with a point column)."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted sensitivity study."),
+    as_json: bool = typer.Option(False, "--json", help="Print the ranked inputs of every output as JSON."),
+) -> None:
+    """Global sensitivity: which uncertain inputs drive each tier probability and key metric
+    (SALib's Sobol' indices or Morris screening, with the Monte Carlo noise accounted for)."""
+    import stress
+    if resume is not None:
+        result = _resume(resume, "sensitivity", workers, scheduler)
+    else:
+        interactive = err_console.is_terminal
+        with progress_bar("", interactive) as bar:
+            result = stress.sensitivity(config, method=method, base_samples=base_samples, n=n, seed=seed,
+                                        uncertain=uncertain or [], overrides=set_ or [], engine=engine,
+                                        workers=workers, scheduler=scheduler, out=out,
+                                        results_dir=None if out else Path("results"), records=records,
+                                        progress=_updater(bar, "sensitivity"), status=_status(interactive))
+    _study_result(result, as_json, lambda r: json.dumps(r.to_dict(), indent=2))
+
+
+@app.command()
+@handles_errors
 def calibrate(
     events: Path = typer.Argument(..., help="Event log (one row per event) or counts per period: CSV or Parquet.",
                                   show_default=False),

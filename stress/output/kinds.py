@@ -12,7 +12,8 @@ from __future__ import annotations
 from importlib import import_module
 from types import ModuleType
 
-_MODULES = {"calibration": "stress.output.calibration", "explore": "stress.output.explore"}
+_MODULES = {"calibration": "stress.output.calibration", "explore": "stress.output.explore",
+            "sensitivity": "stress.output.sensitivity"}
 
 
 def module_for(kind: str) -> ModuleType | None:

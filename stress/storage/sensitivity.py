@@ -1,0 +1,52 @@
+"""A sensitivity study's result folder read back: its design points (``table.csv``),
+the indices (``sensitivity.csv``) and the noise and notes (``sensitivity.json``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from stress.storage import folders
+from stress.storage.reading import BaseView, _read_csv, _read_text, _require
+
+
+@dataclass(frozen=True)
+class SensitivityView(BaseView):
+    """A finished sensitivity study."""
+    points: list[dict[str, Any]]
+    table: pd.DataFrame          # one row per design point
+    indices: pd.DataFrame        # one row per output and input
+    data: dict[str, Any]         # sensitivity.json
+    kind: ClassVar[str] = "sensitivity"
+
+    @property
+    def method(self) -> str:
+        return str(self.data["method"])
+
+    @property
+    def notes(self) -> list[str]:
+        return list(self.data.get("notes") or [])
+
+
+def load_view(folder: Path, manifest: dict[str, Any]) -> SensitivityView:
+    where = folder / folders.MANIFEST
+    _require(manifest, where, ("seed", "sensitivity", "points"))
+    points = manifest["points"]
+    if not isinstance(points, list) or not points:
+        raise folders.ResultError(f"{where}: 'points' is not a list of design points")
+    table = _read_csv(folder / "table.csv", numbers=["n", "tier3_p"], complete=["n", "tier3_p"])
+    if len(table) != len(points):
+        raise folders.ResultError(f"{folder / 'table.csv'}: {len(table)} rows for {len(points)} points "
+                                  "(truncated or damaged)")
+    data = folders.read_json(folder / "sensitivity.json")
+    if not isinstance(data, dict):
+        raise folders.ResultError(f"{folder / 'sensitivity.json'}: not a sensitivity study")
+    _require(data, folder / "sensitivity.json", ("method", "base_samples", "n", "inputs", "outputs", "notes"))
+    key = "ST" if data["method"] == "sobol" else "mu_star"
+    indices = _read_csv(folder / "sensitivity.csv", text=("output", "input"), numbers=(key,),
+                        complete=("output", "input", key))
+    return SensitivityView(folder, manifest, {folders.CONFIG: _read_text(folder / folders.CONFIG)}, points, table,
+                           indices, data)
