@@ -14,7 +14,7 @@ import pytest
 
 from stress.storage import checkpoints
 
-from conftest import run_cli
+from conftest import ROOT, run_cli
 
 distributed = pytest.importorskip("distributed")
 
@@ -110,3 +110,15 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path):
                    f"tcp://127.0.0.1:{_free_port()}", cwd=tmp_path, timeout=120)
     assert done.returncode == 2 and "cannot connect" in done.stderr and "Traceback" not in done.stderr
     assert not any(tmp_path.iterdir()), "nothing is written when the cluster cannot be reached"
+
+
+def test_explore_on_the_cluster_gives_the_local_tables(cluster, tmp_path):
+    address, _ = cluster
+    study = ["explore", str(ROOT / "configs" / "uncertainty.toml"), "--samples", "12", "-n", "500", "--seed", "2",
+             "--engine", "fast"]
+    remote = run_cli(*study, "--scheduler", address, "--out", "remote", cwd=tmp_path)
+    assert remote.returncode == 0, remote.stderr
+    local = run_cli(*study, "--out", "local", cwd=tmp_path)
+    assert local.returncode == 0, local.stderr
+    for name in ("table.csv", "explore.csv", "explore.json"):
+        assert (tmp_path / "remote" / name).read_text() == (tmp_path / "local" / name).read_text(), name
