@@ -85,3 +85,13 @@ def test_bad_input_is_one_message_exit_2_and_nothing_written(tmp_path, args, mes
     done = run_cli("calibrate", *args, cwd=tmp_path)
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_explore_samples_the_breach_process_from_the_calibration(calibrated):
+    folder, _ = calibrated
+    done = run_cli("explore", "--uncertain", f"calibration={folder}", "--uncertain", "tier3.delay_hours=uniform(24, 96)",
+                   "--samples", "6", "-n", "100", "--json", "--out", "explored", cwd=folder.parent)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert [i["key"] for i in data["inputs"]] == ["calibration", "tier3.delay_hours"]
+    assert 0 < data["statistics"]["mean_breaches"]["mean"]

@@ -113,3 +113,26 @@ def test_bad_uncertain_input_on_the_command_line(tmp_path, args, message):
     done = run_cli(*args, cwd=tmp_path)
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_a_calibration_is_sampled_jointly_from_its_fits_uncertainty(tmp_path):
+    import json
+    estimate = [math.log(0.2), 0.4, math.log(0.5)]
+    covariance = [[0.04, -0.005, 0.02], [-0.005, 0.0025, -0.004], [0.02, -0.004, 0.09]]
+    (tmp_path / "calibration.json").write_text(json.dumps({"hawkes_working": {"estimate": estimate,
+                                                                             "covariance": covariance}}))
+    item = inputs_from({"calibration": str(tmp_path)}, [], "file.toml")[0]
+    check_inputs([item], load_scenario(None))
+    draws = 4000
+    points = sample([item], unit_design("mc", draws, 3, seed=2))
+    working = np.array([[math.log(p["breaches.baseline_per_day"]), p["breaches.self_excitation"],
+                         math.log(24.0 / p["breaches.decay_hours"])] for p in points])
+    sd = np.sqrt(np.diag(covariance))
+    assert np.all(np.abs(working.mean(axis=0) - estimate) <= 4 * sd / math.sqrt(draws))
+    # the correlations the fit found are kept (their standard error is about 1/sqrt(draws))
+    wanted = np.array(covariance) / np.outer(sd, sd)
+    assert np.all(np.abs(np.corrcoef(working.T) - wanted) <= 4 / math.sqrt(draws))
+    (tmp_path / "calibration.json").write_text(json.dumps({"hawkes_working": {"estimate": estimate,
+                                                                             "covariance": [[math.nan] * 3] * 3}}))
+    with pytest.raises(UsageError, match="covariance is not defined"):
+        inputs_from({"calibration": str(tmp_path)}, [], "file.toml")

@@ -51,6 +51,11 @@ class HawkesFit:
     jitter_estimates: np.ndarray = field(repr=False)
     widening: tuple[float, float, float]
     data: str  # "events" or "counts"
+    # the estimate on the working scale (log mu per day, n, log beta per day) and its
+    # covariance (Rubin's rules over the jittered copies; NaN where not defined): what
+    # sampling the breach parameters jointly from the fit's uncertainty needs
+    working: tuple[float, float, float] = (math.nan, math.nan, math.nan)
+    covariance: np.ndarray = field(default_factory=lambda: np.full((3, 3), np.nan), repr=False)
 
     parameters = 3
 
@@ -129,9 +134,11 @@ def _fit(objective: Objective, events: int, horizon: float, box: Box, starts: li
     within = np.diag(cov)
     between = np.zeros(3)
     per_copy = np.empty((0, 3))
+    between_covariance = np.zeros((3, 3))
     if copies:
         fitted = np.array([maximise(copy, box, [x_hat])[0] for copy in copies])
         between = fitted.var(axis=0, ddof=1)
+        between_covariance = np.cov(fitted.T, ddof=1)
         per_copy = np.column_stack([np.exp(fitted[:, 0]), fitted[:, 1], HOURS * np.exp(-fitted[:, 2])])
     inflation = (1.0 + 1.0 / max(len(copies), 1)) * between
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -154,8 +161,10 @@ def _fit(objective: Objective, events: int, horizon: float, box: Box, starts: li
     decay = Estimate("hawkes", PARAMETERS[2], CONFIG_KEYS[2], UNITS[2], decay_hours, decay_hours * total_se[2],
                      0.0 if high[2] >= box.high[2] else HOURS * math.exp(-high[2]),
                      math.inf if low[2] <= box.low[2] else HOURS * math.exp(-low[2]), interval)
+    covariance = cov + (1.0 + 1.0 / max(len(copies), 1)) * between_covariance
     return HawkesFit(baseline, branching, decay, mu, n, beta, l_hat, events, horizon, len(starts), agreeing,
-                     names, per_copy, tuple(float(w) for w in widening), data)
+                     names, per_copy, tuple(float(w) for w in widening), data,
+                     tuple(float(v) for v in x_hat), covariance)
 
 
 def _covariance(objective: Objective, x_hat: np.ndarray, box: Box) -> np.ndarray:

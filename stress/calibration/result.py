@@ -180,6 +180,9 @@ class CalibrationResult:
             "predictive_counts": _records(self.count_distribution_frame()),
             "pit": _records(self.pit_frame()),
             "jitter_spread": self._jitter_spread(),
+            "hawkes_working": None if self.hawkes is None else {
+                "parameters": ["log baseline per day", "branching ratio", "log beta per day (decay hours = 24 / beta)"],
+                "estimate": list(self.hawkes.working), "covariance": self.hawkes.covariance.tolist()},
             "scenario_model": self.scenario_model,
             "notes": list(self.notes),
             "seed": self.seed,

@@ -97,6 +97,80 @@ class UncertainInput(NamedTuple):
     key: str
     distribution: Distribution
 
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return (self.key,)
+
+    dimensions = 1
+
+    def values(self, unit: np.ndarray) -> list[tuple[Any, ...]]:
+        """Its values at the uniforms in the columns of ``unit``."""
+        return [(v,) for v in self.distribution.quantiles(unit[:, 0])]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "dist": self.distribution.dist, **self.distribution.params}
+
+
+# The breach process's keys a calibration result sets, jointly.
+CALIBRATED_KEYS = ("breaches.baseline_per_day", "breaches.self_excitation", "breaches.decay_hours")
+
+
+class CalibratedInput(NamedTuple):
+    """The breach process's parameters sampled jointly from a calibration's uncertainty:
+    multivariate normal on its working scale (log baseline per day, branching ratio,
+    log beta per day) with the fit's covariance, the branching ratio kept in [0, 0.99]."""
+    source: str
+    estimate: tuple[float, float, float]
+    covariance: tuple[tuple[float, ...], ...]
+
+    key = "calibration"
+    keys = CALIBRATED_KEYS
+    dimensions = 3
+
+    def values(self, unit: np.ndarray) -> list[tuple[Any, ...]]:
+        from scipy.special import ndtri
+        z = ndtri(np.clip(unit[:, :3], 1e-12, 1 - 1e-12))
+        working = np.asarray(self.estimate) + z @ np.linalg.cholesky(np.asarray(self.covariance)).T
+        baseline, branching, decay = np.exp(working[:, 0]), np.clip(working[:, 1], 0.0, 0.99), 24.0 / np.exp(
+            working[:, 2])
+        return list(zip(baseline.tolist(), branching.tolist(), decay.tolist()))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "dist": "calibration", "source": self.source, "estimate": list(self.estimate),
+                "covariance": [list(row) for row in self.covariance]}
+
+
+def calibrated_input(source: str, where: str) -> CalibratedInput:
+    """The joint input of a calibration result folder (``stress calibrate --out``)."""
+    from pathlib import Path
+    import json
+    path = Path(source)
+    path = path / "calibration.json" if path.is_dir() else path
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        working = data["hawkes_working"]
+        estimate, covariance = working["estimate"], working["covariance"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UsageError(f"{where}: calibration = {source!r}: not a calibration result with a Hawkes fit "
+                         f"(a folder written by stress calibrate)") from None
+    values = np.array(covariance, dtype=np.float64) if covariance is not None else np.full((3, 3), np.nan)
+    if estimate is None or any(v is None for v in estimate) or values.shape != (3, 3) or not np.all(np.isfinite(values)):
+        raise UsageError(f"{where}: calibration = {source!r}: the fit's covariance is not defined (a parameter at "
+                         f"its bound, such as no self-excitation); declare distributions for "
+                         f"{', '.join(CALIBRATED_KEYS)} instead")
+    try:
+        np.linalg.cholesky(values)
+    except np.linalg.LinAlgError:
+        raise UsageError(f"{where}: calibration = {source!r}: the fit's covariance is not positive definite") from None
+    return CalibratedInput(str(source), tuple(float(v) for v in estimate), tuple(tuple(row) for row in values.tolist()))
+
+
+def input_from_dict(data: dict[str, Any], where: str) -> "UncertainInput | CalibratedInput":
+    """An input as ``as_dict`` wrote it (a study's manifest)."""
+    if data.get("dist") == "calibration":
+        return CalibratedInput(data["source"], tuple(data["estimate"]), tuple(tuple(r) for r in data["covariance"]))
+    return UncertainInput(data["key"], distribution({k: v for k, v in data.items() if k != "key"}, where))
+
 
 def distribution(spec: Any, where: str) -> Distribution:
     """A validated distribution from its table (``{ dist = "uniform", low = 0, high = 1 }``);
@@ -158,10 +232,13 @@ def _number(value: Any) -> bool:
 _CALL = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*=\s*([a-z]+)\s*\((.*)\)\s*$", re.S)
 
 
-def parse_option(text: str) -> UncertainInput:
+def parse_option(text: str) -> "UncertainInput | CalibratedInput":
     """``'tier3.delay_hours=triangular(24, 72, 120)'`` (positional in the order of
     ``DISTRIBUTIONS``, or ``name=value``; ``choice(minor, major)`` lists its values).
     Values are read as TOML values (bare words as text); nothing is evaluated."""
+    key, sep, value = text.partition("=")
+    if sep and key.strip() == "calibration":
+        return calibrated_input(value.strip(), "--uncertain calibration")
     match = _CALL.match(text)
     if match is None:
         raise UsageError(f"--uncertain {text!r}: expected KEY=DIST(ARGS), for example "
@@ -215,11 +292,20 @@ def _value(text: str) -> Any:
         return text.strip()
 
 
-def parse_table(table: Any, source: str) -> list[UncertainInput]:
-    """The ``[uncertain]`` table of a scenario file."""
+def parse_table(table: Any, source: str) -> list:
+    """The ``[uncertain]`` table of a scenario file (``calibration = "FOLDER"`` samples the
+    breach process from a calibration's uncertainty)."""
     if not isinstance(table, dict):
         raise UsageError(f"{source}: [uncertain] must be a table of KEY = {{ dist = ..., ... }}")
-    return [UncertainInput(key, distribution(spec, f"{source}: [uncertain] {key}")) for key, spec in table.items()]
+    out = []
+    for key, spec in table.items():
+        if key == "calibration":
+            if not isinstance(spec, str):
+                raise UsageError(f"{source}: [uncertain] calibration must be the path of a calibration result")
+            out.append(calibrated_input(spec, f"{source}: [uncertain]"))
+        else:
+            out.append(UncertainInput(key, distribution(spec, f"{source}: [uncertain] {key}")))
+    return out
 
 
 def check_inputs(inputs: Sequence[UncertainInput], scenario) -> None:
@@ -228,13 +314,18 @@ def check_inputs(inputs: Sequence[UncertainInput], scenario) -> None:
     unbounded distribution on a bounded key is refused. ``scenario``: a
     ``config.loading.Scenario``."""
     from stress.config.loading import ConfigError
-    keys = [i.key for i in inputs]
+    keys = [k for i in inputs for k in i.keys]
     repeated = sorted({k for k in keys if keys.count(k) > 1})
     if repeated:
         raise UsageError(f"uncertain input(s) given twice: {', '.join(repeated)}")
     if not inputs:
         raise UsageError("no uncertain inputs: declare them in an [uncertain] table or with --uncertain KEY=DIST(ARGS)")
     for item in inputs:
+        if isinstance(item, CalibratedInput):
+            # its values are clipped into the allowed ranges; check one point (the estimate)
+            scenario.with_values(zip(item.keys, item.values(np.full((1, 3), 0.5))[0]), f"uncertain calibration "
+                                 f"{item.source}", via="[uncertain]")
+            continue
         d = item.distribution
         label = f"uncertain {item.key} = {d.describe()}"
         if d.dist == "choice":
@@ -263,10 +354,21 @@ def _is_integer_key(key: str) -> bool:
     return field_type(key) is int
 
 
-def sample(inputs: Sequence[UncertainInput], unit: np.ndarray) -> list[dict[str, Any]]:
-    """Points ``{key: value}`` from a design in the unit hypercube (one column per input)."""
-    columns = [item.distribution.quantiles(unit[:, j]) for j, item in enumerate(inputs)]
-    return [dict(zip((i.key for i in inputs), row)) for row in zip(*columns)]
+def dimensions(inputs: Sequence) -> int:
+    """Columns of the unit design the inputs take (a calibration's joint input takes 3)."""
+    return sum(i.dimensions for i in inputs)
+
+
+def sample(inputs: Sequence, unit: np.ndarray) -> list[dict[str, Any]]:
+    """Points ``{key: value}`` from a design in the unit hypercube (``dimensions``
+    columns, each input taking its own)."""
+    points: list[dict[str, Any]] = [{} for _ in range(len(unit))]
+    column = 0
+    for item in inputs:
+        for point, values in zip(points, item.values(unit[:, column:column + item.dimensions])):
+            point.update(zip(item.keys, values))
+        column += item.dimensions
+    return points
 
 
 def unit_design(design: str, samples: int, dimensions: int, seed: int) -> np.ndarray:
@@ -291,7 +393,7 @@ DESIGN_KEY = 0xD351
 
 def inputs_from(table: Any, options: Iterable[str], source: str) -> list[UncertainInput]:
     """The file's [uncertain] table, extended and overridden by --uncertain options."""
-    inputs = {i.key: i for i in (parse_table(table, source) if table is not None else [])}
+    inputs = {i.key: i for i in (parse_table(table, source) if table is not None else [])}  # key: one input
     for text in options:
         item = parse_option(text)
         inputs[item.key] = item

@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from stress.config.loading import Scenario
-from stress.config.uncertain import UncertainInput, check_inputs, distribution, sample, unit_design
+from stress.config.uncertain import check_inputs, dimensions, input_from_dict, sample, unit_design
 from stress.jobs.pipeline import Outcome
 from stress.jobs.points import PointsJob, PointTable
 from stress.statistics.points import metric_names
@@ -42,13 +42,12 @@ class ExploreSpec(BaseModel):
     n: int = Field(1000, ge=2)
     seed: int = Field(0, ge=0)
 
-    def uncertain(self) -> list[UncertainInput]:
-        return [UncertainInput(d["key"], distribution({k: v for k, v in d.items() if k != "key"}, f"input {d['key']}"))
-                for d in self.inputs]
+    def uncertain(self) -> list:
+        return [input_from_dict(d, f"input {d['key']}") for d in self.inputs]
 
 
-def spec_of(inputs: list[UncertainInput], design: str, samples: int, n: int, seed: int) -> ExploreSpec:
-    return ExploreSpec(inputs=[{"key": i.key, "dist": i.distribution.dist, **i.distribution.params} for i in inputs],
+def spec_of(inputs: list, design: str, samples: int, n: int, seed: int) -> ExploreSpec:
+    return ExploreSpec(inputs=[i.as_dict() for i in inputs],
                        design=design, samples=samples, n=n, seed=seed)
 
 
@@ -59,7 +58,7 @@ class ExploreJob(PointsJob):
     def __init__(self, scenario: Scenario, spec: ExploreSpec, *, engine: str, records: bool = False) -> None:
         inputs = spec.uncertain()
         check_inputs(inputs, scenario)
-        values = sample(inputs, unit_design(spec.design, spec.samples, len(inputs), spec.seed))
+        values = sample(inputs, unit_design(spec.design, spec.samples, dimensions(inputs), spec.seed))
         super().__init__(scenario, values, n=spec.n, seed=spec.seed, engine=engine, records=records,
                          what="sampled point")
         self.spec = spec

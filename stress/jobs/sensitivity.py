@@ -26,7 +26,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from stress.config.loading import Scenario
-from stress.config.uncertain import UncertainInput, check_inputs, distribution, sample
+from stress.config.uncertain import check_inputs, input_from_dict, sample
 from stress.jobs.pipeline import Outcome
 from stress.jobs.points import PointsJob, PointTable
 from stress.statistics.summary import json_safe
@@ -54,18 +54,26 @@ class SensitivitySpec(BaseModel):
     seed: int = Field(0, ge=0)
     levels: int = Field(4, ge=2, description="Morris: grid levels.")
 
-    def uncertain(self) -> list[UncertainInput]:
-        return [UncertainInput(d["key"], distribution({k: v for k, v in d.items() if k != "key"}, f"input {d['key']}"))
-                for d in self.inputs]
+    def uncertain(self) -> list:
+        return [input_from_dict(d, f"input {d['key']}") for d in self.inputs]
 
 
-def spec_of(inputs: list[UncertainInput], method: str, base_samples: int, n: int, seed: int) -> SensitivitySpec:
-    return SensitivitySpec(inputs=[{"key": i.key, "dist": i.distribution.dist, **i.distribution.params}
-                                   for i in inputs], method=method, base_samples=base_samples, n=n, seed=seed)
+def spec_of(inputs: list, method: str, base_samples: int, n: int, seed: int) -> SensitivitySpec:
+    return SensitivitySpec(inputs=[i.as_dict() for i in inputs], method=method, base_samples=base_samples, n=n, seed=seed)
 
 
-def _problem(inputs: list[UncertainInput]) -> dict[str, Any]:
-    return {"num_vars": len(inputs), "names": [i.key for i in inputs], "bounds": [[0.0, 1.0]] * len(inputs)}
+def _problem(inputs: list) -> dict[str, Any]:
+    """SALib's problem in the unit hypercube; a joint input (a calibration's breach
+    process, 3 columns) is one group, so it gets one index."""
+    names, groups = [], []
+    for item in inputs:
+        for d in range(item.dimensions):
+            names.append(item.key if item.dimensions == 1 else f"{item.key}[{d}]")
+            groups.append(item.key)
+    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    if len(set(groups)) < len(groups):
+        problem["groups"] = groups
+    return problem
 
 
 def _rng(seed: int, purpose: int) -> np.random.Generator:
