@@ -17,7 +17,7 @@ import re
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from stress.config.loading import Scenario
 from stress.errors import UserError
