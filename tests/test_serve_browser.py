@@ -207,6 +207,21 @@ def test_a_bad_value_is_explained_next_to_its_control_and_reset_restores_it(page
     assert not page.problems
 
 
+def test_sliders_selects_and_switches_ask_too(page):
+    n, seed = settings(page)
+    page.locator('[data-key="tier2.decision_probability"] input[type=range]').press("ArrowRight")
+    page.locator('[data-key="tier3.delay_from"] select').select_option("report")
+    page.locator('[data-key="tier2.requires_lower_tier"] input[type=checkbox]').uncheck()
+    answered(page)
+    assert page.locator('[data-key="tier2.decision_probability"] input[type=number]').input_value() == "0.51"
+    assert "changed: tier2.decision_probability, tier3.delay_from, tier2.requires_lower_tier" in \
+        page.locator("#status").inner_text()
+    expected = stress.run(load_config(None, ["tier2.decision_probability=0.51", "tier3.delay_from=report",
+                                             "tier2.requires_lower_tier=false"]), n=n, seed=seed, workers=1).summary
+    assert shown(page, '#tiers tr[data-tier="2"] td.variant')[0] == expected.tier_rows[1]["p_reached"]
+    assert not page.problems
+
+
 def test_save_run_in_full_and_the_results_view(page, served):
     _, results, _, _ = served
     page.locator('[data-key="tier3.delay_hours"] input').fill("48")
