@@ -102,17 +102,22 @@ def apply_overrides(raw: dict[str, Any], assignments: Iterable[tuple[str, Any]])
                 if index is None:
                     raise ConfigError(f"--set {key}: no item {part!r} in {'.'.join(parts[:depth])}")
                 if last:
-                    node[index] = copy.deepcopy(value)
+                    node[index] = _own(value)
                 else:
                     node[index] = node = _copied(node[index])
             elif isinstance(node, dict):
                 if last:
-                    node[part] = copy.deepcopy(value)
+                    node[part] = _own(value)
                 else:
                     node[part] = node = _copied(node.get(part, {}))
             else:
                 raise ConfigError(f"--set {key}: {'.'.join(parts[:depth])} is a value, not a table, so {where} cannot be set")
     return raw
+
+
+def _own(value: Any) -> Any:
+    """A value to store in the raw scenario: a copy if it is a table or list."""
+    return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
 
 
 def _copied(node: Any) -> Any:

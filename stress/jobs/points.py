@@ -63,7 +63,9 @@ class PointsJob(Job):
                           self.class_names, self.engine, self.scenario)
 
     def write_table(self, folder: Path, table: "PointTable", outcome: Outcome) -> None:
-        """``table.csv`` and ``table.parquet`` (one row per point), and the records if kept."""
+        """``table.csv`` and ``table.parquet`` (one row per point), and the records if kept.
+        (pandas writes the CSV: Arrow's writer is faster but writes 1.0 as 1, which
+        reads back as a whole number.)"""
         frame = table.to_frame()
         folders.atomic_write(folder / "table.csv", frame.to_csv(index=False))
         frame.to_parquet(folder / ".table.parquet", index=False)

@@ -201,7 +201,6 @@ class SweepJob(PointsJob):
         result = SweepResult(**vars(self.point_table(outcome)), spec=self.spec)
         if folder is not None:
             self.write_table(folder, result, outcome)
-            folders.atomic_write(folder / "sweep.json", result.json_text())
         return result
 
 
