@@ -373,17 +373,21 @@ def sample(inputs: Sequence, unit: np.ndarray) -> list[dict[str, Any]]:
 
 def unit_design(design: str, samples: int, dimensions: int, seed: int) -> np.ndarray:
     """``samples`` points in [0, 1)^dimensions: mc (independent uniforms), lhs (Latin
-    hypercube) or sobol (scrambled Sobol'), all from ``seed``."""
+    hypercube: each dimension's [0, 1) cut into ``samples`` equal strata, one point in
+    each, the strata of the dimensions paired at random) or sobol (scipy's scrambled
+    Sobol'), all from ``seed``."""
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(DESIGN_KEY,))))
     if design == "mc":
-        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(DESIGN_KEY,)))).random(
-            (samples, dimensions))
+        return rng.random((samples, dimensions))
+    if design == "lhs":
+        # (scipy.stats.qmc.LatinHypercube does the same; importing scipy.stats costs a second)
+        strata = rng.permuted(np.tile(np.arange(samples), (dimensions, 1)), axis=1).T
+        return np.minimum((strata + rng.random((samples, dimensions))) / samples, np.nextafter(1.0, 0.0))
     import warnings
     from scipy.stats import qmc
-    sampler = (qmc.LatinHypercube(d=dimensions, seed=seed) if design == "lhs"
-               else qmc.Sobol(d=dimensions, scramble=True, seed=seed))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Sobol' prefers powers of two; any count is valid
-        return sampler.random(samples)
+        return qmc.Sobol(d=dimensions, scramble=True, seed=seed).random(samples)
 
 
 # Spawn key of the stream the Monte Carlo design draws from: apart from every
