@@ -1,0 +1,76 @@
+"""A robustness study's result folder read back: its points (``table.csv``, one row per
+point and variant), the robustness table (``robust.csv``, one row per variant and
+outcome), every regret (``regret.csv``) and the definition and notes (``robust.json``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from stress.storage import folders
+from stress.storage.reading import BaseView, _read_csv, _read_text, _require
+
+NUMBERS = ("mean", "mean_ci_low", "mean_ci_high", "worst10", "regret_mean", "regret_p90", "regret_max",
+           "best_share")
+
+
+@dataclass(frozen=True)
+class RobustView(BaseView):
+    """A finished robustness study."""
+    points: list[dict[str, Any]]
+    table: pd.DataFrame          # one row per point and variant
+    robustness: pd.DataFrame     # one row per variant and outcome
+    regrets: pd.DataFrame        # one row per point, variant and outcome
+    data: dict[str, Any]         # robust.json
+    kind: ClassVar[str] = "robust"
+
+    @property
+    def variants(self) -> list[str]:
+        return [v["name"] for v in self.data["variants"]]
+
+    @property
+    def outcomes(self) -> list[dict[str, str]]:
+        return list(self.data["outcomes"])
+
+    @property
+    def samples(self) -> int:
+        return int(self.data["samples"])
+
+    @property
+    def n(self) -> int:
+        return int(self.data["n"])
+
+    @property
+    def notes(self) -> list[str]:
+        return list(self.data.get("notes") or [])
+
+
+def load_view(folder: Path, manifest: dict[str, Any]) -> RobustView:
+    where = folder / folders.MANIFEST
+    _require(manifest, where, ("seed", "robust", "points"))
+    points = manifest["points"]
+    if not isinstance(points, list) or not points or not all(isinstance(p, dict) and "variant" in p for p in points):
+        raise folders.ResultError(f"{where}: 'points' is not a list of points and variants")
+    data = folders.read_json(folder / "robust.json")
+    if not isinstance(data, dict):
+        raise folders.ResultError(f"{folder / 'robust.json'}: not a robustness study")
+    _require(data, folder / "robust.json", ("n", "samples", "variants", "outcomes", "table", "notes"))
+    table = _read_csv(folder / "table.csv", text=("variant",), numbers=["n", "tier3_p"],
+                      complete=["point", "variant", "n", "tier3_p"])
+    if len(table) != len(points):
+        raise folders.ResultError(f"{folder / 'table.csv'}: {len(table)} rows for {len(points)} points "
+                                  "(truncated or damaged)")
+    robustness = _read_csv(folder / "robust.csv", text=("variant", "outcome", "direction"), numbers=NUMBERS,
+                           complete=("variant", "outcome", "mean", "regret_mean", "undominated"))
+    expected = len(data["variants"]) * len(data["outcomes"])
+    if len(robustness) != expected:
+        raise folders.ResultError(f"{folder / 'robust.csv'}: {len(robustness)} rows where {len(data['variants'])} "
+                                  f"variants and {len(data['outcomes'])} outcomes give {expected} (truncated or damaged)")
+    robustness["dominated_by"] = robustness["dominated_by"].fillna("").astype(str)
+    regrets = _read_csv(folder / "regret.csv", text=("variant", "outcome"), numbers=("point", "value", "regret"),
+                        complete=("point", "variant", "outcome", "regret"))
+    return RobustView(folder, manifest, {folders.CONFIG: _read_text(folder / folders.CONFIG)}, points, table,
+                      robustness, regrets, data)
