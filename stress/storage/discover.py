@@ -1,0 +1,86 @@
+"""A discovery's result folder: written by ``stress discover``, read back by show,
+export, plot, report and results.
+
+Files: ``discover.json`` (what ``--json`` prints: the box, the classes' noise, the
+stability, the notes), ``box.csv`` (one row per input: limits, full range,
+quasi-p-values, how often resampled boxes restrict it), ``trajectory.csv`` (PRIM's
+peeling trajectory or CART's leaves), ``points.csv`` (every point: inputs, the target's
+outputs with intervals, its class, whether it is in the box) and the analysed
+folder's ``config.toml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import pandas as pd
+
+from stress.storage import folders
+from stress.storage.reading import BaseView, _read_csv, _read_text, _require
+
+if TYPE_CHECKING:
+    from stress.discovery.analysis import DiscoverResult
+
+BOX_NUMBERS = ("lower", "upper", "range_lower", "range_upper", "cut", "qp_lower", "qp_upper", "restricted_share")
+STEP_NUMBERS = ("coverage", "density", "mass", "res_dim", "n", "k")
+
+
+def write(result: "DiscoverResult", partial: Path, config_text: str | None) -> None:
+    """Everything of a discovery into its ``.partial`` folder."""
+    folders.write_json(partial / "discover.json", result.to_dict())
+    folders.atomic_write(partial / "box.csv", result.box_frame().to_csv(index=False))
+    folders.atomic_write(partial / "trajectory.csv", result.steps.rename_axis("step").reset_index().to_csv(index=False))
+    folders.atomic_write(partial / "points.csv", result.points.to_csv(index=False))
+    if config_text is not None:
+        folders.atomic_write(partial / folders.CONFIG, config_text)
+
+
+@dataclass(frozen=True)
+class DiscoverView(BaseView):
+    """A finished discovery."""
+    data: dict[str, Any]           # discover.json
+    box: pd.DataFrame              # one row per input
+    steps: pd.DataFrame            # trajectory or leaves
+    points: pd.DataFrame           # one row per point of the analysed result
+    kind: ClassVar[str] = "discover"
+
+    @property
+    def notes(self) -> list[str]:
+        return list(self.data.get("notes") or [])
+
+    @property
+    def method(self) -> str:
+        return str(self.data["method"])
+
+    @property
+    def target(self) -> str:
+        return str(self.data["target"])
+
+    @property
+    def restricted(self) -> pd.DataFrame:
+        return self.box[self.box["restricted"]]
+
+    @property
+    def inputs(self) -> list[str]:
+        return list(self.box["input"])
+
+
+def load_view(folder: Path, manifest: dict[str, Any]) -> DiscoverView:
+    _require(manifest, folder / folders.MANIFEST, ("seed", "source", "target", "method"))
+    data = folders.read_json(folder / "discover.json")
+    if not isinstance(data, dict):
+        raise folders.ResultError(f"{folder / 'discover.json'}: not a discovery")
+    _require(data, folder / "discover.json", ("method", "target", "box", "cases", "stability", "notes"))
+    _require(data["box"], folder / "discover.json", ("coverage", "density", "restricted", "step"))
+    box = _read_csv(folder / "box.csv", text=("input",), numbers=BOX_NUMBERS[2:5],
+                    complete=("input", "restricted"))
+    if box["restricted"].dtype != bool:
+        raise folders.ResultError(f"{folder / 'box.csv'}: column restricted is not true/false (damaged)")
+    box["categories"] = box["categories"].fillna("").astype(str)
+    box["range_categories"] = box["range_categories"].fillna("").astype(str)
+    steps = _read_csv(folder / "trajectory.csv", numbers=("step", *STEP_NUMBERS), complete=("step", *STEP_NUMBERS))
+    points = _read_csv(folder / "points.csv", text=list(box["input"]), complete=("case", "used", "in_box"))
+    configs = {folders.CONFIG: _read_text(folder / folders.CONFIG)} if (folder / folders.CONFIG).is_file() else {}
+    return DiscoverView(folder, manifest, configs, data, box, steps.set_index("step"), points)
