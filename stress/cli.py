@@ -101,12 +101,32 @@ def _status(interactive: bool):
     return (lambda message: err_console.status(message)) if interactive else (lambda message: nullcontext())
 
 
-def _resume(folder: Path, kind: str, workers: Optional[int], scheduler: Optional[str] = None):
+def _resume(ctx: typer.Context, folder: Path, kind: str, workers: Optional[int], scheduler: Optional[str] = None):
     import stress
+    _refuse_changes_on_resume(ctx)
     interactive = err_console.is_terminal
     with progress_bar("", interactive) as bar:
         return stress.resume(folder, kind=kind, workers=workers, scheduler=scheduler,
                              progress=_updater(bar, "resuming"), status=_status(interactive))
+
+
+RESUME_OPTIONS = ("resume", "workers", "scheduler", "as_json", "ctx")
+
+
+def _refuse_changes_on_resume(ctx) -> None:
+    """--resume continues the job as it was started: an option that would change it is
+    refused, naming it, rather than silently ignored."""
+    from stress.errors import UsageError
+    given = []
+    for param in ctx.command.params:
+        if param.name in RESUME_OPTIONS:
+            continue
+        source = ctx.get_parameter_source(param.name)
+        if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT"):
+            given.append(param.opts[0] if param.opts else param.name)
+    if given:
+        raise UsageError(f"--resume continues the job exactly as it was started, so it takes no "
+                         f"{', '.join(given)} (with --resume: --workers, --scheduler and --json only)")
 
 
 def _finished(result, as_json: bool, render_table: Callable, json_text: Callable) -> None:
@@ -120,6 +140,7 @@ def _finished(result, as_json: bool, render_table: Callable, json_text: Callable
 @app.command()
 @handles_errors
 def run(
+    ctx: typer.Context,
     config: Optional[Path] = CONFIG_ARG,
     n: int = typer.Option(10_000, "-n", "--replications", min=1, help="Number of replications."),
     seed: int = SEED_OPT,
@@ -134,7 +155,7 @@ def run(
     """Run N replications of a scenario and report escalation statistics."""
     import stress
     if resume is not None:
-        result = _resume(resume, "run", workers)
+        result = _resume(ctx, resume, "run", workers)
     else:
         interactive = err_console.is_terminal
         cfg = stress.as_config(config, set_ or [])
@@ -180,6 +201,7 @@ SCHEDULER_OPT = typer.Option(
 @app.command()
 @handles_errors
 def sweep(
+    ctx: typer.Context,
     config: Optional[Path] = CONFIG_ARG,
     grid: Optional[List[str]] = typer.Option(None, "--grid", metavar="KEY=VALUES",
                                              help="An axis: KEY=v1,v2,... or KEY=low:high:step (repeatable)."),
@@ -208,7 +230,7 @@ def sweep(
     precision, max_n) is used as the default definition."""
     import stress
     if resume is not None:
-        result = _resume(resume, "sweep", workers, scheduler)
+        result = _resume(ctx, resume, "sweep", workers, scheduler)
     else:
         interactive = err_console.is_terminal
         with progress_bar("", interactive) as bar:
@@ -224,6 +246,7 @@ def sweep(
 @app.command()
 @handles_errors
 def compare(
+    ctx: typer.Context,
     configs: Optional[List[Path]] = typer.Argument(None, help="Scenario file(s): one base for --variant, or one per variant.",
                                                    show_default=False),
     variant: Optional[List[str]] = typer.Option(None, "--variant", metavar='"NAME: KEY=VALUE, ..."',
@@ -243,7 +266,7 @@ def compare(
     """Compare rule variants on common random numbers: paired differences, McNemar tests."""
     import stress
     if resume is not None:
-        result = _resume(resume, "compare", workers, scheduler)
+        result = _resume(ctx, resume, "compare", workers, scheduler)
     else:
         interactive = err_console.is_terminal
         with progress_bar("", interactive) as bar:
@@ -341,6 +364,7 @@ def _study_result(result, as_json: bool, json_text: Callable) -> None:
 @app.command()
 @handles_errors
 def explore(
+    ctx: typer.Context,
     config: Optional[Path] = CONFIG_ARG,
     samples: int = typer.Option(100, "--samples", min=2, help="Points drawn from the uncertain inputs."),
     n: int = typer.Option(1000, "-n", "--replications", min=2, help="Replications per point."),
@@ -361,7 +385,7 @@ def explore(
     over everything considered plausible, with its spread and its Monte Carlo noise."""
     import stress
     if resume is not None:
-        result = _resume(resume, "explore", workers, scheduler)
+        result = _resume(ctx, resume, "explore", workers, scheduler)
     else:
         interactive = err_console.is_terminal
         with progress_bar("", interactive) as bar:
@@ -375,6 +399,7 @@ def explore(
 @app.command()
 @handles_errors
 def sensitivity(
+    ctx: typer.Context,
     config: Optional[Path] = CONFIG_ARG,
     method: str = typer.Option("sobol", "--method", help="sobol (first-order and total indices) or morris "
                                                          "(screening: mu*, sigma)."),
@@ -397,7 +422,7 @@ def sensitivity(
     (SALib's Sobol' indices or Morris screening, with the Monte Carlo noise accounted for)."""
     import stress
     if resume is not None:
-        result = _resume(resume, "sensitivity", workers, scheduler)
+        result = _resume(ctx, resume, "sensitivity", workers, scheduler)
     else:
         interactive = err_console.is_terminal
         with progress_bar("", interactive) as bar:
@@ -408,6 +433,83 @@ def sensitivity(
                                         progress=_updater(bar, "sensitivity"), status=_status(interactive))
     _study_result(result, as_json, lambda r: json.dumps(r.to_dict(), indent=2))
 
+
+
+@app.command()
+@handles_errors
+def discover(
+    result: Path = typer.Argument(..., help="A finished explore or sweep result folder.", show_default=False),
+    target: str = typer.Option(..., "--target", metavar="EXPR",
+                               help="The cases of interest per point, from its outputs: NAME OP NUMBER (OP: < <= > "
+                                    ">=) joined by and / or, e.g. \"p_tier3_objective_first > 0.1\"."),
+    method: str = typer.Option("prim", "--method", help="prim (EMA Workbench) or cart (scikit-learn)."),
+    threshold: float = typer.Option(0.8, "--threshold",
+                                    help="The density the box must reach (share of its points that are cases); "
+                                         "the box covering most cases at that density is reported."),
+    confidence: Optional[float] = typer.Option(None, "--confidence",
+                                               help="Classify a point only when its interval at this confidence is "
+                                                    "clear of the threshold (e.g. 0.95); others are left out."),
+    resamples: int = typer.Option(10, "--resamples", min=0, help="Random halves of the points to test the box on."),
+    mass_min: float = typer.Option(0.05, "--mass-min", help="The smallest share of the points a box may hold."),
+    seed: int = SEED_OPT,
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the result folder here instead of results/<id>/."),
+    as_json: bool = typer.Option(False, "--json", help="Print the box, its trajectory and stability as JSON."),
+) -> None:
+    """Scenario discovery: under which combinations of the inputs do the points of an explore
+    or sweep meet a target? PRIM's (or CART's) box, with the points' Monte Carlo noise."""
+    import stress
+    with _status(err_console.is_terminal)("Finding the box (the first time also loads EMA Workbench)"):
+        found = stress.discover(result, target, method=method, threshold=threshold, confidence=confidence,
+                                resamples=resamples, seed=seed, mass_min=mass_min, out=out,
+                                results_dir=None if out else Path("results"))
+    _study_result(found, as_json, lambda r: json.dumps(r.to_dict(), indent=2))
+
+
+@app.command()
+@handles_errors
+def robust(
+    ctx: typer.Context,
+    config: Optional[Path] = CONFIG_ARG,
+    variant: Optional[List[str]] = typer.Option(None, "--variant", metavar="'NAME: KEY=VALUE, ...'",
+                                                help="A rule-set variant (repeatable, at least two)."),
+    minimize: Optional[List[str]] = typer.Option(None, "--minimize", metavar="NAME",
+                                                 help="An outcome to minimise: a tier probability (tier3_p) or a "
+                                                      "metric (p_false_escalation) (repeatable)."),
+    maximize: Optional[List[str]] = typer.Option(None, "--maximize", metavar="NAME",
+                                                 help="An outcome to maximise (repeatable)."),
+    satisfice: Optional[str] = typer.Option(None, "--satisfice", metavar="CRITERIA",
+                                            help="What a variant must meet at a point, e.g. "
+                                                 "\"p_tier3_objective_first < 0.05, p_false_escalation < 0.02\"."),
+    samples: int = typer.Option(100, "--samples", min=2, help="Points drawn from the uncertain inputs."),
+    n: int = typer.Option(1000, "-n", "--replications", min=2, help="Replications per point and variant."),
+    design: str = typer.Option("lhs", "--design", help="How points are drawn: mc, lhs (Latin hypercube) or sobol."),
+    seed: int = SEED_OPT,
+    uncertain: Optional[List[str]] = UNCERTAIN_OPT,
+    set_: Optional[List[str]] = SET_OPT,
+    workers: Optional[int] = WORKERS_OPT,
+    scheduler: Optional[str] = SCHEDULER_OPT,
+    engine: str = ENGINE_OPT,
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the result folder here instead of results/<id>/."),
+    records: bool = typer.Option(False, "--records/--no-records",
+                                 help="Write every replication's record (Parquet, with a point column)."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted robustness study."),
+    as_json: bool = typer.Option(False, "--json", help="Print the regret table as JSON."),
+) -> None:
+    """Robustness of rule-set variants across the uncertainty: mean, worst 10%, regret against
+    the best variant at each point and the share of points meeting your criteria, on the same
+    points and replications for every variant."""
+    import stress
+    if resume is not None:
+        result = _resume(ctx, resume, "robust", workers, scheduler)
+    else:
+        interactive = err_console.is_terminal
+        with progress_bar("", interactive) as bar:
+            result = stress.robust(config, variants=variant or [], minimize=minimize or [], maximize=maximize or [],
+                                   satisfice=satisfice, samples=samples, n=n, design=design, seed=seed,
+                                   uncertain=uncertain or [], overrides=set_ or [], engine=engine, workers=workers,
+                                   scheduler=scheduler, out=out, results_dir=None if out else Path("results"),
+                                   records=records, progress=_updater(bar, "robust"), status=_status(interactive))
+    _study_result(result, as_json, lambda r: json.dumps(r.to_dict(), indent=2))
 
 @app.command()
 @handles_errors

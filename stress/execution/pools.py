@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 from stress.errors import UsageError
+from stress.storage.locks import alive
 
 
 def default_workers() -> int:
@@ -37,24 +38,9 @@ def _worker_init(main_pid: int, engine: str) -> None:
 
 
 def _exit_with(main_pid: int) -> None:
-    while _alive(main_pid):
+    while alive(main_pid):
         time.sleep(0.5)
     os._exit(1)
-
-
-def _alive(pid: int) -> bool:
-    """Whether a process runs (a killed one may linger as a zombie until reaped)."""
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-    except OSError:  # no /proc: ask the kernel
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
 
 
 class Interrupted(KeyboardInterrupt):

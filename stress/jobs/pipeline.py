@@ -34,6 +34,7 @@ from stress.statistics.points import MetricTable, PointTotals, TierTable, metric
 from stress.statistics.tally import UnitTallies, bin_count_for, bin_width_for
 from stress.storage import checkpoints
 from stress.storage import folders
+from stress.storage.locks import FolderLock
 
 CHUNK = 1000
 # Replications per task: the compiled engine runs 1,000 in about 5 ms, so it gets them
@@ -152,6 +153,14 @@ def resume(folder: str | Path, job_class: Callable[[str], type[Job]], *, kind: s
 
 def _complete(job: Job, partial: Path | None, workers: int | None, scheduler: str | None,
               keep_records: bool, progress: Progress | None, status: Status | None) -> Any:
+    if partial is None:
+        return _run_job(job, None, workers, scheduler, keep_records, progress, status, None)
+    with FolderLock(partial) as lock:
+        return _run_job(job, partial, workers, scheduler, keep_records, progress, status, lock)
+
+
+def _run_job(job: Job, partial: Path | None, workers: int | None, scheduler: str | None, keep_records: bool,
+             progress: Progress | None, status: Status | None, lock: FolderLock | None) -> Any:
     began = time.perf_counter()
     params = [p.params for p in job.points]
     engines.prepare(job.engine, params[0], status)
@@ -188,6 +197,7 @@ def _complete(job: Job, partial: Path | None, workers: int | None, scheduler: st
     outcome = Outcome(job, totals, tier_table(totals), metric_table(totals), source, partial)
     result = job.finish(outcome, partial)
     if partial is not None:
+        lock.release()  # the folder is about to take its final name
         final = folders.complete(partial, began, n_per_point=totals.n.tolist(),
                                  point_seconds=np.round(totals.seconds, 4).tolist())
         result = _with_path(result, final)

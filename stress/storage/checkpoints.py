@@ -7,8 +7,6 @@ read without pickle). ``--resume`` reads them all and runs only the units missin
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -16,7 +14,7 @@ import numpy as np
 
 from stress.execution.tasks import TaskResult
 from stress.statistics.tally import UnitTallies
-from stress.storage.folders import CHECKPOINTS
+from stress.storage.folders import CHECKPOINTS, atomic_file
 
 
 class Saved(NamedTuple):
@@ -32,17 +30,9 @@ def save(partial: Path, sequence: int, result: TaskResult) -> Path:
         arrays["records"] = result.records
     if result.replication_sums is not None:
         arrays |= {"replication_blocks": result.replication_blocks, "replication_sums": result.replication_sums}
-    folder = partial / CHECKPOINTS
-    folder.mkdir(exist_ok=True)
-    path = folder / f"t{sequence:07d}.npz"
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".t", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    path = partial / CHECKPOINTS / f"t{sequence:07d}.npz"
+    with atomic_file(path, sync=False) as handle:  # losing the last checkpoint to a crash only costs its rerun
+        np.savez(handle, **arrays)
     return path
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import math
@@ -23,7 +24,8 @@ import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from contextlib import contextmanager
+from typing import Any, BinaryIO, Iterable, Iterator, Sequence
 
 from stress.errors import UserError
 
@@ -38,19 +40,39 @@ class ResultError(UserError):
     """A result folder that cannot be used; the message says which and why."""
 
 
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write a file so that it is either complete or absent."""
+def _file_mode() -> int:
+    """The mode the user's umask gives a new file (mkstemp's files are 0600, which would
+    keep colleagues on a shared machine from reading results)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+FILE_MODE = _file_mode()
+
+
+@contextmanager
+def atomic_file(path: Path, sync: bool = True) -> Iterator[BinaryIO]:
+    """A binary handle whose file appears at ``path`` complete, or not at all."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
+        os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data.encode() if isinstance(data, str) else data)
+            yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write a file so that it is either complete or absent."""
+    with atomic_file(path) as handle:
+        handle.write(data.encode() if isinstance(data, str) else data)
 
 
 def csv_text(fields: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
@@ -100,7 +122,15 @@ def new_folder(out: Path | None, kind: str, scenario: str, parent: Path = Path("
             raise ResultError(f"--out {final}: already exists and is not empty; choose another folder")
         partial = final.with_name(final.name + PARTIAL)
         if partial.exists():
-            raise ResultError(f"{partial} exists: an interrupted run; continue it with --resume {partial}")
+            from stress.storage.locks import FolderBusy, holder
+            running = holder(partial)
+            if running is not None:
+                raise FolderBusy(f"--out {final}: a job is writing it right now ({running}); wait for it, or "
+                                 f"choose another folder")
+            manifest = _manifest_or_none(partial)
+            kind = manifest.get("kind", "run") if manifest else "run"
+            raise ResultError(f"{partial} exists: an interrupted {kind}; continue it with "
+                              f"stress {kind} --resume {partial}")
         partial.mkdir(parents=True)
         return partial
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -146,17 +176,51 @@ def open_partial(folder: str | Path, kind: str | None = None) -> dict[str, Any]:
 
 
 def complete(partial: Path, began: float, **fields: Any) -> Path:
-    """Mark the job complete (``began``: its perf_counter start in this session) and
-    move the folder to its final name."""
+    """Mark the job complete (``began``: its perf_counter start in this session), record
+    every file's SHA-256 (readers check them), and move the folder to its final name."""
+    shutil.rmtree(partial / CHECKPOINTS, ignore_errors=True)  # the tables now hold what they held
     manifest = load_manifest(partial)
     manifest.update(status="complete", elapsed_seconds=round(time.perf_counter() - began, 3), **fields)
+    manifest["files"] = {name: sha256(partial / name) for name in _content(partial)}
     write_json(partial / MANIFEST, manifest)
-    shutil.rmtree(partial / CHECKPOINTS, ignore_errors=True)  # the tables now hold what they held
     final = final_path(partial)
     if final.exists():  # --out named an empty folder
         final.rmdir()
     partial.rename(final)
     return final
+
+
+def _content(folder: Path) -> list[str]:
+    """The files a job wrote (relative paths), but the manifest and the lock."""
+    from stress.storage.locks import LOCK
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                  if p.is_file() and p.name not in (MANIFEST, LOCK) and not p.name.startswith("."))
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify(folder: Path, manifest: dict[str, Any]) -> None:
+    """Every file the manifest records is there, as the job wrote it."""
+    for name, expected in (manifest.get("files") or {}).items():
+        path = folder / name
+        if not path.is_file():
+            raise ResultError(f"{path}: missing (the job wrote it; the folder was changed since)")
+        if sha256(path) != expected:
+            raise ResultError(f"{path}: edited or damaged since the job wrote it (its SHA-256 is not the one "
+                              f"{folder / MANIFEST} records); run the job again rather than edit its results")
+
+
+def _manifest_or_none(folder: Path) -> dict[str, Any] | None:
+    try:
+        return load_manifest(folder)
+    except ResultError:
+        return None
 
 
 def versions() -> dict[str, str]:

@@ -24,7 +24,8 @@ from stress.jobs.sweep import SweepSpec
 # Kinds read here, and the others: kind -> "module:function" that loads its view.
 KINDS = ("run", "sweep", "compare")
 OTHER_KINDS = {"calibration": "stress.storage.calibration:load_view", "explore": "stress.storage.explore:load_view",
-               "sensitivity": "stress.storage.sensitivity:load_view"}
+               "sensitivity": "stress.storage.sensitivity:load_view", "discover": "stress.storage.discover:load_view",
+               "robust": "stress.storage.robust:load_view"}
 TIER_FIELDS = ("tier", "p_reached", "ci_low", "ci_high", "median_hours_to_reach", "p10_hours_to_reach",
                "p90_hours_to_reach", "n_reached")
 METRIC_FIELDS = ("estimate", "ci_low", "ci_high", "n")
@@ -119,8 +120,12 @@ def load_result(folder: str | Path) -> ResultView:
                                 f"finish it with: stress {kind} --resume {folder}")
     if kind in OTHER_KINDS:
         module, function = OTHER_KINDS[kind].split(":")
-        return getattr(import_module(module), function)(folder, manifest)
-    return {"run": _load_run, "sweep": _load_sweep, "compare": _load_compare}[kind](folder, manifest)
+        view = getattr(import_module(module), function)(folder, manifest)
+    else:
+        view = {"run": _load_run, "sweep": _load_sweep, "compare": _load_compare}[kind](folder, manifest)
+    # after the structural checks, which say more precisely what is wrong with a file
+    store.verify(folder, manifest)
+    return view
 
 
 def as_view(result: str | Path | ResultView) -> ResultView:
@@ -214,9 +219,25 @@ def _summary(data: Any, where: Path, curves: dict[str, Any]) -> RunSummary:
     for row in metrics.values():
         _require(row, where, METRIC_FIELDS)
     try:
-        return RunSummary.from_dict(data, curves)
+        summary = RunSummary.from_dict(data, curves)
     except (TypeError, ValueError):
         raise store.ResultError(f"{where}: a number is not a number") from None
+    for row in summary.tier_rows:
+        _check_interval(where, f"tier {row['tier']}", row["p_reached"], row["ci_low"], row["ci_high"], True)
+    for row in summary.metric_rows:
+        _check_interval(where, row["metric"], row["estimate"], row["ci_low"], row["ci_high"],
+                        row["metric"].startswith("p_"))
+    return summary
+
+
+def _check_interval(where: Path, what: str, estimate: float, low: float, high: float, probability: bool) -> None:
+    """An estimate inside its interval, and a probability's inside [0, 1] (NaN: none)."""
+    values = [v for v in (estimate, low, high) if not math.isnan(v)]
+    ordered = all(math.isnan(v) for v in (low, high)) or (low <= estimate <= high)
+    if not ordered or (probability and not all(0.0 <= v <= 1.0 for v in values)):
+        raise store.ResultError(f"{where}: {what}: estimate {estimate:g} with interval [{low:g}, {high:g}] is "
+                                f"inconsistent{' (a probability must lie in [0, 1])' if probability else ''}; "
+                                "the file was edited or damaged")
 
 
 def _read_csv(path: Path, *, text: Iterable[str] = (), numbers: Iterable[str] = (),
