@@ -148,7 +148,7 @@ def _dropped(steps):
     """Per step, the restrictions dropped to reach it ('' for the method's own steps)."""
     if "dropped" not in steps.columns:
         return pd.Series([""] * len(steps), index=steps.index)
-    return steps["dropped"].fillna("").astype(str)
+    return steps["dropped"].astype(object).fillna("").astype(str)
 
 
 def _limits(view):

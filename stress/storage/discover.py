@@ -78,8 +78,8 @@ def load_view(folder: Path, manifest: dict[str, Any]) -> DiscoverView:
                     complete=("input", "restricted"))
     if box["restricted"].dtype != bool:
         raise folders.ResultError(f"{folder / 'box.csv'}: column restricted is not true/false (damaged)")
-    box["categories"] = box["categories"].fillna("").astype(str)
-    box["range_categories"] = box["range_categories"].fillna("").astype(str)
+    for column in ("categories", "range_categories"):  # empty for numeric inputs: read as NaN
+        box[column] = box[column].astype(object).fillna("").astype(str)
     steps = _read_csv(folder / "trajectory.csv", numbers=("step", *STEP_NUMBERS), complete=("step", *STEP_NUMBERS))
     points = _read_csv(folder / "points.csv", text=list(box["input"]), complete=("case", "used", "in_box"))
     configs = {folders.CONFIG: _read_text(folder / folders.CONFIG)} if (folder / folders.CONFIG).is_file() else {}

@@ -69,7 +69,7 @@ def load_view(folder: Path, manifest: dict[str, Any]) -> RobustView:
     if len(robustness) != expected:
         raise folders.ResultError(f"{folder / 'robust.csv'}: {len(robustness)} rows where {len(data['variants'])} "
                                   f"variants and {len(data['outcomes'])} outcomes give {expected} (truncated or damaged)")
-    robustness["dominated_by"] = robustness["dominated_by"].fillna("").astype(str)
+    robustness["dominated_by"] = robustness["dominated_by"].astype(object).fillna("").astype(str)
     regrets = _read_csv(folder / "regret.csv", text=("variant", "outcome"), numbers=("point", "value", "regret"),
                         complete=("point", "variant", "outcome", "regret"))
     return RobustView(folder, manifest, {folders.CONFIG: _read_text(folder / folders.CONFIG)}, points, table,
