@@ -23,6 +23,8 @@ _EXPORTS = {
     "calibrate": "stress.api",
     "explore": "stress.api",
     "sensitivity": "stress.api",
+    "discover": "stress.api",
+    "robust": "stress.api",
     "RunSummary": "stress.statistics.summary",
     "load_result": "stress.storage.reading",
     "results": "stress.storage.reading",

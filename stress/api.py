@@ -228,3 +228,70 @@ def _plain_option(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _plain_option(v) for k, v in value.items()}
     return str(value)
+
+
+def discover(result: str | Path, target: str, *, method: str = "prim", threshold: float = 0.8,
+             confidence: float | None = None, resamples: int = 10, seed: int = 0, mass_min: float = 0.05,
+             out: str | Path | None = None, results_dir: str | Path | None = None):
+    """Scenario discovery on a finished explore or sweep folder (a ``DiscoverResult``):
+    the points where ``target`` holds (``"tier3_p > 0.3"``; NAME OP NUMBER joined by
+    and / or) and the box of the inputs where they concentrate, by ``method`` prim (EMA
+    Workbench) or cart (scikit-learn); the box reported is the one covering most cases
+    at a density of at least ``threshold``. ``confidence`` classifies only the points
+    whose interval is clear of the threshold; ``resamples`` random halves of the points
+    test the box's stability. ``out`` or ``results_dir`` writes a result folder of kind
+    ``discover``. Nothing is simulated."""
+    import dataclasses
+    from stress.discovery.analysis import discover as find_box
+    from stress.storage import discover as discover_folder
+    from stress.storage import folders
+    from stress.storage.reading import as_view
+    began = time.perf_counter()
+    view = as_view(result)
+    found = find_box(view, target, method=method, threshold=threshold, confidence=confidence, resamples=resamples,
+                     seed=seed, mass_min=mass_min)
+    if out is None and results_dir is None:
+        return found
+    partial = folders.new_folder(Path(out) if out is not None else None, "discover", view.scenario,
+                                 Path(results_dir) if results_dir is not None else Path("results"))
+    folders.start(partial, "discover", view.scenario, str(view.manifest.get("engine", "")), seed=seed, n=found.n,
+                  source=str(view.path), source_id=view.id, source_kind=view.kind, target=target, method=method,
+                  threshold=threshold, confidence=confidence, resamples=resamples, mass_min=mass_min)
+    discover_folder.write(found, partial, view.configs.get(folders.CONFIG))
+    return dataclasses.replace(found, path=folders.complete(partial, began))
+
+
+def robust(config: str | Path | None = None, *, variants: Iterable[str], minimize: Iterable[str] = (),
+           maximize: Iterable[str] = (), satisfice: str | None = None, samples: int = 100, n: int = 1000,
+           design: str = "lhs", seed: int = 0, uncertain: Iterable[str] = (), overrides: Iterable[str] = (),
+           engine: str = "auto", workers: int | None = None, scheduler: str | None = None,
+           out: str | Path | None = None, results_dir: str | Path | None = None, records: bool = False,
+           progress: Progress | None = None, status: Status | None = None):
+    """Compare rule-set variants across the uncertainty (a ``RobustResult``): each of
+    ``variants`` (``["strict: tier2.threshold=2", "quick: tier3.delay_hours=24"]``) runs at
+    the same ``samples`` points of the uncertain inputs (as ``explore`` draws them) on the
+    same ``n`` replications. For each outcome to ``minimize`` or ``maximize`` (a tier
+    probability such as ``tier3_p`` or a metric), each variant's mean, worst-10% mean,
+    regret against the best variant at each point (mean, 90th percentile, maximum) and
+    share of points meeting ``satisfice`` (``"p_tier3_objective_first < 0.05,
+    p_false_escalation < 0.02"``), with the variants no other beats at every point."""
+    from stress.config.loading import file_table
+    from stress.config.uncertain import inputs_from
+    from stress.jobs.explore import spec_of as uncertainty_of
+    from stress.jobs.robust import RobustJob, spec_of
+    check_run_arguments(n, seed, engine, workers)
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 2:
+        raise UsageError(f"samples must be a whole number >= 2, got {samples!r}")
+    if n < 2:
+        raise UsageError(f"n must be at least 2, got {n}")
+    if design not in ("mc", "lhs", "sobol"):
+        raise UsageError(f"design must be one of mc, lhs, sobol, got {design!r}")
+    if isinstance(variants, str) or isinstance(minimize, str) or isinstance(maximize, str):
+        raise UsageError("variants, minimize and maximize are lists (of texts and of outcome names)")
+    scenario = load_scenario(config, overrides)
+    inputs = inputs_from(file_table(config, "uncertain"), uncertain, scenario.source)
+    spec = spec_of(uncertainty_of(inputs, design, samples, int(n), seed), list(variants), list(minimize),
+                   list(maximize), satisfice)
+    job = RobustJob(scenario, spec, engine=engine, records=records)
+    return execute(job, out=out, results_dir=results_dir, workers=workers, scheduler=scheduler,
+                   progress=progress, status=status)

@@ -13,7 +13,8 @@ from importlib import import_module
 from types import ModuleType
 
 _MODULES = {"calibration": "stress.output.calibration", "explore": "stress.output.explore",
-            "sensitivity": "stress.output.sensitivity"}
+            "sensitivity": "stress.output.sensitivity", "discover": "stress.output.discover",
+            "robust": "stress.output.robust"}
 
 
 def module_for(kind: str) -> ModuleType | None:
