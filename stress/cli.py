@@ -434,7 +434,6 @@ def sensitivity(
     _study_result(result, as_json, lambda r: json.dumps(r.to_dict(), indent=2))
 
 
-
 @app.command()
 @handles_errors
 def discover(
@@ -510,6 +509,7 @@ def robust(
                                    scheduler=scheduler, out=out, results_dir=None if out else Path("results"),
                                    records=records, progress=_updater(bar, "robust"), status=_status(interactive))
     _study_result(result, as_json, lambda r: json.dumps(r.to_dict(), indent=2))
+
 
 @app.command()
 @handles_errors
