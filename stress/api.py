@@ -54,7 +54,7 @@ def run(config: Config | str | Path | None = None, *, n: int = 10_000, seed: int
         engine: str = "auto", workers: int | None = None, scheduler: str | None = None,
         overrides: Iterable[str] = (), out: str | Path | None = None, results_dir: str | Path | None = None,
         keep_records: bool = False, save_records: bool = True, progress: Progress2 | None = None,
-        status: Status | None = None):
+        status: Status | None = None, budget: float | None = None):
     """Run ``n`` replications of a scenario and summarise them (a ``RunResult``).
 
     ``out`` writes the result folder there; ``results_dir`` writes it under a fresh
@@ -66,7 +66,7 @@ def run(config: Config | str | Path | None = None, *, n: int = 10_000, seed: int
     check_run_arguments(n, seed, engine, workers)
     job = RunJob(cfg, n=int(n), seed=int(seed), engine=engine, records=bool(save_records))
     return execute(job, out=out, results_dir=results_dir, workers=workers, scheduler=scheduler,
-                   keep_records=keep_records, progress=_replications_only(progress), status=status)
+                   keep_records=keep_records, progress=_replications_only(progress), status=status, budget=budget)
 
 
 def resume(folder: str | Path, *, kind: str | None = None, workers: int | None = None,
@@ -102,7 +102,8 @@ def sweep(config: str | Path | None = None, *, grid: Mapping[str, Sequence[Any]]
           seed: int | None = None, precision: float | None = None, max_n: int | None = None,
           overrides: Iterable[str] = (), engine: str = "auto", workers: int | None = None,
           scheduler: str | None = None, out: str | Path | None = None, results_dir: str | Path | None = None,
-          records: bool = False, progress: Progress | None = None, status: Status | None = None):
+          records: bool = False, progress: Progress | None = None, status: Status | None = None,
+          budget: float | None = None, max_points: int | None = None):
     """Run a parameter sweep (a ``SweepResult``): every point of a grid
     (``{"tier2.threshold": [2, 3, 4]}`` or ``["tier2.threshold=2,3,4"]``) and/or an
     LHS/Sobol design over ``ranges``, all on the same root seed. A ``[sweep]`` table in
@@ -113,18 +114,18 @@ def sweep(config: str | Path | None = None, *, grid: Mapping[str, Sequence[Any]]
         if isinstance(grid, Mapping) else list(grid)
     range_texts = [f"{k}={lo}:{hi}" for k, (lo, hi) in ranges.items()] if isinstance(ranges, Mapping) else list(ranges)
     spec = spec_from_options(file_table(config, "sweep"), grid_texts, design, samples, range_texts, n, seed,
-                             precision, max_n)
+                             precision, max_n, max_points)
     check_run_arguments(spec.n, spec.seed, engine, workers)
     job = SweepJob(load_scenario(config, overrides), spec, engine=engine, records=records)
     return execute(job, out=out, results_dir=results_dir, workers=workers, scheduler=scheduler,
-                   progress=progress, status=status)
+                   progress=progress, status=status, budget=budget)
 
 
 def explore(config: str | Path | None = None, *, samples: int = 100, n: int = 1000, design: str = "lhs",
             seed: int = 0, uncertain: Iterable[str] = (), overrides: Iterable[str] = (), engine: str = "auto",
             workers: int | None = None, scheduler: str | None = None, out: str | Path | None = None,
             results_dir: str | Path | None = None, records: bool = False, progress: Progress | None = None,
-            status: Status | None = None):
+            status: Status | None = None, budget: float | None = None, max_points: int | None = None):
     """Run the scenario over its uncertain inputs (an ``ExploreResult``): ``samples``
     points drawn from the distributions of the file's ``[uncertain]`` table and of
     ``uncertain`` (``["tier3.delay_hours=triangular(24, 72, 120)"]``), by ``design``
@@ -143,16 +144,17 @@ def explore(config: str | Path | None = None, *, samples: int = 100, n: int = 10
         raise UsageError(f"design must be one of mc, lhs, sobol, got {design!r}")
     scenario = load_scenario(config, overrides)
     inputs = inputs_from(file_table(config, "uncertain"), uncertain, scenario.source)
-    job = ExploreJob(scenario, spec_of(inputs, design, samples, n, seed), engine=engine, records=records)
+    job = ExploreJob(scenario, spec_of(inputs, design, samples, n, seed, max_points), engine=engine,
+                     records=records)
     return execute(job, out=out, results_dir=results_dir, workers=workers, scheduler=scheduler,
-                   progress=progress, status=status)
+                   progress=progress, status=status, budget=budget)
 
 
 def sensitivity(config: str | Path | None = None, *, method: str = "sobol", base_samples: int = 256, n: int = 1000,
                 seed: int = 0, uncertain: Iterable[str] = (), overrides: Iterable[str] = (), engine: str = "auto",
                 workers: int | None = None, scheduler: str | None = None, out: str | Path | None = None,
                 results_dir: str | Path | None = None, records: bool = False, progress: Progress | None = None,
-                status: Status | None = None):
+                status: Status | None = None, budget: float | None = None, max_points: int | None = None):
     """Global sensitivity of each tier probability and key metric to the uncertain
     inputs (a ``SensitivityResult``), by SALib: ``method`` sobol (``base_samples`` B give
     B (D + 2) points; first-order and total indices) or morris (B trajectories; mu*,
@@ -169,9 +171,10 @@ def sensitivity(config: str | Path | None = None, *, method: str = "sobol", base
         raise UsageError(f"n must be at least 2 to estimate the noise, got {n}")
     scenario = load_scenario(config, overrides)
     inputs = inputs_from(file_table(config, "uncertain"), uncertain, scenario.source)
-    job = SensitivityJob(scenario, spec_of(inputs, method, base_samples, n, seed), engine=engine, records=records)
+    job = SensitivityJob(scenario, spec_of(inputs, method, base_samples, n, seed, max_points), engine=engine,
+                         records=records)
     return execute(job, out=out, results_dir=results_dir, workers=workers, scheduler=scheduler,
-                   progress=progress, status=status)
+                   progress=progress, status=status, budget=budget)
 
 
 def _toml_literal(value: Any) -> str:
@@ -185,7 +188,8 @@ def _toml_literal(value: Any) -> str:
 def compare(configs: Sequence[str | Path | Config] = (), *, variants: Iterable[str] = (), n: int = 10_000,
             seed: int = 0, overrides: Iterable[str] = (), engine: str = "auto", workers: int | None = None,
             scheduler: str | None = None, out: str | Path | None = None, results_dir: str | Path | None = None,
-            records: bool = False, progress: Progress2 | None = None, status: Status | None = None):
+            records: bool = False, progress: Progress2 | None = None, status: Status | None = None,
+            budget: float | None = None):
     """Compare rule variants on common random numbers (a ``CompareResult``):
     ``variants=["strict: tier2.threshold=2", "lenient: tier2.threshold=5"]`` over one
     scenario, or several scenario files or configs."""
@@ -194,7 +198,7 @@ def compare(configs: Sequence[str | Path | Config] = (), *, variants: Iterable[s
     built = build_variants(list(configs), variants, overrides)
     job = CompareJob(built, n=int(n), seed=int(seed), engine=engine, records=records)
     return execute(job, out=out, results_dir=results_dir, workers=workers, scheduler=scheduler,
-                   progress=_replications_only(progress), status=status)
+                   progress=_replications_only(progress), status=status, budget=budget)
 
 
 def calibrate(events, *, out: str | Path | None = None, results_dir: str | Path | None = None, **options: Any):
@@ -266,7 +270,8 @@ def robust(config: str | Path | None = None, *, variants: Iterable[str], minimiz
            design: str = "lhs", seed: int = 0, uncertain: Iterable[str] = (), overrides: Iterable[str] = (),
            engine: str = "auto", workers: int | None = None, scheduler: str | None = None,
            out: str | Path | None = None, results_dir: str | Path | None = None, records: bool = False,
-           progress: Progress | None = None, status: Status | None = None):
+           progress: Progress | None = None, status: Status | None = None, budget: float | None = None,
+           max_points: int | None = None):
     """Compare rule-set variants across the uncertainty (a ``RobustResult``): each of
     ``variants`` (``["strict: tier2.threshold=2", "quick: tier3.delay_hours=24"]``) runs at
     the same ``samples`` points of the uncertain inputs (as ``explore`` draws them) on the
@@ -290,8 +295,8 @@ def robust(config: str | Path | None = None, *, variants: Iterable[str], minimiz
         raise UsageError("variants, minimize and maximize are lists (of texts and of outcome names)")
     scenario = load_scenario(config, overrides)
     inputs = inputs_from(file_table(config, "uncertain"), uncertain, scenario.source)
-    spec = spec_of(uncertainty_of(inputs, design, samples, int(n), seed), list(variants), list(minimize),
-                   list(maximize), satisfice)
+    spec = spec_of(uncertainty_of(inputs, design, samples, int(n), seed, max_points), list(variants),
+                   list(minimize), list(maximize), satisfice)
     job = RobustJob(scenario, spec, engine=engine, records=records)
     return execute(job, out=out, results_dir=results_dir, workers=workers, scheduler=scheduler,
-                   progress=progress, status=status)
+                   progress=progress, status=status, budget=budget)

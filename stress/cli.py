@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import signal
 import sys
 from pathlib import Path
 from typing import Callable, List, Optional
@@ -22,13 +24,25 @@ app = typer.Typer(
          "default, the tiered response plan. Results go to results/<run-id>/.",
 )
 # Piped or redirected output is not cut to 80 columns: tables stay one line per row.
-out_console = Console() if sys.stdout.isatty() else Console(width=160)
+class _Stdout(Console):
+    def on_broken_pipe(self) -> None:
+        # the reader stopped reading (stress ... | head -1): it has what it wanted, so
+        # end quietly and successfully (rich's own choice is exit code 1)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(0)
+
+
+out_console = _Stdout() if sys.stdout.isatty() else _Stdout(width=160)
 err_console = Console(stderr=True)
 
 CONFIG_ARG = typer.Argument(None, help="Scenario file (TOML). Default: the packaged plan scenario.",
                             show_default=False)
 SET_OPT = typer.Option(None, "--set", metavar="KEY=VALUE",
                        help="Override a config key, e.g. --set tier2.threshold=4 (repeatable).")
+BUDGET_OPT = typer.Option(None, "--budget", metavar="HOURS", min=0.0,
+                          help="Refuse a job estimated to need more CPU hours than this (default 4).")
+MAX_POINTS_OPT = typer.Option(None, "--max-points", min=1,
+                              help="Refuse a study of more points than this (default 100,000).")
 SEED_OPT = typer.Option(0, "--seed", min=0, help="Root seed; the same seed gives the same numbers.")
 WORKERS_OPT = typer.Option(None, "--workers", min=1, help="Worker processes (default: all cores).")
 ENGINE_OPT = typer.Option("auto", "--engine",
@@ -51,6 +65,8 @@ def handles_errors(command: Callable) -> Callable:
             return command(*args, **kwargs)
         except UserError as exc:
             fail(str(exc))
+        except BrokenPipeError:
+            raise  # the reader stopped reading (| head): main() ends quietly
         except OSError as exc:  # a folder that cannot be created or written, a full disk
             where = f"{exc.filename}: " if exc.filename else ""
             fail(f"{where}{exc.strerror or exc}")
@@ -130,11 +146,14 @@ def _refuse_changes_on_resume(ctx) -> None:
 
 
 def _finished(result, as_json: bool, render_table: Callable, json_text: Callable) -> None:
+    """The result on stdout (a table, or JSON and nothing else), where it went on stderr."""
     if as_json:
         typer.echo(json_text(result))
     else:
         render_table(out_console, result)
-        err_console.print(f"results: {result.path}", highlight=False)
+    for note in getattr(result, "notes", None) or []:
+        err_console.print(f"note: {note}", highlight=False, soft_wrap=True)
+    err_console.print(f"results: {result.path}", highlight=False)
 
 
 @app.command()
@@ -150,6 +169,7 @@ def run(
     out: Optional[Path] = typer.Option(None, "--out", help="Write the result folder here instead of results/<run-id>/."),
     records: bool = typer.Option(True, "--records/--no-records", help="Write per-replication records (Parquet)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted run from its .partial folder."),
+    budget: Optional[float] = BUDGET_OPT,
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout, nothing else."),
 ) -> None:
     """Run N replications of a scenario and report escalation statistics."""
@@ -162,7 +182,7 @@ def run(
         with progress_bar("", interactive) as bar:
             result = stress.run(cfg, n=n, seed=seed, engine=engine, workers=workers, out=out,
                                 results_dir=None if out else Path("results"), save_records=records,
-                                progress=_updater(bar, cfg.scenario.name), status=_status(interactive))
+                                progress=_updater(bar, cfg.scenario.name), status=_status(interactive), budget=budget)
     from stress.output import render
     _finished(result, as_json, lambda console, r: render.run_summary(console, r.summary),
               lambda r: r.summary.to_json(indent=2))
@@ -222,6 +242,8 @@ def sweep(
     records: bool = typer.Option(False, "--records/--no-records",
                                  help="Write every replication's record (Parquet, with a point column)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted sweep from its .partial folder."),
+    budget: Optional[float] = BUDGET_OPT,
+    max_points: Optional[int] = MAX_POINTS_OPT,
     as_json: bool = typer.Option(False, "--json", help="Print the table as a JSON list of rows on stdout."),
 ) -> None:
     """Run N replications at every point of a parameter grid or design (common random numbers).
@@ -238,7 +260,7 @@ def sweep(
                                   seed=seed, precision=precision, max_n=max_n, overrides=set_ or [], engine=engine,
                                   workers=workers, scheduler=scheduler, out=out,
                                   results_dir=None if out else Path("results"), records=records,
-                                  progress=_updater(bar, "sweep"), status=_status(interactive))
+                                  progress=_updater(bar, "sweep"), status=_status(interactive), budget=budget, max_points=max_points)
     from stress.output import render
     _finished(result, as_json, render.sweep_table, lambda r: r.json_text().rstrip("\n"))
 
@@ -261,6 +283,7 @@ def compare(
     records: bool = typer.Option(False, "--records/--no-records",
                                  help="Write every replication's record (Parquet, with a point column)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted comparison from its .partial folder."),
+    budget: Optional[float] = BUDGET_OPT,
     as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON on stdout."),
 ) -> None:
     """Compare rule variants on common random numbers: paired differences, McNemar tests."""
@@ -273,7 +296,7 @@ def compare(
             result = stress.compare(list(configs or []), variants=variant or [], n=n, seed=seed, overrides=set_ or [],
                                     engine=engine, workers=workers, scheduler=scheduler, out=out,
                                     results_dir=None if out else Path("results"), records=records,
-                                    progress=_updater(bar, "compare"), status=_status(interactive))
+                                    progress=_updater(bar, "compare"), status=_status(interactive), budget=budget)
     from stress.output import render
     _finished(result, as_json, render.compare_table, lambda r: json.dumps(r.to_dicts(), indent=2))
 
@@ -293,11 +316,12 @@ def export(
     metrics: Optional[str] = typer.Option(None, "--metrics", metavar="NAME,...",
                                           help="Only these statistics, in this order ('all': every one; "
                                                "markdown and latex show the headline ones by default)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite the --out file if it exists."),
 ) -> None:
     """Export the table of a run, a sweep or a comparison, for papers and scripts."""
     from stress.output import tables
     names = [m.strip() for m in metrics.split(",") if m.strip()] if metrics is not None else None
-    written = tables.export(result, format_, out=out, metrics=names)
+    written = tables.export(result, format_, out=out, metrics=names, force=force)
     typer.echo(written if out is not None else written.rstrip("\n"))
 
 
@@ -351,13 +375,13 @@ UNCERTAIN_OPT = typer.Option(None, "--uncertain", metavar="KEY=DIST(ARGS)",
 
 
 def _study_result(result, as_json: bool, json_text: Callable) -> None:
-    """Print a finished study (read back from its folder) or its JSON."""
+    """Print a finished study (read back from its folder) or its JSON; where it went on stderr."""
     if as_json:
         typer.echo(json_text(result))
-        return
-    from stress.output import render
-    from stress.storage.reading import load_result
-    render.stored_result(out_console, load_result(result.path))
+    else:
+        from stress.output import render
+        from stress.storage.reading import load_result
+        render.stored_result(out_console, load_result(result.path))
     err_console.print(f"results: {result.path}", highlight=False)
 
 
@@ -379,6 +403,8 @@ def explore(
     records: bool = typer.Option(False, "--records/--no-records",
                                  help="Write every replication's record (Parquet, with a point column)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted exploration."),
+    budget: Optional[float] = BUDGET_OPT,
+    max_points: Optional[int] = MAX_POINTS_OPT,
     as_json: bool = typer.Option(False, "--json", help="Print every statistic over the uncertainty as JSON."),
 ) -> None:
     """Run the scenario over its uncertain inputs: each tier probability and metric averaged
@@ -392,7 +418,7 @@ def explore(
             result = stress.explore(config, samples=samples, n=n, design=design, seed=seed, uncertain=uncertain or [],
                                     overrides=set_ or [], engine=engine, workers=workers, scheduler=scheduler,
                                     out=out, results_dir=None if out else Path("results"), records=records,
-                                    progress=_updater(bar, "explore"), status=_status(interactive))
+                                    progress=_updater(bar, "explore"), status=_status(interactive), budget=budget, max_points=max_points)
     _study_result(result, as_json, lambda r: json.dumps(r.to_dict(), indent=2))
 
 
@@ -416,6 +442,8 @@ def sensitivity(
     records: bool = typer.Option(False, "--records/--no-records",
                                  help="Write every replication's record (Parquet, with a point column)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted sensitivity study."),
+    budget: Optional[float] = BUDGET_OPT,
+    max_points: Optional[int] = MAX_POINTS_OPT,
     as_json: bool = typer.Option(False, "--json", help="Print the ranked inputs of every output as JSON."),
 ) -> None:
     """Global sensitivity: which uncertain inputs drive each tier probability and key metric
@@ -430,7 +458,7 @@ def sensitivity(
                                         uncertain=uncertain or [], overrides=set_ or [], engine=engine,
                                         workers=workers, scheduler=scheduler, out=out,
                                         results_dir=None if out else Path("results"), records=records,
-                                        progress=_updater(bar, "sensitivity"), status=_status(interactive))
+                                        progress=_updater(bar, "sensitivity"), status=_status(interactive), budget=budget, max_points=max_points)
     _study_result(result, as_json, lambda r: json.dumps(r.to_dict(), indent=2))
 
 
@@ -492,6 +520,8 @@ def robust(
     records: bool = typer.Option(False, "--records/--no-records",
                                  help="Write every replication's record (Parquet, with a point column)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted robustness study."),
+    budget: Optional[float] = BUDGET_OPT,
+    max_points: Optional[int] = MAX_POINTS_OPT,
     as_json: bool = typer.Option(False, "--json", help="Print the regret table as JSON."),
 ) -> None:
     """Robustness of rule-set variants across the uncertainty: mean, worst 10%, regret against
@@ -507,7 +537,7 @@ def robust(
                                    satisfice=satisfice, samples=samples, n=n, design=design, seed=seed,
                                    uncertain=uncertain or [], overrides=set_ or [], engine=engine, workers=workers,
                                    scheduler=scheduler, out=out, results_dir=None if out else Path("results"),
-                                   records=records, progress=_updater(bar, "robust"), status=_status(interactive))
+                                   records=records, progress=_updater(bar, "robust"), status=_status(interactive), budget=budget, max_points=max_points)
     _study_result(result, as_json, lambda r: json.dumps(r.to_dict(), indent=2))
 
 
@@ -587,7 +617,18 @@ def serve(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except BrokenPipeError:
+        # stdout's reader went away (stress ... | head -1): what it wanted it got; end
+        # quietly rather than print a traceback at interpreter exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
+    finally:
+        # the command has ended (its exit code is set): a Ctrl-C now must not turn its
+        # success into a death by signal while the interpreter shuts down
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 from numba import njit
 
-from stress.model import rules
+from stress.model import jit, rules
+
+jit.register_with_numba()  # the rules compile into the functions below, as into the fast engine
 
 NAN = math.nan
 
@@ -80,3 +82,11 @@ def test_highest_tier_and_false_escalation():
     assert rules.highest_tier(5.0, 9.0, NAN) == 2
     assert rules.highest_tier(NAN, NAN, 9.0) == 3  # tier 3 need not wait for the others
     assert rules.false_escalation(False, True) and not rules.false_escalation(False, False)
+
+
+def test_a_report_at_the_window_end_is_in_its_window_whatever_the_length():
+    from stress.model.rules import out_of_window
+    # a window shorter than the clock's resolution at t: t - length rounds to t
+    assert not out_of_window(1000.0, 1000.0, 1e-322)
+    assert out_of_window(999.0, 1000.0, 1e-322)
+    assert out_of_window(990.0, 1000.0, 10.0) and not out_of_window(990.1, 1000.0, 10.0)

@@ -10,7 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
-from stress.model import compensators, streams, variates
+from stress.model import compensators, jit, streams, variates
+
+jit.register_with_numba()  # compiled below as the fast engine compiles them
 
 
 @numba.njit

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import signal
 import sys
 import threading
@@ -51,12 +52,49 @@ class Interrupted(KeyboardInterrupt):
         self.partial = partial
 
 
+class InProcessPool:
+    """Tasks run one after another on a daemon thread of this process. The main thread
+    only waits for them, so Ctrl-C reaches it at once even while the compiled engine
+    (which releases the GIL) works on a long task; the thread is abandoned then, not
+    waited for."""
+    slots = 1
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._work, name="stress-task", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            future, fn, args = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(*args))
+            except BaseException as exc:  # the waiting thread raises it
+                future.set_exception(exc)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        future: Future = Future()
+        self._queue.put((future, fn, args))
+        return future
+
+    def close(self, cancel: bool = False) -> None:
+        self._queue.put(None)
+        if not cancel:
+            self._thread.join()
+
+
 class LocalPool:
     """A process pool on this machine; ``workers == 1`` runs in this process."""
 
     def __init__(self, workers: int, engine: str = "fast") -> None:
         self.workers = workers
         self._executor: ProcessPoolExecutor | None = None
+        self._thread: InProcessPool | None = InProcessPool() if workers == 1 else None
         if workers > 1:
             # fork on Linux: workers start at once with the compiled engine already in
             # memory (forkserver costs ~0.8 s per pool, which a sweep's speed-up feels);
@@ -70,14 +108,13 @@ class LocalPool:
         return self.workers
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
-        if self._executor is None:
-            done: Future = Future()
-            done.set_result(fn(*args))
-            return done
+        if self._thread is not None:
+            return self._thread.submit(fn, *args)
         return self._executor.submit(fn, *args)
 
     def close(self, cancel: bool = False) -> None:
-        if self._executor is None:
+        if self._thread is not None:
+            self._thread.close(cancel)
             return
         if cancel:
             # Workers ignore Ctrl-C; stop them now rather than after their chunks.

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from stress.config.loading import Scenario
 from stress.config.uncertain import check_inputs, dimensions, input_from_dict, sample, unit_design
 from stress.jobs.pipeline import Outcome
-from stress.jobs.points import PointsJob, PointTable
+from stress.jobs.points import PointsJob, PointTable, check_point_count
 from stress.statistics.points import metric_names
 from stress.statistics.summary import json_safe
 from stress.statistics.tally import MEANS, OUTCOMES, PROPORTIONS, TIERS, WHOLE_MEANS
@@ -41,14 +41,15 @@ class ExploreSpec(BaseModel):
     samples: int = Field(100, ge=2)
     n: int = Field(1000, ge=2)
     seed: int = Field(0, ge=0)
+    max_points: int | None = Field(None, ge=1)
 
     def uncertain(self) -> list:
         return [input_from_dict(d, f"input {d['key']}") for d in self.inputs]
 
 
-def spec_of(inputs: list, design: str, samples: int, n: int, seed: int) -> ExploreSpec:
-    return ExploreSpec(inputs=[i.as_dict() for i in inputs],
-                       design=design, samples=samples, n=n, seed=seed)
+def spec_of(inputs: list, design: str, samples: int, n: int, seed: int, max_points: int | None = None) -> ExploreSpec:
+    return ExploreSpec(inputs=[i.as_dict() for i in inputs], design=design, samples=samples, n=n, seed=seed,
+                       max_points=max_points)
 
 
 class ExploreJob(PointsJob):
@@ -56,6 +57,7 @@ class ExploreJob(PointsJob):
     replication_sums = True
 
     def __init__(self, scenario: Scenario, spec: ExploreSpec, *, engine: str, records: bool = False) -> None:
+        check_point_count(spec.samples, spec.max_points, "exploration")
         inputs = spec.uncertain()
         check_inputs(inputs, scenario)
         values = sample(inputs, unit_design(spec.design, spec.samples, dimensions(inputs), spec.seed))

@@ -17,6 +17,7 @@ boundaries are fixed, and each point's tallies are added in chunk order.
 from __future__ import annotations
 
 import math
+import shutil
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -26,7 +27,9 @@ from typing import Any, Callable, ClassVar, ContextManager, Iterator, NamedTuple
 import numpy as np
 
 from stress import engines
+from stress.model import cost
 from stress.config.schema import Config
+from stress.errors import UserError
 from stress.execution.pools import check_scheduler, default_workers, make_pool, running
 from stress.execution.tasks import Item, Task, TaskResult, run_tasks
 from stress.model.params import Params, compile_params
@@ -118,19 +121,34 @@ class Outcome:
 
 def execute(job: Job, *, out: str | Path | None = None, results_dir: str | Path | None = None,
             workers: int | None = None, scheduler: str | None = None, keep_records: bool = False,
-            progress: Progress | None = None, status: Status | None = None) -> Any:
+            progress: Progress | None = None, status: Status | None = None, budget: float | None = None) -> Any:
     """Run a job and return what its kind reports. ``out`` writes the result folder
-    there, ``results_dir`` under a fresh id inside it; with neither nothing is written."""
+    there, ``results_dir`` under a fresh id inside it; with neither nothing is written.
+    A job expected to take more than ``budget`` hours of CPU (default
+    ``cost.DEFAULT_BUDGET_HOURS``) is refused before it starts."""
     check_scheduler(scheduler)
-    job.engine = engines.choose(job.engine, [p.params for p in job.points], job.n * max(len(g) for g in job.groups))
+    params = [p.params for p in job.points]
+    job.engine = engines.choose(job.engine, params, job.n * max(len(g) for g in job.groups))
+    cost.check_budget(params, job.n, job.engine, budget, job.kind)
     partial = None
     if out is not None or results_dir is not None:
         partial = folders.new_folder(Path(out) if out is not None else None, job.kind, job.scenario,
                                      Path(results_dir) if results_dir is not None else Path("results"))
-        job.write_inputs(partial)
-        folders.start(partial, job.kind, job.scenario, job.engine, n=job.n, seed=job.seed, records=job.records,
-                      workers=workers or default_workers(), chunk_size=CHUNK, **job.manifest())
-    return _complete(job, partial, workers, scheduler, keep_records, progress, status)
+        try:
+            job.write_inputs(partial)
+            folders.start(partial, job.kind, job.scenario, job.engine, n=job.n, seed=job.seed, records=job.records,
+                          workers=workers or default_workers(), chunk_size=CHUNK, **job.manifest())
+        except BaseException:  # Ctrl-C or a write error before the job could be resumed: leave nothing
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+    try:
+        return _complete(job, partial, workers, scheduler, keep_records, progress, status)
+    except cost.RunawayReplication:
+        # a replication stopped at its cap would stop again on resume, so the folder this
+        # call made is taken away rather than left half-written
+        if partial is not None:
+            shutil.rmtree(partial, ignore_errors=True)
+        raise
 
 
 def resume(folder: str | Path, job_class: Callable[[str], type[Job]], *, kind: str | None = None,
@@ -156,7 +174,24 @@ def _complete(job: Job, partial: Path | None, workers: int | None, scheduler: st
     if partial is None:
         return _run_job(job, None, workers, scheduler, keep_records, progress, status, None)
     with FolderLock(partial) as lock:
-        return _run_job(job, partial, workers, scheduler, keep_records, progress, status, lock)
+        try:
+            return _run_job(job, partial, workers, scheduler, keep_records, progress, status, lock)
+        except OSError as exc:  # a full disk, a folder that became read-only
+            if isinstance(exc, BrokenPipeError):
+                raise
+            where = exc.filename or partial
+            raise JobStopped(f"{where}: {exc.strerror or exc}; what finished is kept in {partial} "
+                             f"({_size(partial)}); free some space (or fix the folder) and continue with: "
+                             f"stress {job.kind} --resume {partial}") from None
+
+
+class JobStopped(UserError):
+    """The job could not go on (its folder could not be written); it can be resumed."""
+
+
+def _size(folder: Path) -> str:
+    total = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    return f"{total / 2 ** 20:.1f} MiB"
 
 
 def _run_job(job: Job, partial: Path | None, workers: int | None, scheduler: str | None, keep_records: bool,

@@ -15,6 +15,7 @@ import numpy as np
 
 from stress.config.loading import Scenario, read_raw, validate
 from stress.config.toml import dumps as config_to_toml
+from stress.errors import UsageError
 from stress.jobs.pipeline import Job, Outcome, Point, point_of, write_records
 from stress.statistics.points import QUANTILES, MetricTable, TierTable, metric_names
 from stress.statistics.summary import RunSummary, point_summary
@@ -23,6 +24,19 @@ from stress.storage import folders
 
 if TYPE_CHECKING:
     import pandas as pd
+
+
+# A study of more points than this is refused unless asked for (--max-points): a typo
+# in a grid (1:10000000:1) should not fill the memory before anything runs.
+MAX_POINTS = 100_000
+
+
+def check_point_count(count: int, limit: int | None, what: str) -> None:
+    """Refuse a study of more than ``limit`` (default MAX_POINTS) points, before any is made."""
+    limit = MAX_POINTS if limit is None else limit
+    if count > limit:
+        raise UsageError(f"the {what} has {count:,} points, more than the limit of {limit:,}; narrow it, or raise "
+                         f"the limit with --max-points N (max_points= in Python) if you mean it")
 
 
 def compile_points(scenario: Scenario, values: Sequence[dict[str, Any]], what: str = "point") -> list[Point]:

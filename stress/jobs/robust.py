@@ -29,7 +29,7 @@ from stress.errors import UsageError
 from stress.jobs.compare import parse_variant
 from stress.jobs.explore import ExploreSpec
 from stress.jobs.pipeline import Job, Outcome, point_of
-from stress.jobs.points import PointsJob, PointTable
+from stress.jobs.points import PointsJob, PointTable, check_point_count
 from stress.statistics.points import metric_names
 from stress.statistics.summary import json_safe
 from stress.statistics.intervals import z_value
@@ -85,6 +85,7 @@ class RobustJob(PointsJob):
 
     def __init__(self, scenario: Scenario, spec: RobustSpec, *, engine: str, records: bool = False) -> None:
         u = spec.uncertainty
+        check_point_count(u.samples * len(spec.variants), u.max_points, "robustness study")
         inputs = u.uncertain()
         check_inputs(inputs, scenario)
         class_names = [c.name for c in scenario.config.breaches.classes]

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from stress.config.loading import Scenario
 from stress.config.uncertain import check_inputs, input_from_dict, sample
 from stress.jobs.pipeline import Outcome
-from stress.jobs.points import PointsJob, PointTable
+from stress.jobs.points import PointsJob, PointTable, check_point_count
 from stress.statistics.summary import json_safe
 from stress.statistics.tally import OUTCOMES, TIERS
 from stress.statistics.uncertainty import crossed_design
@@ -53,13 +53,16 @@ class SensitivitySpec(BaseModel):
     n: int = Field(1000, ge=2)
     seed: int = Field(0, ge=0)
     levels: int = Field(4, ge=2, description="Morris: grid levels.")
+    max_points: int | None = Field(None, ge=1)
 
     def uncertain(self) -> list:
         return [input_from_dict(d, f"input {d['key']}") for d in self.inputs]
 
 
-def spec_of(inputs: list, method: str, base_samples: int, n: int, seed: int) -> SensitivitySpec:
-    return SensitivitySpec(inputs=[i.as_dict() for i in inputs], method=method, base_samples=base_samples, n=n, seed=seed)
+def spec_of(inputs: list, method: str, base_samples: int, n: int, seed: int,
+            max_points: int | None = None) -> SensitivitySpec:
+    return SensitivitySpec(inputs=[i.as_dict() for i in inputs], method=method, base_samples=base_samples, n=n,
+                           seed=seed, max_points=max_points)
 
 
 def _problem(inputs: list) -> dict[str, Any]:
@@ -96,6 +99,9 @@ class SensitivityJob(PointsJob):
 
     def __init__(self, scenario: Scenario, spec: SensitivitySpec, *, engine: str, records: bool = False) -> None:
         inputs = spec.uncertain()
+        groups = len(inputs)
+        check_point_count(spec.base_samples * (groups + 2 if spec.method == "sobol" else groups + 1), spec.max_points,
+                          "sensitivity study")
         check_inputs(inputs, scenario)
         unit = unit_points(spec)
         # Morris' grid reaches u = 1 exactly; quantile functions take [0, 1)

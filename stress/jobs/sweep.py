@@ -23,7 +23,7 @@ from stress.config.loading import Scenario
 from stress.config.uncertain import unit_design
 from stress.errors import UsageError
 from stress.jobs.pipeline import CHUNK, Outcome
-from stress.jobs.points import PointsJob, PointTable
+from stress.jobs.points import PointsJob, PointTable, check_point_count
 from stress.statistics import intervals as stats
 from stress.storage import folders
 
@@ -41,6 +41,7 @@ class SweepSpec(BaseModel):
     seed: int = Field(0, ge=0, description="Root seed, the same for every point.")
     precision: float | None = Field(None, gt=0, lt=1, description="Target 95% half-width of every tier probability.")
     max_n: int | None = Field(None, ge=1, description="Most replications per point when a precision is set.")
+    max_points: int | None = Field(None, ge=1, description="Most points (default: jobs.points.MAX_POINTS).")
 
     @model_validator(mode="after")
     def _consistent(self) -> "SweepSpec":
@@ -56,12 +57,15 @@ class SweepSpec(BaseModel):
                 raise ValueError(f"grid {key} has no values")
         if not self.grid and not self.ranges:
             raise ValueError("a sweep needs at least one --grid axis or --range")
+        if self.max_n is not None and self.precision is not None and self.max_n < self.n:
+            raise ValueError(f"max_n = {self.max_n} is below n = {self.n}: a point never runs fewer than n")
         return self
 
 
-def parse_values(text: str) -> list[Any]:
+def parse_values(text: str, limit: int | None = None) -> list[Any]:
     """``'2,3,4'`` -> [2, 3, 4]; ``'24:96:24'`` -> [24, 48, 72, 96] (both ends
-    included); values are TOML values, bare words strings."""
+    included); values are TOML values, bare words strings. A range of more than
+    ``limit`` values (default: the points limit) is refused before it is made."""
     text = text.strip()
     if text.count(":") == 2 and "," not in text:
         low, high, step = (_toml_value(part) for part in text.split(":"))
@@ -70,6 +74,7 @@ def parse_values(text: str) -> list[Any]:
         count = int(math.floor((high - low) / step + 1e-9)) + 1
         if count < 1:
             raise UsageError(f"{text!r}: high is below low")
+        check_point_count(count, limit, f"axis {text!r}")
         values = [low + i * step for i in range(count)]
         if all(isinstance(v, int) for v in (low, high, step)):
             return [int(v) for v in values]
@@ -94,17 +99,18 @@ def parse_axis(text: str, option: str = "--grid") -> tuple[str, str]:
 
 def spec_from_options(file_spec: dict[str, Any] | None, grid: Iterable[str] = (), design: str | None = None,
                       samples: int | None = None, ranges: Iterable[str] = (), n: int | None = None,
-                      seed: int | None = None, precision: float | None = None, max_n: int | None = None) -> SweepSpec:
+                      seed: int | None = None, precision: float | None = None, max_n: int | None = None,
+                      max_points: int | None = None) -> SweepSpec:
     """A sweep definition from a file's ``[sweep]`` table, extended and overridden by
     command-line options."""
     data = dict(file_spec or {})
     grid_values = dict(data.get("grid", {}))
     for key, values in grid_values.items():
         if isinstance(values, str):
-            grid_values[key] = _parsed(values, f"[sweep] grid.{key}")
+            grid_values[key] = _parsed(values, f"[sweep] grid.{key}", max_points)
     for text in grid:
         key, values = parse_axis(text)
-        grid_values[key] = _parsed(values, f"--grid {text}")
+        grid_values[key] = _parsed(values, f"--grid {text}", max_points)
     data["grid"] = grid_values
     range_values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.get("ranges", {}).items()}
     for text in ranges:
@@ -117,7 +123,7 @@ def spec_from_options(file_spec: dict[str, Any] | None, grid: Iterable[str] = ()
         range_values[key] = (low, high)
     data["ranges"] = range_values
     for name, value in (("design", design), ("samples", samples), ("n", n), ("seed", seed),
-                        ("precision", precision), ("max_n", max_n)):
+                        ("precision", precision), ("max_n", max_n), ("max_points", max_points)):
         if value is not None:
             data[name] = value
     try:
@@ -129,15 +135,16 @@ def spec_from_options(file_spec: dict[str, Any] | None, grid: Iterable[str] = ()
         raise UsageError(f"sweep definition: {where + ': ' if where else ''}{message}") from None
 
 
-def _parsed(values: str, where: str) -> list[Any]:
+def _parsed(values: str, where: str, limit: int | None) -> list[Any]:
     try:
-        return parse_values(values)
+        return parse_values(values, limit)
     except ValueError as exc:
         raise UsageError(f"{where}: {exc}") from None
 
 
 def points(spec: SweepSpec) -> list[dict[str, Any]]:
     """Every point of the sweep as {key: value}, grid axes varying slowest-first."""
+    check_point_count(math.prod(len(v) for v in spec.grid.values()) * (spec.samples or 1), spec.max_points, "sweep")
     grid_points = [dict(zip(spec.grid, combo)) for combo in itertools.product(*spec.grid.values())] or [{}]
     design_points: list[dict[str, Any]] = [{}]
     if spec.design != "grid":
@@ -198,13 +205,27 @@ class SweepJob(PointsJob):
         return cls(cls.base_of(partial), spec, engine=manifest["engine"], records=manifest["records"])
 
     def finish(self, outcome: Outcome, folder: Path | None) -> "SweepResult":
-        result = SweepResult(**vars(self.point_table(outcome)), spec=self.spec)
+        result = SweepResult(**vars(self.point_table(outcome)), spec=self.spec, notes=self.short_of_precision(outcome))
         if folder is not None:
             self.write_table(folder, result, outcome)
         return result
+
+
+    def short_of_precision(self, outcome: Outcome) -> list[str]:
+        """The points that stopped at max_n before every tier's half-width reached the precision."""
+        if self.spec.precision is None:
+            return []
+        p, low, high = outcome.tiers.p, outcome.tiers.ci_low, outcome.tiers.ci_high
+        wide = (np.maximum(p - low, high - p) > self.spec.precision).any(axis=1)
+        if not wide.any():
+            return []
+        return [f"{int(wide.sum())} of {len(wide)} points stopped at --max-n {int(outcome.totals.n[wide].max()):,} "
+                f"replications before every tier's 95% half-width reached {self.spec.precision:g} (the widest is "
+                f"{float(np.maximum(p - low, high - p)[wide].max()):.3g}); raise --max-n to reach it"]
 
 
 @dataclass(frozen=True)
 class SweepResult(PointTable):
     """A finished sweep: its table (``PointTable``) and its definition."""
     spec: SweepSpec | None = None
+    notes: list[str] | None = None

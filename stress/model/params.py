@@ -12,6 +12,7 @@ import numpy as np
 
 from stress.config.schema import Config
 from stress.model import clock
+from stress.model.cost import breach_cap, expected_count
 
 NEVER = math.inf
 
@@ -61,6 +62,8 @@ class Params(NamedTuple):
     t3_requires_lower: bool
     t3_cooldown: float
     t3_factor: float
+    # a replication with more breaches than this is a runaway and is stopped (cost.py)
+    max_breaches: float
 
     @property
     def n_classes(self) -> int:
@@ -83,12 +86,14 @@ def compile_params(config: Config) -> Params:
     false_classes = mon.false_report_classes
     false_probabilities = ([false_classes.get(n, 0.0) for n in names] if false_classes is not None
                            else [c.probability for c in b.classes])
+    mu, alpha, beta = b.baseline_per_day / 24.0, b.self_excitation, 1.0 / b.decay_hours
+    horizon = config.scenario.horizon_days * 24.0
     return Params(
-        horizon=config.scenario.horizon_days * 24.0,
+        horizon=horizon,
         clock=clock.constants(
-            mu=b.baseline_per_day / 24.0,
-            alpha=b.self_excitation,
-            beta=1.0 / b.decay_hours,
+            mu=mu,
+            alpha=alpha,
+            beta=beta,
             relax_rate=0.0 if fb.half_life_days is None else math.log(2.0) / (fb.half_life_days * 24.0),
             max_multiplier=fb.max_multiplier),
         class_cumulative=_cumulative([c.probability for c in b.classes]),
@@ -128,4 +133,5 @@ def compile_params(config: Config) -> Params:
         t3_requires_lower=t3.requires_lower_tier,
         t3_cooldown=t3.cooldown_hours,
         t3_factor=t3.rate_factor,
+        max_breaches=breach_cap(expected_count(mu, alpha, beta, horizon)),
     )

@@ -52,8 +52,10 @@ def quiet_reset(t: float, last_counted: float, quiet: float) -> bool:
 
 @jitable
 def out_of_window(t_entry: float, t: float, length: float) -> bool:
-    """Whether a report at ``t_entry`` has left the trailing window (t - length, t]."""
-    return t_entry <= t - length
+    """Whether a report at ``t_entry`` has left the trailing window (t - length, t]. A
+    report at t itself never has (a window shorter than the clock's resolution at t
+    would otherwise round t - length to t and drop it, leaving the window empty)."""
+    return t_entry <= t - length and t_entry < t
 
 
 @jitable

@@ -14,6 +14,7 @@ import math
 from decimal import Decimal
 from pathlib import Path
 
+from stress.errors import UsageError
 from stress.output import kinds, plots, tables
 from stress.storage import folders as store
 from stress.storage.reading import CompareView, ResultView, RunView, SweepView, as_view
@@ -42,6 +43,8 @@ def report(result: str | Path | ResultView, out: str | Path | None = None) -> Pa
     """Write the HTML report of a result folder to ``out`` (default: the folder's
     ``report.html``); returns its path."""
     view = as_view(result)
+    if out is not None and Path(out).is_dir():
+        raise UsageError(f"--out {out}: is a folder; give the HTML file to write, e.g. {Path(out) / 'report.html'}")
     path = Path(out) if out is not None else view.path / "report.html"
     store.atomic_write(path, report_html(view))
     return path

@@ -212,16 +212,20 @@ def format_for(format: str | None, out: str | Path | None) -> str:
 
 
 def export(result: str | Path | ResultView, format: str | None = None, *, out: str | Path | None = None,
-           metrics: Sequence[str] | None = None) -> str | Path:
+           metrics: Sequence[str] | None = None, force: bool = False) -> str | Path:
     """Export the table of a result folder (or of a view from ``load_result``).
 
     ``format`` is csv, parquet, json, markdown, latex or xlsx (default: from ``out``'s
     suffix, else markdown). With ``out`` the file is written and its path returned;
     without it the text is returned (parquet and xlsx need ``out``). ``metrics``
     chooses the statistics (unknown names raise a ValueError listing the allowed ones)."""
+    if out is not None and Path(out).is_dir():
+        check_out_file(Path(out), force)
     fmt = format_for(format, out)
     if out is None and fmt in BINARY_FORMATS:
         raise UsageError(f"--format {fmt} writes a binary file: give --out FILE")
+    if out is not None:
+        check_out_file(Path(out), force)
     view = as_view(result)
     table = result_table(view, metrics, brief=fmt in TEXT_FORMATS)
     data = WRITERS[fmt](table, view)
@@ -229,6 +233,14 @@ def export(result: str | Path | ResultView, format: str | None = None, *, out: s
         return data
     store.atomic_write(Path(out), data)
     return Path(out)
+
+
+def check_out_file(out: Path, force: bool) -> None:
+    """--out names a file to write: not a folder, and not one that exists unless --force."""
+    if out.is_dir():
+        raise UsageError(f"--out {out}: is a folder; give the file to write, e.g. {out / ('table' + (out.suffix or '.csv'))}")
+    if out.exists() and not force:
+        raise UsageError(f"--out {out}: exists; choose another name, or add --force to overwrite it")
 
 
 def to_csv(table: ResultTable, view: ResultView) -> str:

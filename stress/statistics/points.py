@@ -172,7 +172,9 @@ class PointTotals:
         point_of_group = np.asarray(points)[groups // len(TIERS)]
         widths = self.bin_widths[point_of_group]
         for k, q in enumerate(QUANTILES):
-            self.quantiles[point_of_group, groups % len(TIERS), k] = group_quantiles(starts, bins, counts, widths, q)
+            if len(groups):  # no replication of these points reached any tier: the quantiles stay NaN
+                self.quantiles[point_of_group, groups % len(TIERS), k] = group_quantiles(starts, bins, counts,
+                                                                                         widths, q)
         ends = np.append(starts[1:], len(bins))
         for point, horizon in curve_horizons.items():
             grid = curve_grid(horizon)

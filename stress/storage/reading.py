@@ -277,7 +277,7 @@ class ResultEntry(NamedTuple):
     kind: str
     status: str              # complete, incomplete or damaged
     scenario: str
-    n: int | None            # replications (per point of a sweep, per variant of a comparison)
+    n: int | None            # replications (per point of a sweep, the most any point ran; per variant)
     created: str
     headline: str            # the main numbers, how to resume, or what is damaged
     path: Path
@@ -300,6 +300,9 @@ def _entry(path: Path) -> ResultEntry:
         return ResultEntry(path.name, "?", "damaged", "", None, "", str(exc), path)
     kind = str(manifest["kind"])
     n = manifest.get("n")
+    per_point = manifest.get("n_per_point")
+    if isinstance(per_point, list) and per_point and all(isinstance(v, int) for v in per_point):
+        n = max(per_point)  # --precision may have added replications to some points
     fields = (path.name, kind)  # the name to pass to show, export, plot and report
     rest = (str(manifest.get("scenario", "")), n if isinstance(n, int) else None, str(manifest.get("created", "")))
     if _incomplete(path, manifest):

@@ -24,6 +24,7 @@ from stress.engines.fast.state import (FITS, FORCES_ARRIVE, MAX_NEW_EVENTS, OBJE
 from stress.model import clock
 from stress.model import params as _params_module
 from stress.model import compensators, records, rules, streams, variates
+from stress.model.cost import runaway
 from stress.model.params import Params
 from stress.model.streams import seed_prefix, seed_words
 
@@ -46,6 +47,8 @@ def _cache_dir() -> str:
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "stress")
     return os.path.join(base, f"numba-{digest.hexdigest()[:16]}")
 
+
+C_BREACHES = records.COLUMN["breaches"]
 
 # numba reads CACHE_DIR when each function below is decorated; restored at the end.
 _previous_cache_dir = numba.config.CACHE_DIR
@@ -76,7 +79,9 @@ def _next_event(p, ws):
     return now, QUEUED
 
 
-@njit(cache=True, _nrt=False)
+# nogil: a job run in the main process computes on a thread, and the main thread must
+# be free to take Ctrl-C meanwhile (stress.execution.pools.InProcessPool)
+@njit(cache=True, _nrt=False, nogil=True)
 def _simulate_range(params_fields, prefix, start, count, out, *buffers):
     """Fill ``out[r]`` for replications start + r. Compiled without numba's runtime
     (``_nrt=False``): every array, scratch ones included, comes from the caller
@@ -102,6 +107,8 @@ def _simulate_range(params_fields, prefix, start, count, out, *buffers):
                 break
             if source == BREACH:
                 handlers.on_breach(p, ws, row, now)
+                if row[C_BREACHES] > p.max_breaches:
+                    return r, state.RUNAWAY
             elif source == FALSE_INCIDENT:
                 handlers.on_false_incident(p, ws, row, now)
             else:
@@ -179,6 +186,8 @@ def simulate_range(params: Params, n_classes: int, seed: int, start: int, count:
     while done < count:
         finished, full = _simulate_range(fields, prefix, start + done, count - done, out[done:], *ws.buffers)
         done += finished
+        if full == state.RUNAWAY:
+            raise runaway(params, start + done, seed)
         if full != FITS:
             ws.grow(full)
     return out

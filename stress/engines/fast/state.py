@@ -60,7 +60,7 @@ STATE = np.dtype([
 ], align=True)
 
 # What the kernel reports when a workspace array was too small for a replication.
-FITS, HEAP_FULL, COUNTED_FULL, SEVERE_FULL = 0, 1, 2, 3
+FITS, HEAP_FULL, COUNTED_FULL, SEVERE_FULL, RUNAWAY = 0, 1, 2, 3, 4
 
 
 class Buffers(NamedTuple):

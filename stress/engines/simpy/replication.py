@@ -14,6 +14,7 @@ import numpy as np
 import simpy
 
 from stress.model import clock, records, streams
+from stress.model.cost import runaway
 from stress.engines.simpy.breaches import violator
 from stress.engines.simpy.monitoring import false_reporter, observe
 from stress.model.params import Params
@@ -36,6 +37,8 @@ class Replication:
                  trace: list[TraceEvent] | None = None) -> None:
         self.params = params
         self.class_names = class_names
+        self.seed = seed
+        self.index = index
         self.env = simpy.Environment()
         self.trace = trace
         gens = streams.generators(seed, index)
@@ -71,6 +74,8 @@ class Replication:
     # --- what the components call ------------------------------------------------
     def on_breach(self, t: float, breach_class: int, u_objective: float) -> None:
         self.count("breaches")
+        if self.row[records.COLUMN["breaches"]] > self.params.max_breaches:
+            raise runaway(self.params, self.index, self.seed)
         self.row[records.N_FIXED + breach_class] += 1
         observe(self, t, breach_class, u_objective)
 
