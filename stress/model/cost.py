@@ -26,9 +26,12 @@ FAST_SECONDS_PER_BREACH = 0.073e-6
 # A job is refused above this many hours of CPU unless told (--budget).
 DEFAULT_BUDGET_HOURS = 4.0
 # A replication is stopped beyond this many breaches, or beyond this many times the
-# breaches expected without feedback if that is more.
+# breaches expected without feedback if that is more ...
 BREACH_CAP = 100_000
 BREACH_CAP_FACTOR = 100.0
+# ... or beyond this many breaches at one clock reading: a continuous-time process
+# never does that, a decay below the clock's resolution does (endlessly).
+SAME_INSTANT_CAP = 1000
 
 
 def expected_count(mu: float, alpha: float, beta: float, horizon: float) -> float:
@@ -115,5 +118,6 @@ def runaway(params, replication: int, seed: int) -> RunawayReplication:
                       f"scenario.horizon_days = {params.horizon / 24.0:g}")
     causes.append(_describe(params))
     return RunawayReplication(
-        f"replication {replication} (seed {seed}) passed {breach_cap(expected):,.0f} breaches, against about "
-        f"{expected:.3g} expected without feedback, and was stopped: {'; '.join(causes)}")
+        f"replication {replication} (seed {seed}) ran away and was stopped (over {breach_cap(expected):,.0f} "
+        f"breaches, against about {expected:.3g} expected without feedback, or over {SAME_INSTANT_CAP:,} at one "
+        f"instant): {'; '.join(causes)}")

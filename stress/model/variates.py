@@ -92,9 +92,12 @@ def normal_quantile(p: float) -> float:
 def lognormal(u: float, median: float, spread: float) -> float:
     """A lognormal variate given by its median and the sd of its logarithm (an
     infinite median means 'never')."""
-    if spread == 0.0 or median == INF:
+    if spread == 0.0 or median == INF or median == 0.0:
         return median
-    return median * math.exp(spread * normal_quantile(u))
+    exponent = spread * normal_quantile(u)
+    if exponent > 709.0:  # exp would overflow (plain Python raises there; numba gives inf)
+        return INF
+    return median * math.exp(exponent)
 
 
 @jitable

@@ -23,8 +23,8 @@ from stress.engines.fast.state import (FITS, FORCES_ARRIVE, MAX_NEW_EVENTS, OBJE
                                        STAND_DOWN, TIER2_DECISION, TIER3_STARTS, Buffers)
 from stress.model import clock
 from stress.model import params as _params_module
-from stress.model import compensators, records, rules, streams, variates
-from stress.model.cost import runaway
+from stress.model import compensators, cost, records, rules, streams, variates
+from stress.model.cost import SAME_INSTANT_CAP, runaway
 from stress.model.params import Params
 from stress.model.streams import seed_prefix, seed_words
 
@@ -39,7 +39,8 @@ def _cache_dir() -> str:
     shared model code; a folder per hash of all their sources means an edit to any of
     them can never load stale machine code."""
     digest = hashlib.sha256(numba.__version__.encode())
-    shared = [Path(m.__file__) for m in (variates, compensators, rules, streams, records, clock, _params_module)]
+    shared = [Path(m.__file__) for m in (variates, compensators, rules, streams, records, clock, _params_module,
+                                         cost)]
     for path in shared + sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -99,6 +100,7 @@ def _simulate_range(params_fields, prefix, start, count, out, *buffers):
     for r in range(count):
         row = out[r]
         handlers.begin(p, prefix, start + r, row, ws)
+        last_breach, same_instant = -1.0, 0
         while True:
             if not queue.has_room(ws.queue, MAX_NEW_EVENTS):
                 return r, state.HEAP_FULL
@@ -107,7 +109,9 @@ def _simulate_range(params_fields, prefix, start, count, out, *buffers):
                 break
             if source == BREACH:
                 handlers.on_breach(p, ws, row, now)
-                if row[C_BREACHES] > p.max_breaches:
+                same_instant = same_instant + 1 if now == last_breach else 0
+                last_breach = now
+                if row[C_BREACHES] > p.max_breaches or same_instant > SAME_INSTANT_CAP:
                     return r, state.RUNAWAY
             elif source == FALSE_INCIDENT:
                 handlers.on_false_incident(p, ws, row, now)

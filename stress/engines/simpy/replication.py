@@ -14,7 +14,7 @@ import numpy as np
 import simpy
 
 from stress.model import clock, records, streams
-from stress.model.cost import runaway
+from stress.model.cost import SAME_INSTANT_CAP, runaway
 from stress.engines.simpy.breaches import violator
 from stress.engines.simpy.monitoring import false_reporter, observe
 from stress.model.params import Params
@@ -39,6 +39,7 @@ class Replication:
         self.class_names = class_names
         self.seed = seed
         self.index = index
+        self.last_breach, self.same_instant = -1.0, 0  # runaway guard (model.cost)
         self.env = simpy.Environment()
         self.trace = trace
         gens = streams.generators(seed, index)
@@ -74,7 +75,9 @@ class Replication:
     # --- what the components call ------------------------------------------------
     def on_breach(self, t: float, breach_class: int, u_objective: float) -> None:
         self.count("breaches")
-        if self.row[records.COLUMN["breaches"]] > self.params.max_breaches:
+        self.same_instant = self.same_instant + 1 if t == self.last_breach else 0
+        self.last_breach = t
+        if self.row[records.COLUMN["breaches"]] > self.params.max_breaches or self.same_instant > SAME_INSTANT_CAP:
             raise runaway(self.params, self.index, self.seed)
         self.row[records.N_FIXED + breach_class] += 1
         observe(self, t, breach_class, u_objective)
