@@ -15,3 +15,12 @@ class UserError(ValueError):
 
 class UsageError(UserError):
     """A bad argument or option value (not a config file or a result folder)."""
+
+
+class BudgetExceeded(UserError):
+    """A job expected to need more CPU than allowed; ``cost`` says how much and why,
+    so a caller without a --budget option (the what-if server) can word the remedy."""
+
+    def __init__(self, cost: str, remedy: str) -> None:
+        super().__init__(f"{cost}. {remedy}")
+        self.cost = cost

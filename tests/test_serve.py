@@ -313,9 +313,15 @@ def test_a_run_past_its_deadline_is_stopped_and_the_server_answers_again_until_i
     whatif = WhatIf(load_scenario(None), results_dir, n=N, seed=SEED, timeout=1.0)   # not started: it will be
     try:
         with TestClient(create_app(whatif), base_url=BASE) as client:
-            # a runaway scenario: one task of it runs for minutes, so the process is killed
+            # a question expected to need hours of CPU is refused before it runs, in the page's words
             began = time.monotonic()
-            response = ask(client, {"breaches.baseline_per_day": 2000.0, **SLOW}, n=values.MAX_N)
+            refused = ask(client, {"breaches.baseline_per_day": 2000.0, **SLOW}, n=values.MAX_N)
+            assert refused.status_code == 400 and "hours of CPU" in refused.json()["message"]
+            assert "fewer replications" in refused.json()["message"] and "--budget" not in refused.json()["message"]
+            assert time.monotonic() - began < 10
+            # a runaway scenario within the budget: one task of it runs for many seconds, so the process is killed
+            began = time.monotonic()
+            response = ask(client, {"breaches.baseline_per_day": 100.0, **SLOW}, n=values.MAX_N)
             assert response.status_code == 504 and "took longer than 1 s" in response.json()["message"]
             assert time.monotonic() - began < 10
             assert whatif.answers.running is None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from stress.errors import UserError
+from stress.errors import BudgetExceeded, UserError
 
 # SimPy engine, one core of the project's machine: about 0.84 ms per replication plus
 # 21 us per expected breach (default scenario 1.78 ms per replication with 44.7 expected
@@ -78,10 +78,10 @@ def check_budget(params: list, replications: int, engine: str, budget_hours: flo
     worst = params[max(range(len(params)), key=costs.__getitem__)]
     size = f"{replications:,} replications" if len(params) == 1 else \
         f"{len(params):,} points x {replications:,} replications"
-    raise UserError(f"this {what} would take about {_hours(total)} of CPU: {size}, up to "
-                    f"{expected_breaches(worst):.3g} expected breaches each "
-                    f"({_describe(worst)}); the limit is {budget:g} hours. If you mean it, raise the limit with "
-                    f"--budget HOURS (budget= in Python)")
+    raise BudgetExceeded(f"this {what} would take about {_hours(total)} of CPU: {size}, up to "
+                         f"{expected_breaches(worst):.3g} expected breaches each ({_describe(worst)}); "
+                         f"the limit is {budget:g} hours",
+                         "If you mean it, raise the limit with --budget HOURS (budget= in Python)")
 
 
 def _hours(seconds_: float) -> str:

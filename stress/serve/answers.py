@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from stress.config.schema import Config
+from stress.errors import BudgetExceeded, UserError
 from stress.statistics.summary import RunSummary, json_value
 from stress.statistics.tally import TIERS
 
@@ -33,7 +34,11 @@ OTHER_METRICS = {
 def what_if(reference: Config, variant: Config, *, n: int, seed: int, progress=None) -> dict[str, Any]:
     """Run both on the same replications (one process, fast engine) and answer."""
     import stress
-    result = stress.compare([reference, variant], n=n, seed=seed, workers=1, engine="fast", progress=progress)
+    try:
+        result = stress.compare([reference, variant], n=n, seed=seed, workers=1, engine="fast", progress=progress)
+    except BudgetExceeded as exc:      # the page has no --budget: the remedy is a smaller question
+        raise UserError(f"{exc.cost}. Ask for fewer replications, or change the values that set the "
+                        f"breach count") from None
     return answer(result.summaries[0], result.summaries[1], result.outcome_differences(1).to_dict(orient="records"),
                   n=n, seed=seed)
 
