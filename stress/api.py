@@ -132,18 +132,8 @@ def explore(config: str | Path | None = None, *, samples: int = 100, n: int = 10
     (mc, lhs or sobol), ``n`` replications each on the same root seed. Reports every
     tier probability and metric averaged over the uncertainty with its interval, the
     spread over the points and how much of it is Monte Carlo noise."""
-    from stress.config.loading import file_table
-    from stress.config.uncertain import inputs_from
     from stress.jobs.explore import ExploreJob, spec_of
-    check_run_arguments(n, seed, engine, workers)
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 2:
-        raise UsageError(f"samples must be a whole number >= 2, got {samples!r}")
-    if n < 2:
-        raise UsageError(f"n must be at least 2 to separate noise from the inputs' effect, got {n}")
-    if design not in ("mc", "lhs", "sobol"):
-        raise UsageError(f"design must be one of mc, lhs, sobol, got {design!r}")
-    scenario = load_scenario(config, overrides)
-    inputs = inputs_from(file_table(config, "uncertain"), uncertain, scenario.source)
+    scenario, inputs = _uncertain_study(config, overrides, uncertain, samples, n, design, seed, engine, workers)
     job = ExploreJob(scenario, spec_of(inputs, design, samples, n, seed, max_points), engine=engine,
                      records=records)
     return execute(job, out=out, results_dir=results_dir, workers=workers, scheduler=scheduler,
@@ -280,23 +270,28 @@ def robust(config: str | Path | None = None, *, variants: Iterable[str], minimiz
     regret against the best variant at each point (mean, 90th percentile, maximum) and
     share of points meeting ``satisfice`` (``"p_tier3_objective_first < 0.05,
     p_false_escalation < 0.02"``), with the variants no other beats at every point."""
-    from stress.config.loading import file_table
-    from stress.config.uncertain import inputs_from
     from stress.jobs.explore import spec_of as uncertainty_of
     from stress.jobs.robust import RobustJob, spec_of
-    check_run_arguments(n, seed, engine, workers)
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 2:
-        raise UsageError(f"samples must be a whole number >= 2, got {samples!r}")
-    if n < 2:
-        raise UsageError(f"n must be at least 2, got {n}")
-    if design not in ("mc", "lhs", "sobol"):
-        raise UsageError(f"design must be one of mc, lhs, sobol, got {design!r}")
+    scenario, inputs = _uncertain_study(config, overrides, uncertain, samples, n, design, seed, engine, workers)
     if isinstance(variants, str) or isinstance(minimize, str) or isinstance(maximize, str):
         raise UsageError("variants, minimize and maximize are lists (of texts and of outcome names)")
-    scenario = load_scenario(config, overrides)
-    inputs = inputs_from(file_table(config, "uncertain"), uncertain, scenario.source)
     spec = spec_of(uncertainty_of(inputs, design, samples, int(n), seed, max_points), list(variants),
                    list(minimize), list(maximize), satisfice)
     job = RobustJob(scenario, spec, engine=engine, records=records)
     return execute(job, out=out, results_dir=results_dir, workers=workers, scheduler=scheduler,
                    progress=progress, status=status, budget=budget)
+
+
+def _uncertain_study(config, overrides, uncertain, samples, n, design, seed, engine, workers):
+    """The checks and inputs explore and robust share: the scenario and its uncertain inputs."""
+    from stress.config.loading import file_table
+    from stress.config.uncertain import inputs_from
+    check_run_arguments(n, seed, engine, workers)
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 2:
+        raise UsageError(f"samples must be a whole number >= 2, got {samples!r}")
+    if n < 2:
+        raise UsageError(f"n must be at least 2 to separate noise from the inputs' effect, got {n}")
+    if design not in ("mc", "lhs", "sobol"):
+        raise UsageError(f"design must be one of mc, lhs, sobol, got {design!r}")
+    scenario = load_scenario(config, overrides)
+    return scenario, inputs_from(file_table(config, "uncertain"), uncertain, scenario.source)

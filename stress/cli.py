@@ -48,6 +48,12 @@ WORKERS_OPT = typer.Option(None, "--workers", min=1, help="Worker processes (def
 ENGINE_OPT = typer.Option("auto", "--engine",
                           help="fast (compiled), simpy (the reference model) or auto: fast, except for jobs the "
                                "SimPy engine finishes before the compiled one has loaded (the records are the same).")
+# Shared by the commands over many points (sweep, compare, explore, sensitivity, robust) and the analyses.
+SAMPLES_OPT = typer.Option(100, "--samples", min=2, help="Points drawn from the uncertain inputs.")
+DESIGN_OPT = typer.Option("lhs", "--design", help="How points are drawn: mc, lhs (Latin hypercube) or sobol.")
+POINT_RECORDS_OPT = typer.Option(False, "--records/--no-records",
+                                 help="Write every replication's record (Parquet, with a point column).")
+OUT_OPT = typer.Option(None, "--out", help="Write the result folder here instead of results/<id>/.")
 
 
 def fail(message: str) -> None:
@@ -239,8 +245,7 @@ def sweep(
     scheduler: Optional[str] = SCHEDULER_OPT,
     engine: str = ENGINE_OPT,
     out: Optional[Path] = typer.Option(None, "--out", help="Write the result folder here instead of results/<sweep-id>/."),
-    records: bool = typer.Option(False, "--records/--no-records",
-                                 help="Write every replication's record (Parquet, with a point column)."),
+    records: bool = POINT_RECORDS_OPT,
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted sweep from its .partial folder."),
     budget: Optional[float] = BUDGET_OPT,
     max_points: Optional[int] = MAX_POINTS_OPT,
@@ -279,9 +284,8 @@ def compare(
     workers: Optional[int] = WORKERS_OPT,
     scheduler: Optional[str] = SCHEDULER_OPT,
     engine: str = ENGINE_OPT,
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the result folder here instead of results/<id>/."),
-    records: bool = typer.Option(False, "--records/--no-records",
-                                 help="Write every replication's record (Parquet, with a point column)."),
+    out: Optional[Path] = OUT_OPT,
+    records: bool = POINT_RECORDS_OPT,
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted comparison from its .partial folder."),
     budget: Optional[float] = BUDGET_OPT,
     as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON on stdout."),
@@ -390,18 +394,17 @@ def _study_result(result, as_json: bool, json_text: Callable) -> None:
 def explore(
     ctx: typer.Context,
     config: Optional[Path] = CONFIG_ARG,
-    samples: int = typer.Option(100, "--samples", min=2, help="Points drawn from the uncertain inputs."),
+    samples: int = SAMPLES_OPT,
     n: int = typer.Option(1000, "-n", "--replications", min=2, help="Replications per point."),
-    design: str = typer.Option("lhs", "--design", help="How points are drawn: mc, lhs (Latin hypercube) or sobol."),
+    design: str = DESIGN_OPT,
     seed: int = SEED_OPT,
     uncertain: Optional[List[str]] = UNCERTAIN_OPT,
     set_: Optional[List[str]] = SET_OPT,
     workers: Optional[int] = WORKERS_OPT,
     scheduler: Optional[str] = SCHEDULER_OPT,
     engine: str = ENGINE_OPT,
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the result folder here instead of results/<id>/."),
-    records: bool = typer.Option(False, "--records/--no-records",
-                                 help="Write every replication's record (Parquet, with a point column)."),
+    out: Optional[Path] = OUT_OPT,
+    records: bool = POINT_RECORDS_OPT,
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted exploration."),
     budget: Optional[float] = BUDGET_OPT,
     max_points: Optional[int] = MAX_POINTS_OPT,
@@ -438,9 +441,8 @@ def sensitivity(
     workers: Optional[int] = WORKERS_OPT,
     scheduler: Optional[str] = SCHEDULER_OPT,
     engine: str = ENGINE_OPT,
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the result folder here instead of results/<id>/."),
-    records: bool = typer.Option(False, "--records/--no-records",
-                                 help="Write every replication's record (Parquet, with a point column)."),
+    out: Optional[Path] = OUT_OPT,
+    records: bool = POINT_RECORDS_OPT,
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted sensitivity study."),
     budget: Optional[float] = BUDGET_OPT,
     max_points: Optional[int] = MAX_POINTS_OPT,
@@ -479,7 +481,7 @@ def discover(
     resamples: int = typer.Option(10, "--resamples", min=0, help="Random halves of the points to test the box on."),
     mass_min: float = typer.Option(0.05, "--mass-min", help="The smallest share of the points a box may hold."),
     seed: int = SEED_OPT,
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the result folder here instead of results/<id>/."),
+    out: Optional[Path] = OUT_OPT,
     as_json: bool = typer.Option(False, "--json", help="Print the box, its trajectory and stability as JSON."),
 ) -> None:
     """Scenario discovery: under which combinations of the inputs do the points of an explore
@@ -507,18 +509,17 @@ def robust(
     satisfice: Optional[str] = typer.Option(None, "--satisfice", metavar="CRITERIA",
                                             help="What a variant must meet at a point, e.g. "
                                                  "\"p_tier3_objective_first < 0.05, p_false_escalation < 0.02\"."),
-    samples: int = typer.Option(100, "--samples", min=2, help="Points drawn from the uncertain inputs."),
+    samples: int = SAMPLES_OPT,
     n: int = typer.Option(1000, "-n", "--replications", min=2, help="Replications per point and variant."),
-    design: str = typer.Option("lhs", "--design", help="How points are drawn: mc, lhs (Latin hypercube) or sobol."),
+    design: str = DESIGN_OPT,
     seed: int = SEED_OPT,
     uncertain: Optional[List[str]] = UNCERTAIN_OPT,
     set_: Optional[List[str]] = SET_OPT,
     workers: Optional[int] = WORKERS_OPT,
     scheduler: Optional[str] = SCHEDULER_OPT,
     engine: str = ENGINE_OPT,
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the result folder here instead of results/<id>/."),
-    records: bool = typer.Option(False, "--records/--no-records",
-                                 help="Write every replication's record (Parquet, with a point column)."),
+    out: Optional[Path] = OUT_OPT,
+    records: bool = POINT_RECORDS_OPT,
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted robustness study."),
     budget: Optional[float] = BUDGET_OPT,
     max_points: Optional[int] = MAX_POINTS_OPT,
@@ -565,7 +566,7 @@ def calibrate(
     base: Optional[Path] = typer.Option(None, "--base", help="Scenario whose [breaches] the fit replaces "
                                                              "(default: the packaged plan)."),
     seed: int = SEED_OPT,
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the result folder here instead of results/<id>/."),
+    out: Optional[Path] = OUT_OPT,
     as_json: bool = typer.Option(False, "--json", help="Print the fits, tests and checks as JSON on stdout."),
 ) -> None:
     """Fit the breach process to real event data, test the fit, validate it out of sample,

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from stress.output.render import number
-from stress.output.tables import Interval, ResultTable, _chosen
+from stress.output.tables import Interval, ResultTable, select_rows
 
 BRIEF = None  # every parameter: there are only a handful
 
@@ -40,9 +40,7 @@ def table(view, metrics: Sequence[str] | None) -> ResultTable:
     """One row per fitted parameter: its config key, estimate, interval and method."""
     frame = view.tables["parameters"].copy()
     frame.insert(0, "name", parameter_names(frame))
-    chosen = _chosen("calibration", list(frame["name"]), metrics)
-    if chosen is not None:
-        frame = frame.set_index("name").loc[chosen].reset_index()
+    frame = select_rows(frame, "name", "calibration", metrics)
     data = view.data["data"]
     caption = (f"Breach process fitted to {data['events']} events, {data['period']['start']} to "
                f"{data['period']['end']}, by maximum likelihood; 95% intervals in brackets "

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from stress.output.render import number
-from stress.output.tables import ResultTable, _chosen
+from stress.output.tables import ResultTable, select_rows
 
 BRIEF = None
 COLUMNS = ("input", "restricted", "lower", "upper", "categories", "range_lower", "range_upper", "range_categories",
@@ -88,9 +88,7 @@ def table(view, metrics: Sequence[str] | None) -> ResultTable:
     """One row per input (``metrics`` chooses inputs): the box's limits, the full range,
     the quasi-p-values and the share of resampled boxes restricting the input."""
     frame = view.box[[c for c in COLUMNS if c in view.box.columns]].copy()
-    chosen = _chosen("discovery", list(frame["input"]), metrics)
-    if chosen is not None:
-        frame = frame.set_index("input").loc[chosen].reset_index()
+    frame = select_rows(frame, "input", "discovery", metrics)
     box = _box(view)
     caption = (f"{view.scenario}: {view.method.upper()} box of the points where {view.target}, over the inputs of "
                f"{view.data['source_kind']} {view.manifest.get('source_id', '')} ({view.data['cases']['used']:,} "

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from stress.output.render import number
-from stress.output.tables import Interval, ResultTable, _chosen
+from stress.output.tables import Interval, ResultTable, select_rows
 from stress.statistics.tally import TIERS
 
 BRIEF = (*(f"tier{t}_p" for t in TIERS), "p_false_escalation", "p_tier3_objective_first")
@@ -55,9 +55,7 @@ def table(view, metrics: Sequence[str] | None) -> ResultTable:
     """One row per statistic: its mean over the uncertainty with the 95% interval, the
     quantiles of its point-level values, and the share of their spread that is noise."""
     frame = view.statistics.copy()
-    chosen = _chosen("exploration", list(frame["statistic"]), metrics)
-    if chosen is not None:
-        frame = frame.set_index("statistic").loc[chosen].reset_index()
+    frame = select_rows(frame, "statistic", "exploration", metrics)
     caption = (f"{view.scenario}: each statistic averaged over {len(view.points):,} points drawn from the "
                f"uncertain inputs ({_describe(view)}), 95% intervals for both the points and the {view.n:,} "
                f"replications per point (seed {view.seed}, common random numbers); q05-q95: quantiles of the "

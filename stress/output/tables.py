@@ -127,6 +127,12 @@ def result_table(result: ResultView, metrics: Sequence[str] | None = None, *, br
     return _compare_table(result, metrics)
 
 
+def select_rows(frame: pd.DataFrame, column: str, kind: str, metrics: Sequence[str] | None) -> pd.DataFrame:
+    """The rows whose ``column`` names a statistic asked for, in the order asked; all if none."""
+    chosen = _chosen(kind, list(frame[column]), metrics)
+    return frame if chosen is None else frame.set_index(column).loc[chosen].reset_index()
+
+
 def _chosen(kind: str, allowed: Sequence[str], metrics: Sequence[str] | None) -> list[str] | None:
     """The statistics asked for, in order; None for all of them, in the folder's own order."""
     if metrics is None or list(metrics) == ["all"]:
@@ -150,9 +156,7 @@ def _run_table(view: RunView, metrics: Sequence[str] | None) -> ResultTable:
     rows += [{"metric": m.metric, "estimate": m.estimate, "ci_low": m.ci_low, "ci_high": m.ci_high, "n": m.n}
              for m in s.metrics.itertuples()]
     frame = pd.DataFrame(rows)
-    chosen = _chosen("run", list(frame["metric"]), metrics)
-    if chosen is not None:
-        frame = frame.set_index("metric").loc[chosen].reset_index()
+    frame = select_rows(frame, "metric", "run", metrics)
     caption = (f"{s.scenario}: probability of reaching at least tier K within {s.horizon_hours / 24:g} days "
                f"(tierK_p), hours to reach it over the n replications that did (median, 10th and 90th percentile), "
                f"and other metrics per replication; "

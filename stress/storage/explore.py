@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from stress.storage import folders
-from stress.storage.reading import BaseView, _read_csv, _read_text, _require
+from stress.storage.reading import BaseView, _points, _read_csv, _read_text, _require
 
 STATISTIC_COLUMNS = ("mean", "ci_low", "ci_high", "std_error", "q05", "q25", "q50", "q75", "q95", "between_sd",
                      "noise_share")
@@ -41,9 +41,7 @@ class ExploreView(BaseView):
 def load_view(folder: Path, manifest: dict[str, Any]) -> ExploreView:
     where = folder / folders.MANIFEST
     _require(manifest, where, ("seed", "explore", "points"))
-    points = manifest["points"]
-    if not isinstance(points, list) or not points or not all(isinstance(p, dict) and p for p in points):
-        raise folders.ResultError(f"{where}: 'points' is not a list of sampled values")
+    points = _points(manifest, where, "sampled values")
     table = _read_csv(folder / "table.csv", text=list(points[0]), numbers=["n", "tier3_p"],
                       complete=["n", "tier1_p", "tier2_p", "tier3_p"])
     if len(table) != len(points):

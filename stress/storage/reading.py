@@ -153,9 +153,7 @@ def _load_run(folder: Path, manifest: dict[str, Any]) -> RunView:
 def _load_sweep(folder: Path, manifest: dict[str, Any]) -> SweepView:
     where = folder / store.MANIFEST
     _require(manifest, where, ("seed", "sweep", "points"))
-    points = manifest["points"]
-    if not isinstance(points, list) or not points or not all(isinstance(p, dict) and p for p in points):
-        raise store.ResultError(f"{where}: 'points' is not a list of swept values")
+    points = _points(manifest, where, "swept values")
     try:
         spec = SweepSpec.model_validate(manifest["sweep"])
     except ValidationError as exc:
@@ -197,6 +195,14 @@ def _load_compare(folder: Path, manifest: dict[str, Any]) -> CompareView:
     configs = {f"variants/{i}-{name}.toml": _read_text(folder / "variants" / f"{i}-{name}.toml")
                for i, name in enumerate(names)}
     return CompareView(folder, manifest, configs, variants, int(manifest["n"]), table, summaries)
+
+
+def _points(manifest: dict[str, Any], where: Path, what: str, valid=lambda p: isinstance(p, dict) and p) -> list:
+    """The manifest's 'points' (a non-empty list whose every entry is ``valid``)."""
+    points = manifest["points"]
+    if not isinstance(points, list) or not points or not all(valid(p) for p in points):
+        raise store.ResultError(f"{where}: 'points' is not a list of {what}")
+    return points
 
 
 def _require(data: dict[str, Any], where: Path, fields: Iterable[str]) -> None:

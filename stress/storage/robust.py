@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from stress.storage import folders
-from stress.storage.reading import BaseView, _read_csv, _read_text, _require
+from stress.storage.reading import BaseView, _points, _read_csv, _read_text, _require
 
 NUMBERS = ("mean", "mean_ci_low", "mean_ci_high", "worst10", "regret_mean", "regret_p90", "regret_max",
            "best_share")
@@ -51,9 +51,7 @@ class RobustView(BaseView):
 def load_view(folder: Path, manifest: dict[str, Any]) -> RobustView:
     where = folder / folders.MANIFEST
     _require(manifest, where, ("seed", "robust", "points"))
-    points = manifest["points"]
-    if not isinstance(points, list) or not points or not all(isinstance(p, dict) and "variant" in p for p in points):
-        raise folders.ResultError(f"{where}: 'points' is not a list of points and variants")
+    points = _points(manifest, where, "points and variants", valid=lambda p: isinstance(p, dict) and "variant" in p)
     data = folders.read_json(folder / "robust.json")
     if not isinstance(data, dict):
         raise folders.ResultError(f"{folder / 'robust.json'}: not a robustness study")

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from stress.storage import folders
-from stress.storage.reading import BaseView, _read_csv, _read_text, _require
+from stress.storage.reading import BaseView, _points, _read_csv, _read_text, _require
 
 
 @dataclass(frozen=True)
@@ -34,9 +34,7 @@ class SensitivityView(BaseView):
 def load_view(folder: Path, manifest: dict[str, Any]) -> SensitivityView:
     where = folder / folders.MANIFEST
     _require(manifest, where, ("seed", "sensitivity", "points"))
-    points = manifest["points"]
-    if not isinstance(points, list) or not points:
-        raise folders.ResultError(f"{where}: 'points' is not a list of design points")
+    points = _points(manifest, where, "design points", valid=lambda p: True)
     table = _read_csv(folder / "table.csv", numbers=["n", "tier3_p"], complete=["n", "tier3_p"])
     if len(table) != len(points):
         raise folders.ResultError(f"{folder / 'table.csv'}: {len(table)} rows for {len(points)} points "
