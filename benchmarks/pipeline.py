@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,12 +40,12 @@ def median_of(repeats: int, measure) -> tuple:
     return tuple(statistics.median(s[i] for s in samples) for i in range(len(samples[0])))
 
 
-def sweep_and_run(points: int, n: int, tmp: Path) -> tuple[float, float, float, float]:
+def sweep_and_run(points: int, n: int, workers: int, tmp: Path) -> tuple[float, float, float, float]:
     """(sweep CPU, run CPU, sweep peak MiB, run wall) for S = points at n each."""
-    sweep = stress_command(["sweep", "--design", "lhs", "--samples", str(points), "-n", str(n), *RANGES,
-                            "--no-records", "--out", str(tmp / f"s{time.monotonic_ns()}")], tmp)
-    run = stress_command(["run", "-n", str(points * n), "--no-records", "--out", str(tmp / f"r{time.monotonic_ns()}")],
-                         tmp)
+    common = ["--no-records", "--engine", "fast", "--workers", str(workers)]
+    sweep = stress_command(["sweep", "--design", "lhs", "--samples", str(points), "-n", str(n), *RANGES, *common,
+                            "--out", str(tmp / f"s{time.monotonic_ns()}")], tmp)
+    run = stress_command(["run", "-n", str(points * n), *common, "--out", str(tmp / f"r{time.monotonic_ns()}")], tmp)
     return sweep.cpu, run.cpu, sweep.peak_mib, run.wall
 
 
@@ -54,7 +55,7 @@ def in_process_split(n: int, workers: int) -> tuple[float, float, float]:
     self_before = resource.getrusage(resource.RUSAGE_SELF)
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
-    stress.run(n=n, seed=1, workers=workers, save_records=False)
+    stress.run(n=n, seed=1, workers=workers, save_records=False, engine="fast")
     wall = time.perf_counter() - began
     self_after = resource.getrusage(resource.RUSAGE_SELF)
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -62,6 +63,25 @@ def in_process_split(n: int, workers: int) -> tuple[float, float, float]:
     def cpu(a, b):
         return (b.ru_utime - a.ru_utime) + (b.ru_stime - a.ru_stime)
     return wall, cpu(self_before, self_after), cpu(children_before, children_after)
+
+
+NUMBA_FLOOR = """
+import numba
+@numba.njit(cache=True)
+def f(x):
+    return x + 1
+f(1)
+"""
+
+
+def numba_load(tmp: Path) -> float:
+    """Wall seconds of a Python process that imports numba and runs one cached function."""
+    script = tmp / "numba_floor.py"
+    script.write_text(NUMBA_FLOOR)
+    subprocess.run([sys.executable, str(script)], check=True)  # compile and cache it
+    began = time.perf_counter()
+    subprocess.run([sys.executable, str(script)], check=True)
+    return time.perf_counter() - began
 
 
 def main() -> None:
@@ -80,21 +100,22 @@ def main() -> None:
         print(f"\n1. Per-point overhead (CPU of the sweep minus CPU of one run of the same replications, / S;"
               f" medians of {repeats}; target <= 0.5 ms)")
         peaks = {}
-        for n in (1, 100):
-            sweep_cpu, run_cpu, peak, _ = median_of(repeats, lambda: sweep_and_run(points, n, tmp))
-            peaks[points] = peak
-            print(f"   S = {points:,}, n = {n:>3}: sweep {sweep_cpu:6.2f} s, run of {points * n:,} {run_cpu:6.2f} s"
-                  f" -> {(sweep_cpu - run_cpu) / points * 1000:.3f} ms per point")
+        for workers in (1, 2):
+            for n in (1, 100):
+                sweep_cpu, run_cpu, peak, _ = median_of(repeats, lambda: sweep_and_run(points, n, workers, tmp))
+                peaks[workers] = peak
+                print(f"   {workers} worker(s), S = {points:,}, n = {n:>3}: sweep {sweep_cpu:6.2f} s, run of "
+                      f"{points * n:,} {run_cpu:6.2f} s -> {(sweep_cpu - run_cpu) / points * 1000:.3f} ms per point")
 
         small = 100
-        peak_small = median_of(repeats, lambda: sweep_and_run(small, 100, tmp))[2]
-        print(f"\n2. Peak memory (process tree), n = 100: {points:,} points {peaks[points]:.0f} MiB, "
-              f"{small} points {peak_small:.0f} MiB -> ratio {peaks[points] / peak_small:.2f} (target <= 1.2)")
+        peak_small = median_of(repeats, lambda: sweep_and_run(small, 100, 2, tmp))[2]
+        print(f"\n2. Peak memory (process tree, 2 workers), n = 100: {points:,} points {peaks[2]:.0f} MiB, "
+              f"{small} points {peak_small:.0f} MiB -> ratio {peaks[2] / peak_small:.2f} (target <= 1.2)")
 
         def both_worker_counts():
-            one = stress_command(["run", "-n", str(big), "--no-records", "--workers", "1",
+            one = stress_command(["run", "-n", str(big), "--no-records", "--workers", "1", "--engine", "fast",
                                   "--out", str(tmp / f"w1{time.monotonic_ns()}")], tmp)
-            two = stress_command(["run", "-n", str(big), "--no-records", "--workers", "2",
+            two = stress_command(["run", "-n", str(big), "--no-records", "--workers", "2", "--engine", "fast",
                                   "--out", str(tmp / f"w2{time.monotonic_ns()}")], tmp)
             return one.wall, two.wall, one.cpu, two.cpu
         w1, w2, c1, c2 = median_of(repeats, both_worker_counts)
@@ -102,9 +123,16 @@ def main() -> None:
         print(f"   1 worker {w1:.2f} s wall ({c1:.2f} s CPU), 2 workers {w2:.2f} s wall ({c2:.2f} s CPU)"
               f" -> speed-up {w1 / w2:.2f}x (target >= 1.8)")
         import stress
-        stress.run(n=1000, workers=1)  # load the engine here too
-        wall, parent, children = median_of(repeats, lambda: in_process_split(big, 2))
-        print(f"   in-process, 2 workers: {wall:.2f} s wall, parent {parent:.2f} s CPU, workers {children:.2f} s CPU")
+        stress.run(n=1000, workers=1, engine="fast")  # load the engine here too
+
+        def in_process_both():
+            one = in_process_split(big, 1)
+            two = in_process_split(big, 2)
+            return one[0], two[0], two[1], two[2]
+        one, two, parent, children = median_of(repeats, in_process_both)
+        print(f"   the job alone (stress.run in this process, engine loaded, alternated): 1 worker {one:.2f} s, "
+              f"2 workers {two:.2f} s -> speed-up {one / two:.2f}x; with 2 workers the parent used {parent:.2f} s "
+              f"of CPU, the workers {children:.2f} s")
 
         def with_and_without():
             plain = stress_command(["run", "-n", str(big), "--no-records", "--out", str(tmp / f"n{time.monotonic_ns()}")],
@@ -115,13 +143,20 @@ def main() -> None:
         print(f"\n4. Records, {big:,} replications: CPU {kept:.2f} s with, {plain:.2f} s without -> "
               f"{kept / plain:.2f}x (target <= 1.3); wall {kept_wall:.2f} s against {plain_wall:.2f} s")
 
-        warm = median_of(max(repeats, 5), lambda: (stress_command(
-            ["run", "-n", "1000", "--out", str(tmp / f"t{time.monotonic_ns()}")], tmp).wall,))[0]
-        cold = stress_command(["run", "-n", "1000", "--out", str(tmp / "cold")], tmp,
+        def start_up():
+            auto = stress_command(["run", "-n", "1000", "--out", str(tmp / f"t{time.monotonic_ns()}")], tmp)
+            fast = stress_command(["run", "-n", "1000", "--engine", "fast", "--out", str(tmp / f"f{time.monotonic_ns()}")],
+                                  tmp)
+            floor = stress_command(["default-config"], tmp)  # typer, rich and the package's imports only
+            return auto.wall, fast.wall, floor.wall
+        auto, fast, floor = median_of(max(repeats, 5), start_up)
+        numba_floor = median_of(max(repeats, 5), lambda: (numba_load(tmp),))[0]
+        cold = stress_command(["run", "-n", "1000", "--engine", "fast", "--out", str(tmp / "cold")], tmp,
                               env={"STRESS_CACHE_DIR": str(tmp / "empty-cache")})
-        print(f"\n5. `stress run -n 1000`, whole command: {warm:.2f} s with the compile cache warm "
-              f"(median of {max(repeats, 5)}; target <= 1.5 s); {cold.wall:.1f} s wall, {cold.cpu:.1f} s CPU the "
-              f"first time (empty cache: compiling)")
+        print(f"\n5. `stress run -n 1000`, whole command, compile cache warm (medians of {max(repeats, 5)}; "
+              f"target <= 1.5 s): {auto:.2f} s (engine auto), {fast:.2f} s with --engine fast; for scale: "
+              f"`stress default-config` {floor:.2f} s, importing numba and loading one cached one-line function "
+              f"{numba_floor:.2f} s. First compile (empty cache): {cold.wall:.1f} s wall, {cold.cpu:.1f} s CPU")
     print(f"\n{load()} at the end")
 
 
