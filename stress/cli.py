@@ -20,8 +20,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     help="Monte Carlo stress-testing of tiered responses to ceasefire violations.\n\n"
-         "Every command takes a scenario file (TOML); without one it uses the packaged "
-         "default, the tiered response plan. Results go to results/<run-id>/.",
+         "The commands that simulate (run, trace, sweep, compare, explore, sensitivity, robust, "
+         "serve) take a scenario file (TOML); without one they use the packaged default, the tiered "
+         "response plan. calibrate reads an event log. Results go to a folder under results/, "
+         "which show, export, plot, report and discover read.",
 )
 # Piped or redirected output is not cut to 80 columns: tables stay one line per row.
 class _Stdout(Console):
@@ -274,8 +276,8 @@ def sweep(
 @handles_errors
 def compare(
     ctx: typer.Context,
-    configs: Optional[List[Path]] = typer.Argument(None, help="Scenario file(s): one base for --variant, or one per variant.",
-                                                   show_default=False),
+    configs: Optional[List[Path]] = typer.Argument(None, metavar="CONFIG", show_default=False,
+                                                   help="Scenario file(s): one base for --variant, or one per variant."),
     variant: Optional[List[str]] = typer.Option(None, "--variant", metavar='"NAME: KEY=VALUE, ..."',
                                                 help="A variant of the base scenario (repeatable; the first is the reference)."),
     n: int = typer.Option(10_000, "-n", "--replications", min=1, help="Replications per variant."),
