@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -41,16 +42,18 @@ def test_json_has_both_fits_with_intervals_the_test_and_the_out_of_sample_checks
 
 def test_the_folder_works_with_show_export_plot_report_and_results(calibrated):
     folder, _ = calibrated
-    shown = run_cli("show", str(folder), cwd=folder.parent)
+    # five independent commands (only plot and report write, each its own files): run at
+    # once, they take the time of about two and a half
+    commands = (["show", str(folder)], ["export", str(folder), "--format", "csv"], ["plot", str(folder)],
+                ["report", str(folder)], ["results", "--dir", str(folder.parent)])
+    with ThreadPoolExecutor(len(commands)) as pool:
+        shown, exported, plotted, reported, listed = pool.map(lambda args: run_cli(*args, cwd=folder.parent),
+                                                              commands)
     assert shown.returncode == 0 and "branching ratio" in shown.stdout and "level shift" in shown.stdout
-    exported = run_cli("export", str(folder), "--format", "csv", cwd=folder.parent)
     assert exported.returncode == 0 and "hawkes.branching_ratio" in exported.stdout
-    plotted = run_cli("plot", str(folder), cwd=folder.parent)
     assert plotted.returncode == 0
     assert {p.rsplit("/", 1)[1] for p in plotted.stdout.split()} >= {"qq.png", "intensity.svg", "counts.png"}
-    reported = run_cli("report", str(folder), cwd=folder.parent)
     assert reported.returncode == 0 and "level shift" in (folder / "report.html").read_text()
-    listed = run_cli("results", "--dir", str(folder.parent), cwd=folder.parent)
     assert listed.returncode == 0 and "calibration" in listed.stdout and "complete" in listed.stdout
 
 

@@ -12,7 +12,11 @@ outside [90%, 99%] has probability below 0.3% for the 160 decay intervals and be
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 
 import numpy as np
 import pytest
@@ -32,28 +36,51 @@ SEED = int(os.environ.get("STRESS_RECOVERY_SEED", "7"))
 PARAMETERS = ("baseline", "branching ratio", "decay")
 
 
+def _strict() -> None:
+    # the worker processes fail on what pyproject's filterwarnings fails on in this one
+    warnings.filterwarnings("error", category=RuntimeWarning)
+
+
+def _fit(mu: float, n: float, beta: float, days: float, threshold: float, seed: int, r: int) -> tuple:
+    """Replication r of a set: whether each 95% profile interval covers the truth, the
+    estimates, and the time-rescaling p-values of the fitted Hawkes and of Poisson."""
+    truth = (mu, n, 24.0 / beta)
+    times = simulate_times(mu, n, beta, days, seed, replication=r)
+    fit = fit_hawkes_events(times, days, zero_threshold=threshold)
+    return ([e.ci_low <= t <= e.ci_high for e, t in zip(fit.estimates, truth)], [fit.mu, fit.n, fit.decay_hours],
+            time_rescaling("hawkes", [rescaled_gaps_hawkes(times, fit.mu, fit.n, fit.beta)]).p_value,
+            time_rescaling("poisson", [rescaled_gaps_poisson(times, times.size / days)]).p_value)
+
+
 @pytest.fixture(scope="module")
 def recovery() -> dict[str, dict[str, np.ndarray]]:
-    out = {}
-    for name, mu, n, beta, days, fits in SETS:
-        threshold = CHI2_95
-        if n == 0.0:
-            # n = 0 is tested by the bootstrap, whose critical value depends on the data only
-            # through the number of events and the period: one bootstrap serves the set
-            reference = simulate_times(mu, n, beta, days, SEED, replication=fits)
-            threshold = bootstrap_lr_test(reference, days, 0.0, SEED + 1, 199).critical_value_5pct
-        truth = np.array([mu, n, 24.0 / beta])
-        covered, estimates, ks_hawkes, ks_poisson = [], [], [], []
-        for r in range(fits):
-            times = simulate_times(mu, n, beta, days, SEED, replication=r)
-            fit = fit_hawkes_events(times, days, zero_threshold=threshold)
-            covered.append([e.ci_low <= t <= e.ci_high for e, t in zip(fit.estimates, truth)])
-            estimates.append([fit.mu, fit.n, fit.decay_hours])
-            ks_hawkes.append(time_rescaling("hawkes", [rescaled_gaps_hawkes(times, fit.mu, fit.n, fit.beta)]).p_value)
-            ks_poisson.append(time_rescaling("poisson", [rescaled_gaps_poisson(times, times.size / days)]).p_value)
-        out[name] = {"covered": np.array(covered), "estimates": np.array(estimates), "truth": truth,
-                     "ks_hawkes": np.array(ks_hawkes), "ks_poisson": np.array(ks_poisson)}
-    return out
+    # The fits are independent: they run in worker processes, one per core this process
+    # may use, and are collected in order (the same numbers as one after the other).
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    pool = ProcessPoolExecutor(min(cores, 4), mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_strict) if cores > 1 else None
+    try:
+        planned = {}
+        for name, mu, n, beta, days, fits in sorted(SETS, key=lambda s: s[2] == 0.0):  # n = 0 last: see below
+            threshold = CHI2_95
+            if n == 0.0:
+                # n = 0 is tested by the bootstrap, whose critical value depends on the data only
+                # through the number of events and the period: one bootstrap serves the set
+                # (worked out here while the workers fit the other sets)
+                reference = simulate_times(mu, n, beta, days, SEED, replication=fits)
+                threshold = bootstrap_lr_test(reference, days, 0.0, SEED + 1, 199).critical_value_5pct
+            task = partial(_fit, mu, n, beta, days, threshold, SEED)
+            planned[name] = pool.map(task, range(fits), chunksize=4) if pool else map(task, range(fits))
+        out = {}
+        for name, mu, n, beta, *_ in SETS:
+            covered, estimates, ks_hawkes, ks_poisson = zip(*planned[name])
+            out[name] = {"covered": np.array(covered), "estimates": np.array(estimates),
+                         "truth": np.array([mu, n, 24.0 / beta]),
+                         "ks_hawkes": np.array(ks_hawkes), "ks_poisson": np.array(ks_poisson)}
+        return out
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
 
 
 @pytest.mark.parametrize("index", range(3), ids=PARAMETERS)

@@ -6,6 +6,7 @@ report and results."""
 import json
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -130,13 +131,19 @@ def test_targets_are_parsed_not_evaluated():
             parse(bad)
 
 
-def test_bad_targets_exit_2_with_a_clear_message(synthetic):
-    for target, words in (("tier3_p >> 0.3", "expected a number after '>'"),
-                          ("tier9_p > 0.3", "unknown name 'tier9_p'; the outputs of each point of this explore are: "
-                                            "tier1_p, tier2_p, tier3_p"),
-                          ("regret_mean > 0.1", "'regret_mean' is a statistic of a robustness study"),
-                          ("u1 > 0.5", "'u1' is an input of this explore")):
-        completed = run_cli("discover", str(synthetic), "--target", target)
+def test_bad_targets_exit_2_with_a_clear_message(synthetic, tmp_path):
+    cases = (("tier3_p >> 0.3", "expected a number after '>'"),
+             ("tier9_p > 0.3", "unknown name 'tier9_p'; the outputs of each point of this explore are: "
+                               "tier1_p, tier2_p, tier3_p"),
+             ("regret_mean > 0.1", "'regret_mean' is a statistic of a robustness study"),
+             ("u1 > 0.5", "'u1' is an input of this explore"))
+    # the four commands are independent: run at once, they take the time of about two
+    # (each is mostly the interpreter's start-up); from an empty folder, so that
+    # `python -m` imports the installed stress, not the checkout's copy (see test_robust)
+    with ThreadPoolExecutor(len(cases)) as pool:
+        runs = list(pool.map(lambda case: run_cli("discover", str(synthetic), "--target", case[0], cwd=tmp_path),
+                             cases))
+    for (target, words), completed in zip(cases, runs):
         assert completed.returncode == 2, completed.stderr
         assert words in " ".join(completed.stderr.split()), completed.stderr
         assert "Traceback" not in completed.stderr

@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from stress.config.reference import BEGIN, END, markdown
 
@@ -28,14 +29,23 @@ def test_quickstart_is_two_commands_and_ci_runs_the_test_one():
     assert install_and_test in (ROOT / ".ci" / "run").read_text()
 
 
-def test_quickstart_install_and_run_works_from_an_empty_folder(tmp_path):
+def wheel_of_this_tree(tmp_path_factory) -> Path:
+    """The wheel `pip install .` builds of this tree, built once in a test session
+    (test_serve_browser installs it too)."""
+    wheels = tmp_path_factory.getbasetemp() / "wheel-of-this-tree"
+    if not list(wheels.glob("stress-*.whl")):
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
+                       check=True, capture_output=True, cwd=tmp_path_factory.getbasetemp())
+    (wheel,) = wheels.glob("stress-*.whl")
+    return wheel
+
+
+def test_quickstart_install_and_run_works_from_an_empty_folder(tmp_path, tmp_path_factory):
     # `pip install .` builds a wheel of this tree; the packaged default scenario must be in
     # it, so `stress run` works from any folder. (Dependencies are already installed here.)
-    wheels, target, empty = tmp_path / "wheels", tmp_path / "site", tmp_path / "empty"
+    target, empty = tmp_path / "site", tmp_path / "empty"
     empty.mkdir()
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-                    "-w", str(wheels), str(ROOT)], check=True, capture_output=True, cwd=tmp_path)
-    (wheel,) = wheels.glob("stress-*.whl")
+    wheel = wheel_of_this_tree(tmp_path_factory)
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, capture_output=True)
     env = dict(os.environ, PYTHONPATH=str(target))

@@ -93,10 +93,14 @@ def test_the_same_tables_for_one_and_two_workers_and_after_a_resume(tmp_path):
 
 
 def test_the_command_line_prints_the_regret_table_and_the_folder_reads_back(tmp_path):
+    # run from an empty folder, not the checkout: `python -m` there would import the
+    # checkout's copy of stress, which under a non-editable install (as in CI) is not the
+    # one this process imports, and compile its engine afresh (~20 s)
     completed = run_cli("robust", "--variant", "strict: tier2.threshold=2", "--variant", "base:",
                         "--variant", "quick: tier3.delay_hours=24", "--minimize", "tier3_p", "--maximize", "tier2_p",
                         "--satisfice", "tier3_p < 0.6", "--samples", "5", "-n", "200", "--uncertain", RATE,
-                        "--engine", "fast", "--workers", "1", "--out", str(tmp_path / "robust"), "--json")
+                        "--engine", "fast", "--workers", "1", "--out", str(tmp_path / "robust"), "--json",
+                        cwd=tmp_path)
     assert completed.returncode == 0, completed.stderr
     data = json.loads(completed.stdout)
     assert [v["name"] for v in data["variants"]] == ["strict", "base", "quick"]

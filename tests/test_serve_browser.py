@@ -28,7 +28,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 import stress  # noqa: E402
 from stress.config.loading import load_config  # noqa: E402
 
-from conftest import ROOT  # noqa: E402
+from test_readme import wheel_of_this_tree  # noqa: E402
 
 CHROMIUM = shutil.which("chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -58,11 +58,9 @@ def served(tmp_path_factory):
     """`python -m stress serve --port 0` from a wheel of this tree installed into an empty
     folder, run from another empty folder, with the default N (chosen for this machine)."""
     base = tmp_path_factory.mktemp("fresh")
-    wheels, site, cwd = base / "wheels", base / "site", base / "empty"
+    site, cwd = base / "site", base / "empty"
     cwd.mkdir()
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
-                   check=True, capture_output=True, cwd=base)
-    (wheel,) = wheels.glob("stress-*.whl")
+    wheel = wheel_of_this_tree(tmp_path_factory)   # built once a session: test_readme installs it too
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
                    check=True, capture_output=True)
     results = cwd / "results"
