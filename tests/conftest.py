@@ -50,6 +50,10 @@ def run_cli(*args: str, cwd: Path | None = None, env_extra: dict | None = None, 
     env = dict(os.environ)
     env.update(env_extra or {})
     env.setdefault("COLUMNS", "120")
+    # Run the installed package, as a user would: from the checkout, `python -m` would put the
+    # checkout's copy first on the path, and numba (whose cache is keyed by file path) would
+    # compile the engine again for it.
+    env.setdefault("PYTHONSAFEPATH", "1")
     return subprocess.run([sys.executable, "-m", "stress", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, env=env)
 

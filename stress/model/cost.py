@@ -45,7 +45,9 @@ def expected_count(mu: float, alpha: float, beta: float, horizon: float) -> floa
 
 
 def breach_cap(expected: float) -> float:
-    return max(BREACH_CAP, BREACH_CAP_FACTOR * expected)
+    # Always a float: the compiled kernel is typed on its params, and an int here for
+    # light scenarios but a float for heavy ones compiled it twice.
+    return float(max(BREACH_CAP, BREACH_CAP_FACTOR * expected))
 
 
 def expected_breaches(params) -> float:
