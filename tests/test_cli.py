@@ -2,6 +2,7 @@
 
 import json
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import pytest
@@ -52,11 +53,18 @@ def test_readable_table_by_default(tmp_path):
     assert (tmp_path / "out" / "summary.json").exists() and not (tmp_path / "results").exists()
 
 
+def _together(*commands: list[str], cwd) -> list:
+    """``run_cli`` of each command, all at once."""
+    with ThreadPoolExecutor(len(commands)) as pool:
+        return list(pool.map(lambda args: run_cli(*args, cwd=cwd), commands))
+
+
 def test_engines_print_identical_tiers_and_metrics(tmp_path):
+    engines = ("simpy", "fast")
+    runs = _together(*[["run", "-n", "5000", "--seed", "3", "--engine", engine, "--json", "--no-records"]
+                       for engine in engines], cwd=tmp_path)
     outputs = {}
-    for engine in ("simpy", "fast"):
-        done = run_cli("run", "-n", "5000", "--seed", "3", "--engine", engine, "--json", "--no-records",
-                       cwd=tmp_path)
+    for engine, done in zip(engines, runs):
         assert done.returncode == 0, done.stderr
         outputs[engine] = json.loads(done.stdout)
     assert outputs["simpy"]["tiers"] == outputs["fast"]["tiers"]
@@ -64,10 +72,11 @@ def test_engines_print_identical_tiers_and_metrics(tmp_path):
 
 
 def test_trace_shows_the_same_replication_as_run(tmp_path):
-    done = run_cli("run", "-n", "60", "--seed", "4", "--out", str(tmp_path / "r"), "--json", cwd=tmp_path)
+    done, traced, readable = _together(["run", "-n", "60", "--seed", "4", "--out", str(tmp_path / "r"), "--json"],
+                                       ["trace", "--seed", "4", "--replication", "37", "--json"],
+                                       ["trace", "--seed", "4", "--replication", "37"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     frame = pd.read_parquet(tmp_path / "r" / "records.parquet")
-    traced = run_cli("trace", "--seed", "4", "--replication", "37", "--json", cwd=tmp_path)
     assert traced.returncode == 0, traced.stderr
     data = json.loads(traced.stdout)
     expected = frame.iloc[37].to_dict()
@@ -77,7 +86,6 @@ def test_trace_shows_the_same_replication_as_run(tmp_path):
         else:
             assert value == pytest.approx(expected[key], abs=1e-9), key
     assert data["events"], "a trace lists the events"
-    readable = run_cli("trace", "--seed", "4", "--replication", "37", cwd=tmp_path)
     assert readable.returncode == 0 and "timeline" in readable.stdout
 
 

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -18,7 +19,9 @@ from conftest import ROOT, run_cli
 
 distributed = pytest.importorskip("distributed")
 
-SWEEP = ["--grid", "tier2.threshold=2,3,4", "-n", "6000", "--seed", "11"]
+# 2 points x 2,000 replications: 4 chunks of 1,000 (on the SimPy engine, seconds each)
+SWEEP = ["--grid", "tier2.threshold=2,3", "-n", "2000", "--seed", "11"]
+CHUNKS = 4
 
 
 def _free_port() -> int:
@@ -37,13 +40,14 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
-@pytest.fixture
-def cluster(tmp_path):
+def _cluster(folder):
+    """A scheduler and two one-thread workers on 127.0.0.1, logging into ``folder``:
+    yields (address, worker processes) and stops them after."""
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
-    logs = tmp_path / "logs"
+    logs = folder / "logs"
     logs.mkdir()
-    common = dict(cwd=tmp_path, stdin=subprocess.DEVNULL)
+    common = dict(cwd=folder, stdin=subprocess.DEVNULL)
     scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
                                   "--port", str(port), "--dashboard-address", ":0"],
                                  stdout=open(logs / "scheduler.log", "w"), stderr=subprocess.STDOUT, **common)
@@ -69,40 +73,62 @@ def cluster(tmp_path):
             _stop(process)
 
 
-def test_cluster_gives_the_local_table(cluster, tmp_path):
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A cluster the tests share: they only use it."""
+    yield from _cluster(tmp_path_factory.mktemp("cluster"))
+
+
+@pytest.fixture
+def own_cluster(tmp_path):
+    """A cluster for one test (one that kills a worker)."""
+    yield from _cluster(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def local_sweep(tmp_path_factory):
+    """SWEEP run locally, as the command prints it with --json, and its folder."""
+    folder = tmp_path_factory.mktemp("local")
+    local = run_cli("sweep", *SWEEP, "--json", "--out", "local", cwd=folder)
+    assert local.returncode == 0, local.stderr
+    return json.loads(local.stdout), folder / "local"
+
+
+def test_cluster_gives_the_local_table(cluster, local_sweep, tmp_path):
     address, _ = cluster
     remote = run_cli("sweep", *SWEEP, "--scheduler", address, "--json", "--out", "remote", cwd=tmp_path)
     assert remote.returncode == 0, remote.stderr
-    local = run_cli("sweep", *SWEEP, "--json", "--out", "local", cwd=tmp_path)
-    assert json.loads(remote.stdout) == json.loads(local.stdout)
-    assert (tmp_path / "remote" / "table.csv").read_text() == (tmp_path / "local" / "table.csv").read_text()
+    rows, local = local_sweep
+    assert json.loads(remote.stdout) == rows
+    assert (tmp_path / "remote" / "table.csv").read_text() == (local / "table.csv").read_text()
 
 
-def test_a_worker_killed_mid_sweep_does_not_change_the_table(cluster, tmp_path):
-    address, workers = cluster
+def test_a_worker_killed_mid_sweep_does_not_change_the_table(own_cluster, local_sweep, tmp_path):
+    address, workers = own_cluster
     env = dict(os.environ, COLUMNS="120")
     sweep = subprocess.Popen([sys.executable, "-m", "stress", "sweep", *SWEEP, "--engine", "simpy", "--scheduler",
                               address, "--json", "--out", "remote"], cwd=tmp_path, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     partial = tmp_path / "remote.partial"
     deadline = time.monotonic() + 120
+    # once two chunks are saved, each worker computes one of the other two
     while not (partial.is_dir() and checkpoints.saved_units(partial) >= 2):
         assert time.monotonic() < deadline and sweep.poll() is None, "the sweep did not start"
-        time.sleep(0.1)
+        time.sleep(0.05)
     workers[0].send_signal(signal.SIGKILL)
+    assert partial.is_dir() and checkpoints.saved_units(partial) < CHUNKS, "killed mid-sweep"
     out, err = sweep.communicate(timeout=300)
     assert sweep.returncode == 0, err
     assert workers[0].wait(timeout=10) == -signal.SIGKILL
-    local = run_cli("sweep", *SWEEP, "--json", cwd=tmp_path)
-    assert json.loads(out) == json.loads(local.stdout)
+    rows, _ = local_sweep
+    assert json.loads(out) == rows
 
 
-def test_local_cluster_option(tmp_path):
-    done = run_cli("sweep", "--grid", "tier2.threshold=2,3", "-n", "2000", "--scheduler", "local", "--workers", "2",
-                   "--json", cwd=tmp_path)
+def test_local_cluster_option(local_sweep, tmp_path):
+    done = run_cli("sweep", *SWEEP, "--scheduler", "local", "--workers", "2", "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    local = run_cli("sweep", "--grid", "tier2.threshold=2,3", "-n", "2000", "--json", cwd=tmp_path)
-    assert json.loads(done.stdout) == json.loads(local.stdout)
+    rows, _ = local_sweep
+    assert json.loads(done.stdout) == rows
 
 
 def test_unreachable_scheduler_is_a_clear_error(tmp_path):
@@ -116,9 +142,11 @@ def test_explore_on_the_cluster_gives_the_local_tables(cluster, tmp_path):
     address, _ = cluster
     study = ["explore", str(ROOT / "configs" / "uncertainty.toml"), "--samples", "12", "-n", "500", "--seed", "2",
              "--engine", "fast"]
-    remote = run_cli(*study, "--scheduler", address, "--out", "remote", cwd=tmp_path)
+    with ThreadPoolExecutor(2) as pool:  # both at once
+        remote = pool.submit(run_cli, *study, "--scheduler", address, "--out", "remote", cwd=tmp_path)
+        local = pool.submit(run_cli, *study, "--out", "local", cwd=tmp_path)
+        remote, local = remote.result(), local.result()
     assert remote.returncode == 0, remote.stderr
-    local = run_cli(*study, "--out", "local", cwd=tmp_path)
     assert local.returncode == 0, local.stderr
     for name in ("table.csv", "explore.csv", "explore.json"):
         assert (tmp_path / "remote" / name).read_text() == (tmp_path / "local" / name).read_text(), name

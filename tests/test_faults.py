@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import stress
+from stress.storage import checkpoints
 
 from conftest import ROOT, run_cli
 
@@ -61,34 +62,52 @@ def test_result_files_follow_the_umask(finished):
 
 
 def _slow_job(tmp_path: Path, out: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "stress", "sweep", "--grid", "tier2.threshold=2,3,4,5,6,7",
-                             "-n", "3000", "--engine", "simpy", "--workers", "1", "--out", out], cwd=tmp_path,
+    # SimPy engine in the main process: 3 tasks of 1,000 replications, seconds each
+    return subprocess.Popen([sys.executable, "-m", "stress", "sweep", "--grid", "tier2.threshold=2,3,4",
+                             "-n", "1000", "--engine", "simpy", "--workers", "1", "--out", out], cwd=tmp_path,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
-def _wait_for(path: Path, timeout: float = 60.0) -> None:
+def _together(*commands: list[str], cwd: Path) -> list[subprocess.CompletedProcess]:
+    """``run_cli`` of each command, all at once."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(len(commands)) as pool:
+        return list(pool.map(lambda args: run_cli(*args, cwd=cwd), commands))
+
+
+def _wait_for_saved(partial: Path, process: subprocess.Popen, units: int = 1, timeout: float = 120.0) -> bool:
+    """Until the job in ``partial`` has saved ``units`` chunks of replications (it runs:
+    its lock is taken and its workers compute); False if it ended first."""
     deadline = time.monotonic() + timeout
-    while not path.exists():
-        assert time.monotonic() < deadline, f"{path} did not appear"
-        time.sleep(0.1)
+    while not (partial.is_dir() and checkpoints.saved_units(partial) >= units):
+        if process.poll() is not None:
+            return False
+        assert time.monotonic() < deadline, f"{partial} did not save {units} chunks in time"
+        time.sleep(0.02)
+    return True
 
 
 def test_a_live_job_is_neither_resumed_nor_overwritten_by_a_second_process(tmp_path):
     first = _slow_job(tmp_path, "same")
+    partial = tmp_path / "same.partial"
     try:
-        _wait_for(tmp_path / "same.partial" / "lock.json")
-        again = run_cli("sweep", "--grid", "tier2.threshold=2", "-n", "100", "--out", "same", cwd=tmp_path)
+        assert _wait_for_saved(partial, first), first.stderr.read()
+        # Held where it is, however long the checks take on a slow machine: alive, holding
+        # its lock, a task saved and two to go.
+        first.send_signal(signal.SIGSTOP)
+        assert first.poll() is None and checkpoints.saved_units(partial) < 3
+        again, resumed = _together(["sweep", "--grid", "tier2.threshold=2", "-n", "100", "--out", "same"],
+                                   ["sweep", "--resume", "same.partial"], cwd=tmp_path)
         assert again.returncode == 2 and "a job is writing it right now" in again.stderr
-        resumed = run_cli("sweep", "--resume", "same.partial", cwd=tmp_path)
         assert resumed.returncode == 2 and "is being written by a running job" in resumed.stderr
         assert f"process {first.pid}" in resumed.stderr
     finally:
         first.kill()
         first.wait(timeout=30)
     # killed outright: the lock went with it, and the folder resumes
-    done = run_cli("sweep", "--resume", str(tmp_path / "same.partial"), "--engine", "fast", cwd=tmp_path)
+    done = run_cli("sweep", "--resume", str(partial), "--engine", "fast", cwd=tmp_path)
     assert done.returncode == 2 and "--engine" in done.stderr  # resume refuses options that change the job
-    done = run_cli("sweep", "--resume", str(tmp_path / "same.partial"), "--workers", "2", cwd=tmp_path)
+    done = run_cli("sweep", "--resume", str(partial), "--workers", "2", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert not (tmp_path / "same" / "lock.json").exists()
 
@@ -103,12 +122,43 @@ def _gone(group: int) -> bool:
     return False
 
 
-def _interrupt(args: list[str], cwd: Path, delay: float) -> tuple[int | None, float, str]:
-    """Start ``stress ARGS`` in a session of its own, send SIGINT after ``delay`` seconds;
-    (exit code, seconds from the signal to the exit, stderr)."""
+def _after(seconds: float):
+    """When to send the signal: ``seconds`` after the start."""
+    return lambda process: time.sleep(seconds)
+
+
+def _after_folder(partial: Path, seconds: float):
+    """``seconds`` after the job's folder appeared (its imports are done and it is
+    loading the compiled engine, then starting its workers)."""
+    def wait(process: subprocess.Popen) -> None:
+        deadline = time.monotonic() + 60
+        while not partial.is_dir() and process.poll() is None:
+            assert time.monotonic() < deadline, f"{partial} did not appear"
+            time.sleep(0.01)
+        time.sleep(seconds)
+    return wait
+
+
+def _after_saved(partial: Path, units: int = 1, seconds: float = 0.0):
+    """``seconds`` after the job saved ``units`` chunks (its workers compute; once it saved
+    them all, it writes its tables)."""
+    def wait(process: subprocess.Popen) -> None:
+        if _wait_for_saved(partial, process, units):
+            time.sleep(seconds)
+    return wait
+
+
+def _interrupt(args: list[str], cwd: Path, wait) -> tuple[int | None, float, str]:
+    """Start ``stress ARGS`` in a session of its own, send SIGINT once ``wait(process)``
+    returns; (exit code, seconds from the signal to the exit, stderr)."""
     process = subprocess.Popen([sys.executable, "-m", "stress", *args], cwd=cwd, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True, start_new_session=True)
-    time.sleep(delay)
+    try:
+        wait(process)
+    except BaseException:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        raise
     sent = time.monotonic()
     process.send_signal(signal.SIGINT)
     try:
@@ -124,59 +174,90 @@ def _interrupt(args: list[str], cwd: Path, delay: float) -> tuple[int | None, fl
     return process.returncode, took, process.stderr.read()
 
 
+def _summary(kind: str, result) -> dict | list:
+    """A result as its command prints it with --json."""
+    return json.loads(result.summary.to_json() if kind == "run" else result.json_text())
+
+
 def test_ctrl_c_stops_an_in_process_run_of_a_heavy_config_at_once_and_it_resumes(tmp_path):
+    # 4 tasks of 5,000 heavy replications (about a second each) on a thread of the main
+    # process; the signal comes while the second runs
     heavy = ["run", str(ROOT / "configs" / "high-intensity.toml"), "-n", "20000", "--engine", "fast",
              "--workers", "1", "--seed", "4", "--no-records"]
-    code, took, err = _interrupt([*heavy, "--out", "cut"], tmp_path, delay=4.0)
+    partial = tmp_path / "cut.partial"
+    code, took, err = _interrupt([*heavy, "--out", "cut"], tmp_path, _after_saved(partial))
     assert code == 130 and took < 2.0, (code, took, err)
     assert "--resume" in err and "Traceback" not in err
-    resumed = run_cli("run", "--resume", "cut.partial", "--json", cwd=tmp_path)
-    assert resumed.returncode == 0, resumed.stderr
-    whole = run_cli(*heavy, "--json", "--out", "whole", cwd=tmp_path)
-    assert json.loads(resumed.stdout) == json.loads(whole.stdout)
+    assert 0 < checkpoints.saved_units(partial) < 20, "interrupted mid-run"
+    resuming = subprocess.Popen([sys.executable, "-m", "stress", "run", "--resume", "cut.partial", "--json"],
+                                cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # meanwhile, the uninterrupted run in this process (the library call the command makes)
+    whole = stress.run(ROOT / "configs" / "high-intensity.toml", n=20000, engine="fast", workers=1, seed=4,
+                       save_records=False)
+    out, err = resuming.communicate(timeout=600)
+    assert resuming.returncode == 0, err
+    assert json.loads(out) == _summary("run", whole)
 
 
+# Multi-worker jobs on the compiled engine: a start-up of a couple of seconds (imports,
+# loading the compiled engine, starting the workers), then 10 (run) or 9 (sweep) tasks
+# of 20,000 replications, two at a time, then the tables are written.
 JOBS = {
-    "run": ["run", "-n", "400000", "--engine", "fast", "--workers", "2", "--seed", "6", "--no-records"],
-    "sweep": ["sweep", "--grid", "tier2.threshold=2,3,4", "-n", "150000", "--engine", "fast", "--workers", "2",
+    "run": ["run", "-n", "200000", "--engine", "fast", "--workers", "2", "--seed", "6", "--no-records"],
+    "sweep": ["sweep", "--grid", "tier2.threshold=2,3,4", "-n", "60000", "--engine", "fast", "--workers", "2",
               "--seed", "6"],
 }
+UNITS = {"run": 200, "sweep": 180}  # chunks of 1,000 replications
 
 
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory):
+    """JOBS run to the end, in this process (the library calls their commands make)."""
     folder = tmp_path_factory.mktemp("whole")
-    out = {}
-    for kind, args in JOBS.items():
-        done = run_cli(*args, "--json", "--out", kind, cwd=folder)
-        assert done.returncode == 0, done.stderr
-        out[kind] = json.loads(done.stdout)
-    return out
+    run = stress.run(n=200000, engine="fast", workers=2, seed=6, save_records=False, out=folder / "run")
+    sweep = stress.sweep(grid=["tier2.threshold=2,3,4"], n=60000, engine="fast", workers=2, seed=6,
+                         out=folder / "sweep")
+    return {"run": _summary("run", run), "sweep": _summary("sweep", sweep)}
 
 
-def _ctrl_c_at_random_moments(tmp_path: Path, uninterrupted, attempts: int) -> None:
+# When the signal comes: a random moment of a stage of the job, timed from the stage's
+# start as the job shows it (so that a slow or loaded machine meets the same stages).
+STAGES = {
+    # starting: imports, reading the scenario, making the folder
+    "start": lambda chance, partial, units: _after(chance.uniform(0.3, 0.8)),
+    # the workers computing, then the tables being written: once the job has saved a random
+    # number of its chunks, up to all of them, and a moment more
+    "work": lambda chance, partial, units: _after_saved(partial, chance.randint(1, units), chance.uniform(0, 0.3)),
+    # loading the compiled engine and starting the workers: a moment after the folder appeared
+    "pool": lambda chance, partial, units: _after_folder(partial, chance.uniform(0.0, 1.5)),
+}
+
+
+def _ctrl_c_at_random_moments(tmp_path: Path, uninterrupted, attempts: int, stages: tuple[str, ...]) -> None:
     import random
     chance = random.Random(20261130)
     for attempt in range(attempts):
         kind = ("run", "sweep")[attempt % 2]
+        stage = stages[attempt % len(stages)]
         out = f"{kind}{attempt}"
-        code, took, err = _interrupt([*JOBS[kind], "--out", out], tmp_path, delay=chance.uniform(0.3, 5.0))
-        assert code in (0, 130) and took < 2.0, (attempt, code, took, err)
-        assert "Traceback" not in err, err
         partial = tmp_path / f"{out}.partial"
+        wait = STAGES[stage](chance, partial, UNITS[kind])
+        code, took, err = _interrupt([*JOBS[kind], "--out", out], tmp_path, wait)
+        assert code in (0, 130) and took < 2.0, (attempt, stage, code, took, err)
+        assert "Traceback" not in err, err
         if code == 130 and partial.exists():
-            done = run_cli(kind, "--resume", str(partial), "--json", cwd=tmp_path)
-            assert done.returncode == 0, done.stderr
-            assert json.loads(done.stdout) == uninterrupted[kind], attempt
+            # resumed in this process: the library call ``stress KIND --resume`` makes
+            resumed = stress.resume(partial, kind=kind)
+            assert _summary(kind, resumed) == uninterrupted[kind], (attempt, stage)
 
 
 def test_ctrl_c_at_random_moments_of_multi_worker_jobs(tmp_path, uninterrupted):
-    _ctrl_c_at_random_moments(tmp_path, uninterrupted, attempts=10)
+    _ctrl_c_at_random_moments(tmp_path, uninterrupted, attempts=10, stages=("start", "work", "work"))
 
 
 @pytest.mark.slow
 def test_ctrl_c_at_random_moments_many_times(tmp_path, uninterrupted):
-    _ctrl_c_at_random_moments(tmp_path, uninterrupted, attempts=50)
+    _ctrl_c_at_random_moments(tmp_path, uninterrupted, attempts=50, stages=("start", "work", "pool"))
 
 
 # --- runaway configs ----------------------------------------------------------------------
@@ -218,10 +299,10 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
 
 
 def test_export_and_report_refuse_a_folder_and_an_existing_file(finished, tmp_path):
-    done = run_cli("export", str(finished), "--out", str(tmp_path), cwd=tmp_path)
-    assert done.returncode == 2 and "is a folder" in done.stderr and ".good" not in done.stderr
-    done = run_cli("report", str(finished), "--out", str(tmp_path), cwd=tmp_path)
-    assert done.returncode == 2 and "is a folder" in done.stderr
+    exported, reported = _together(["export", str(finished), "--out", str(tmp_path)],
+                                   ["report", str(finished), "--out", str(tmp_path)], cwd=tmp_path)
+    assert exported.returncode == 2 and "is a folder" in exported.stderr and ".good" not in exported.stderr
+    assert reported.returncode == 2 and "is a folder" in reported.stderr
     (tmp_path / "t.csv").write_text("mine")
     done = run_cli("export", str(finished), "--out", "t.csv", cwd=tmp_path)
     assert done.returncode == 2 and "add --force" in done.stderr and (tmp_path / "t.csv").read_text() == "mine"
@@ -229,14 +310,14 @@ def test_export_and_report_refuse_a_folder_and_an_existing_file(finished, tmp_pa
 
 
 def test_precision_short_of_its_target_and_max_n_below_n_are_said(tmp_path):
-    done = run_cli("sweep", "--grid", "tier2.threshold=3", "-n", "1000", "--precision", "0.001", "--max-n", "2000",
-                   "--out", "s", cwd=tmp_path)
+    done, refused = _together(
+        ["sweep", "--grid", "tier2.threshold=3", "-n", "1000", "--precision", "0.001", "--max-n", "2000", "--out", "s"],
+        ["sweep", "--grid", "tier2.threshold=3", "-n", "1000", "--precision", "0.01", "--max-n", "500"],
+        cwd=tmp_path)
     assert done.returncode == 0 and "stopped at --max-n 2,000" in done.stderr
     listed = run_cli("results", "--dir", ".", cwd=tmp_path, env_extra={"COLUMNS": "200"})
     assert "2,000" in listed.stdout
-    done = run_cli("sweep", "--grid", "tier2.threshold=3", "-n", "1000", "--precision", "0.01", "--max-n", "500",
-                   cwd=tmp_path)
-    assert done.returncode == 2 and "max_n = 500 is below n = 1000" in done.stderr
+    assert refused.returncode == 2 and "max_n = 500 is below n = 1000" in refused.stderr
 
 
 def test_a_full_disk_names_the_folder_and_how_to_resume(tmp_path):
@@ -246,7 +327,8 @@ def test_a_full_disk_names_the_folder_and_how_to_resume(tmp_path):
                                            capture_output=True).returncode != 0:
         pytest.skip("mounting a small tmpfs needs root (and a system that allows it)")
     try:
-        done = run_cli("run", "-n", "200000", "--engine", "fast", "--out", str(disk / "r"), cwd=tmp_path)
+        done = run_cli("run", "-n", "200000", "--engine", "fast", "--out", str(disk / "r"), cwd=tmp_path,
+                       timeout=120)
         assert done.returncode == 2 and "No space left on device" in done.stderr, done.stderr
         assert f"stress run --resume {disk / 'r.partial'}" in done.stderr and "Traceback" not in done.stderr
     finally:

@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -144,16 +145,31 @@ def test_sweep_table_in_a_scenario_file(tmp_path, default_config):
     from stress.config.loading import default_config_text
     path = tmp_path / "sweep.toml"
     path.write_text(default_config_text() + '\n[sweep]\nn = 500\nseed = 9\ngrid = { "tier3.delay_hours" = "24:72:48" }\n')
-    done = run_cli("sweep", str(path), "--json", cwd=tmp_path)
+    # the two commands at once (they write different folders)
+    with ThreadPoolExecutor(2) as pool:
+        swept = pool.submit(run_cli, "sweep", str(path), "--json", cwd=tmp_path)
+        ran = pool.submit(run_cli, "run", str(path), "-n", "100", "--out", "r", cwd=tmp_path)
+        done, plain = swept.result(), ran.result()
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     assert [r["params"]["tier3.delay_hours"] for r in rows] == [24, 72] and rows[0]["n"] == 500
     # a scenario with a [sweep] table still runs as a plain scenario
-    assert run_cli("run", str(path), "-n", "100", "--out", "r", cwd=tmp_path).returncode == 0
+    assert plain.returncode == 0
 
 
-# Long enough to interrupt: SimPy engine, 3 points x 6,000 replications (18 chunks).
-SLOW_SWEEP = ["--grid", "tier2.threshold=2,3,4", "-n", "6000", "--seed", "5"]
+# Long enough to interrupt: SimPy engine, 3 points x 2,000 replications (6 chunks of a
+# couple of seconds, two at a time).
+SLOW_SWEEP = ["--grid", "tier2.threshold=2,3,4", "-n", "2000", "--seed", "5"]
+CHUNKS = 6
+
+
+@pytest.fixture(scope="module")
+def uninterrupted_sweep(tmp_path_factory):
+    """SLOW_SWEEP run to the end on the compiled engine, in this process (the library
+    call the command makes): its rows as ``--json`` prints them, and its folder."""
+    folder = tmp_path_factory.mktemp("whole") / "whole"
+    result = stress.sweep(grid=["tier2.threshold=2,3,4"], n=2000, seed=5, engine="fast", out=folder)
+    return json.loads(result.json_text()), folder
 
 
 def _start_sweep(tmp_path: Path, out: str):
@@ -167,12 +183,12 @@ def _wait_for_chunks(partial: Path, at_least: int, timeout: float = 120.0) -> No
     while time.monotonic() < deadline:
         if partial.is_dir() and checkpoints.saved_units(partial) >= at_least:
             return
-        time.sleep(0.2)
+        time.sleep(0.05)
     raise AssertionError("the sweep did not save chunks in time")
 
 
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
-def test_interrupted_sweep_resumes_to_the_uninterrupted_table(tmp_path, how):
+def test_interrupted_sweep_resumes_to_the_uninterrupted_table(tmp_path, how, uninterrupted_sweep):
     process = _start_sweep(tmp_path, "cut")
     partial = tmp_path / "cut.partial"
     _wait_for_chunks(partial, 3)
@@ -183,11 +199,11 @@ def test_interrupted_sweep_resumes_to_the_uninterrupted_table(tmp_path, how):
     if how == signal.SIGINT:
         assert process.returncode == 130 and "--resume cut.partial" in err
     saved = checkpoints.saved_units(partial)
-    assert 3 <= saved < 18, "the interruption kept what had finished, and only that"
+    assert 3 <= saved < CHUNKS, "the interruption kept what had finished, and only that"
     done = run_cli("sweep", "--resume", str(partial), "--json", "--workers", "2", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     resumed = json.loads(done.stdout)
     # the uninterrupted sweep, on the compiled engine: the same records, so the same table
-    whole = run_cli("sweep", *SLOW_SWEEP, "--out", "whole", "--json", cwd=tmp_path)
-    assert resumed == json.loads(whole.stdout)
-    assert (tmp_path / "cut" / "table.csv").read_text() == (tmp_path / "whole" / "table.csv").read_text()
+    rows, whole = uninterrupted_sweep
+    assert resumed == rows
+    assert (tmp_path / "cut" / "table.csv").read_text() == (whole / "table.csv").read_text()
