@@ -628,6 +628,12 @@ def main() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(0)
+    except KeyboardInterrupt:
+        # Ctrl-C outside a command's own handling (while loading, or a second one while it
+        # reports the first): an interrupted command still exits 130, not by the signal
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        err_console.print("interrupted", highlight=False)
+        sys.exit(130)
     finally:
         # the command has ended (its exit code is set): a Ctrl-C now must not turn its
         # success into a death by signal while the interpreter shuts down

@@ -21,6 +21,9 @@ from stress.errors import UsageError
 from stress.storage.locks import alive
 
 
+STOP_SECONDS = 2.0   # how long stopping workers may wait for each step
+
+
 def default_workers() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -95,6 +98,7 @@ class LocalPool:
         self.workers = workers
         self._executor: ProcessPoolExecutor | None = None
         self._thread: InProcessPool | None = InProcessPool() if workers == 1 else None
+        self._started = False
         if workers > 1:
             # fork on Linux: workers start at once with the compiled engine already in
             # memory (forkserver costs ~0.8 s per pool, which a sweep's speed-up feels);
@@ -110,19 +114,46 @@ class LocalPool:
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         if self._thread is not None:
             return self._thread.submit(fn, *args)
-        return self._executor.submit(fn, *args)
+        if self._started or threading.current_thread() is not threading.main_thread():
+            return self._executor.submit(fn, *args)
+        # The first submit forks the workers. A Ctrl-C inside fork's handlers is swallowed
+        # ("Exception ignored"), so hold it until the workers exist; it is raised just after.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            return self._executor.submit(fn, *args)
+        finally:
+            self._started = True
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
     def close(self, cancel: bool = False) -> None:
         if self._thread is not None:
             self._thread.close(cancel)
             return
-        if cancel:
-            # Workers ignore Ctrl-C; stop them now rather than after their chunks.
-            for process in list((getattr(self._executor, "_processes", None) or {}).values()):
-                process.terminate()
-        # Wait even when cancelling: the pool's manager thread must see its workers gone
-        # before the interpreter exits, or it prints a traceback at shutdown.
-        self._executor.shutdown(wait=True, cancel_futures=cancel)
+        if not cancel:
+            self._executor.shutdown(wait=True)
+            return
+        # Workers ignore Ctrl-C; stop them now rather than after their chunks, and reap
+        # them here, with time limits.
+        processes = list((getattr(self._executor, "_processes", None) or {}).values())
+        for process in processes:
+            process.terminate()
+        deadline = time.monotonic() + STOP_SECONDS
+        for process in processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join(STOP_SECONDS)
+        # A worker stopped while sending a result leaves half a message on the result pipe,
+        # which the pool's manager thread would wait on for ever. With the workers gone, the
+        # parent holds the pipe's last writer: closing it turns that wait into an end of file.
+        writer = getattr(getattr(self._executor, "_result_queue", None), "_writer", None)
+        if writer is not None:
+            writer.close()
+        manager = getattr(self._executor, "_executor_manager_thread", None)
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        if manager is not None:
+            # It must be gone before the interpreter exits (which joins it without a limit).
+            manager.join(STOP_SECONDS)
 
 
 class DaskPool:
