@@ -243,9 +243,11 @@ def _ctrl_c_at_random_moments(tmp_path: Path, uninterrupted, attempts: int, stag
         partial = tmp_path / f"{out}.partial"
         wait = STAGES[stage](chance, partial, UNITS[kind])
         code, took, err = _interrupt([*JOBS[kind], "--out", out], tmp_path, wait)
-        assert code in (0, 130) and took < 2.0, (attempt, stage, code, took, err)
+        # 130, or (rarely, in the first second, while the workers start) death by SIGINT
+        # itself, which a shell reports as 130 too; never a hang, a traceback or another code
+        assert code in (0, 130, -signal.SIGINT) and took < 2.0, (attempt, stage, code, took, err)
         assert "Traceback" not in err, err
-        if code == 130 and partial.exists():
+        if code != 0 and partial.exists():
             # resumed in this process: the library call ``stress KIND --resume`` makes
             resumed = stress.resume(partial, kind=kind)
             assert _summary(kind, resumed) == uninterrupted[kind], (attempt, stage)
