@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import stress
+
 from stress.config.loading import apply_overrides, parse_assignment, read_raw, validate
 from stress.model import records
 from stress.model.params import compile_params
@@ -65,3 +67,23 @@ def same_records(a: np.ndarray, b: np.ndarray) -> bool:
 @pytest.fixture
 def default_config():
     return make_config()
+
+
+def check_workers_and_resume(study, tmp_path: Path, files: tuple[str, ...]) -> None:
+    """``study(tmp_path, name, workers, progress)`` writes the same ``files`` with 1 and 2
+    workers, and when interrupted after 2,000 replications and resumed with 2 workers."""
+    one = study(tmp_path, "one", 1)
+    two = study(tmp_path, "two", 2)
+    for name in files:
+        assert (one.path / name).read_text() == (two.path / name).read_text(), name
+
+    def stop_after_some(done, planned, points_done, points):
+        if done >= 2000:
+            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        study(tmp_path, "cut", 1, stop_after_some)
+    partial = tmp_path / "cut.partial"
+    assert partial.is_dir()
+    resumed = stress.resume(partial, workers=2)
+    for name in files:
+        assert (resumed.path / name).read_text() == (one.path / name).read_text(), name

@@ -4,10 +4,10 @@ against independent runs, and the same numbers for any workers or a resume."""
 import math
 
 import numpy as np
-import pytest
 
 import stress
-from analytic import DETECTION, HORIZON_DAYS, OFFENSIVE, RATE, uniform_option, write_scenario
+from analytic import HORIZON_DAYS, OFFENSIVE, RATE, uniform_option, write_scenario
+from conftest import check_workers_and_resume
 
 SEEDS = range(1, 13)
 
@@ -65,19 +65,4 @@ def _explore(tmp_path, name, workers, progress=None):
 
 
 def test_the_same_tables_for_one_and_two_workers_and_after_a_resume(tmp_path):
-    one = _explore(tmp_path, "one", 1)
-    two = _explore(tmp_path, "two", 2)
-    files = ("table.csv", "explore.csv", "explore.json")
-    for name in files:
-        assert (one.path / name).read_text() == (two.path / name).read_text(), name
-
-    def stop_after_some(done, planned, points_done, points):
-        if done >= 2000:
-            raise KeyboardInterrupt
-    with pytest.raises(KeyboardInterrupt):
-        _explore(tmp_path, "cut", 1, stop_after_some)
-    partial = tmp_path / "cut.partial"
-    assert partial.is_dir()
-    resumed = stress.resume(partial, workers=2)
-    for name in files:
-        assert (resumed.path / name).read_text() == (one.path / name).read_text(), name
+    check_workers_and_resume(_explore, tmp_path, ("table.csv", "explore.csv", "explore.json"))

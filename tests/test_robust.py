@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import stress
-from conftest import run_cli
+from conftest import check_workers_and_resume, run_cli
 from stress.errors import UserError
 
 RATE = "breaches.baseline_per_day=uniform(0.05, 0.3)"
@@ -76,20 +76,7 @@ def _study(tmp_path, name, workers, progress=None):
 
 
 def test_the_same_tables_for_one_and_two_workers_and_after_a_resume(tmp_path):
-    one = _study(tmp_path, "one", 1)
-    two = _study(tmp_path, "two", 2)
-    files = ("table.csv", "robust.csv", "regret.csv", "robust.json")
-    for name in files:
-        assert (one.path / name).read_text() == (two.path / name).read_text(), name
-
-    def stop_after_some(done, planned, points_done, points):
-        if done >= 2000:
-            raise KeyboardInterrupt
-    with pytest.raises(KeyboardInterrupt):
-        _study(tmp_path, "cut", 1, stop_after_some)
-    resumed = stress.resume(tmp_path / "cut.partial", workers=2)
-    for name in files:
-        assert (resumed.path / name).read_text() == (one.path / name).read_text(), name
+    check_workers_and_resume(_study, tmp_path, ("table.csv", "robust.csv", "regret.csv", "robust.json"))
 
 
 def test_the_command_line_prints_the_regret_table_and_the_folder_reads_back(tmp_path):
