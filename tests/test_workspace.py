@@ -57,3 +57,19 @@ def test_single_replication_calls_make_the_records_of_one_call():
     workspace = new_workspace()
     singles = np.vstack([simulate_range(params, k, 9, i, 1, workspace=workspace) for i in range(60)])
     assert same_records(singles, simulate_range(params, k, 9, 0, 60))
+
+
+def test_a_tasks_results_do_not_depend_on_the_batches_its_records_are_reduced_in(monkeypatch):
+    # a worker reduces its records to tallies in batches (bounded memory); any batch size
+    # gives the same arrays, pairs and replication sums included
+    from stress.execution import tasks
+    (a, k), (b, _) = scenario(), scenario(overrides=["tier3.delay_hours=24"])
+    task = tasks.Task("fast", 5, ((0, 1), (0, 1), (1,)), (0, 300, 0), (300, 250, 70), {0: a, 1: b}, k,
+                      keep_records=True, replication_sums=True)
+    whole = tasks.run_task(task)
+    monkeypatch.setattr(tasks, "TALLY_ROWS", 100)
+    batched = tasks.run_task(task)
+    for name in ("units", "pairs", "cells", "records", "replication_blocks", "replication_sums"):
+        assert np.array_equal(getattr(whole, name), getattr(batched, name), equal_nan=True), name
+    for name, expected in whole.tallies._asdict().items():
+        assert np.array_equal(expected, getattr(batched.tallies, name)), name

@@ -17,8 +17,8 @@ import numpy as np
 from stress.engines import new_workspace, simulate_chunk
 from stress.model.params import Params
 from stress.model.records import N_FIXED
-from stress.statistics.tally import (OUTCOMES, UnitTallies, bin_count_for, bin_width_for, outcomes, pad_classes,
-                                     pair_cells, replication_values, tally_units)
+from stress.statistics.tally import (OUTCOMES, UnitTallies, bin_count_for, bin_width_for, concat_tallies, outcomes,
+                                     pad_classes, pair_cells, replication_values, tally_units)
 
 
 class Item(NamedTuple):
@@ -50,10 +50,34 @@ class TaskResult(NamedTuple):
     replication_sums: np.ndarray | None = None    # ... (sum of counts, K): replication_values summed over units
 
 
+# A task's records are reduced to tallies in batches of about this many replications,
+# so a worker's memory does not grow with the size of its task (tallies are per unit:
+# batching changes no number).
+TALLY_ROWS = 4096
+
+
 def run_task(task: Task) -> TaskResult:
     width = N_FIXED + task.n_classes
     workspace = new_workspace(task.engine)
-    units, blocks, seconds, pairs, cells = [], [], [], [], []
+    units, seconds, pairs, cells = [], [], [], []
+    tallies, kept, sums = [], [], {}
+    batch: list[np.ndarray] = []
+    batch_units: list[tuple[int, int, int]] = []
+
+    def reduce_batch() -> None:
+        values = batch[0] if len(batch) == 1 else np.concatenate(batch)
+        unit_array = np.array(batch_units, dtype=np.int64).reshape(-1, 3)
+        horizons = [task.params[p].horizon for p in unit_array[:, 0].tolist()]
+        tallies.append(tally_units(values, unit_array[:, 2], np.array([bin_width_for(h) for h in horizons]),
+                                   np.array([bin_count_for(h) for h in horizons], dtype=np.int64)))
+        if task.replication_sums:
+            _add_replication_sums(sums, values, unit_array)
+        if task.keep_records:
+            kept.append(values)
+        batch.clear()
+        batch_units.clear()
+
+    rows = 0
     for group, start, count in zip(task.groups, task.starts, task.counts):
         seen = []
         for point in group:
@@ -62,36 +86,39 @@ def run_task(task: Task) -> TaskResult:
             values = simulate_chunk(task.engine, params, task.seed, start, count, workspace)
             seconds.append(time.perf_counter() - began)
             units.append((point, start, count))
-            blocks.append(pad_classes(values, width))
+            batch.append(pad_classes(values, width))
+            batch_units.append((point, start, count))
+            rows += count
             if len(group) > 1:
                 mine = outcomes(values)
                 for other, theirs in seen:
                     pairs.append((other, point, start))
                     cells.append(pair_cells(theirs, mine))
                 seen.append((point, mine))
-    unit_array = np.array(units, dtype=np.int64).reshape(-1, 3)
-    values = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
-    horizons = [task.params[p].horizon for p in unit_array[:, 0].tolist()]
-    tallies = tally_units(values, unit_array[:, 2], np.array([bin_width_for(h) for h in horizons]),
-                          np.array([bin_count_for(h) for h in horizons], dtype=np.int64))
-    blocks_, sums = _replication_sums(values, unit_array) if task.replication_sums else (None, None)
-    return TaskResult(unit_array, tallies, np.array(seconds), np.array(pairs, dtype=np.int64).reshape(-1, 3),
+            if rows >= TALLY_ROWS:
+                reduce_batch()
+                rows = 0
+    if batch:
+        reduce_batch()
+    blocks = np.array(list(sums), dtype=np.int64).reshape(-1, 2) if task.replication_sums else None
+    return TaskResult(np.array(units, dtype=np.int64).reshape(-1, 3), concat_tallies(tallies), np.array(seconds),
+                      np.array(pairs, dtype=np.int64).reshape(-1, 3),
                       np.array(cells, dtype=np.int64).reshape(-1, len(OUTCOMES), 4),
-                      values if task.keep_records else None, blocks_, sums)
+                      (kept[0] if len(kept) == 1 else np.concatenate(kept)) if task.keep_records else None,
+                      blocks, np.concatenate(list(sums.values())) if task.replication_sums else None)
 
 
-def _replication_sums(values: np.ndarray, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per replication range run by the task, ``replication_values`` summed over the units
-    (points) that ran it: integers, so the total over a study is exact in any order."""
+def _add_replication_sums(sums: dict[tuple[int, int], np.ndarray], values: np.ndarray, units: np.ndarray) -> None:
+    """Add ``replication_values`` of each unit to the sums of its replication range
+    (start, count) over the units (points) that ran it: integers, so the total over a
+    study is exact in any order."""
     per_row = replication_values(values)
-    ranges: dict[tuple[int, int], np.ndarray] = {}
     row = 0
     for _point, start, count in units.tolist():
         part = per_row[row:row + count]
         key = (start, count)
-        ranges[key] = part.copy() if key not in ranges else ranges[key] + part
+        sums[key] = part.copy() if key not in sums else sums[key] + part
         row += count
-    return np.array(list(ranges), dtype=np.int64).reshape(-1, 2), np.concatenate(list(ranges.values()))
 
 
 def run_tasks(tasks: list[Task]) -> list[TaskResult]:

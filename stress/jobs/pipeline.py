@@ -34,7 +34,7 @@ from stress.execution.pools import check_scheduler, default_workers, make_pool, 
 from stress.execution.tasks import Item, Task, TaskResult, run_tasks
 from stress.model.params import Params, compile_params
 from stress.statistics.points import MetricTable, PointTotals, TierTable, metric_table, tier_table
-from stress.statistics.tally import UnitTallies, bin_count_for, bin_width_for
+from stress.statistics.tally import UnitTallies, bin_count_for, bin_width_for, concat_tallies
 from stress.storage import checkpoints
 from stress.storage import folders
 from stress.storage.locks import FolderLock
@@ -404,14 +404,7 @@ def _units_of(result: TaskResult, units: list[int]) -> TaskResult:
 def _concat(parts: list[TaskResult]) -> TaskResult:
     if len(parts) == 1:
         return parts[0]
-    offsets = np.cumsum([0] + [len(p.units) for p in parts[:-1]])
-    fields = []
-    for name in UnitTallies._fields:
-        arrays = [getattr(p.tallies, name) for p in parts]
-        if name == "reach_unit":
-            arrays = [a + o for a, o in zip(arrays, offsets)]
-        fields.append(np.concatenate(arrays))
-    return TaskResult(np.concatenate([p.units for p in parts]), UnitTallies(*fields),
+    return TaskResult(np.concatenate([p.units for p in parts]), concat_tallies([p.tallies for p in parts]),
                       np.concatenate([p.seconds for p in parts]), parts[0].pairs, parts[0].cells, None)
 
 

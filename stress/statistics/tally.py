@@ -123,6 +123,20 @@ def tally_units(values: np.ndarray, lengths: np.ndarray, bin_widths: np.ndarray,
     )
 
 
+def concat_tallies(parts: Sequence[UnitTallies]) -> UnitTallies:
+    """The tallies of consecutive groups of units as one (units in the order given)."""
+    if len(parts) == 1:
+        return parts[0]
+    offsets = np.cumsum([0] + [len(t.n) for t in parts[:-1]])
+    fields = []
+    for name in UnitTallies._fields:
+        arrays = [getattr(t, name) for t in parts]
+        if name == "reach_unit":
+            arrays = [(a + o).astype(a.dtype) for a, o in zip(arrays, offsets)]
+        fields.append(np.concatenate(arrays))
+    return UnitTallies(*fields)
+
+
 def _segment_sums(x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Column sums of consecutive row segments, each by numpy's pairwise summation over
     the segment's values alone: a unit's sums depend on its rows only, not on the units
