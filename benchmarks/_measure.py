@@ -1,5 +1,7 @@
 """Measuring whole `stress` commands as a user runs them: wall time, CPU time of the
-process and every process it started, and peak resident memory of that tree."""
+process and every process it started, and peak memory of that tree: summed resident
+memory (RSS, which counts a page shared by forked workers once per process) and summed
+proportional memory (PSS, which divides a shared page among the processes sharing it)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 class Measured(NamedTuple):
     wall: float        # seconds
     cpu: float         # user + system seconds of the command and its (reaped) children
-    peak_mib: float    # largest summed resident memory of the process tree
+    peak_mib: float    # largest summed resident memory (RSS) of the process tree
+    peak_pss_mib: float = 0.0  # largest summed proportional memory (PSS) of the tree
 
 
 def _tree(pid: int) -> list[int]:
@@ -38,15 +41,19 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
-def _rss_kib(pid: int) -> int:
+def _memory_kib(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of a process in KiB; (0, 0) once it is gone."""
+    rss = pss = 0
     try:
-        with open(f"/proc/{pid}/status") as handle:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
             for line in handle:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
+                if line.startswith("Rss:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss = int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return rss, pss
 
 
 def stress_command(args: list[str], cwd: str | Path, env: dict[str, str] | None = None) -> Measured:
@@ -54,13 +61,15 @@ def stress_command(args: list[str], cwd: str | Path, env: dict[str, str] | None 
     began = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "stress", *args], cwd=cwd, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
-    peak = 0
+    peak = peak_pss = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not done.is_set():
-            peak = max(peak, sum(_rss_kib(p) for p in _tree(process.pid)))
+            memory = [_memory_kib(p) for p in _tree(process.pid)]
+            peak = max(peak, sum(m[0] for m in memory))
+            peak_pss = max(peak_pss, sum(m[1] for m in memory))
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample)
@@ -74,7 +83,7 @@ def stress_command(args: list[str], cwd: str | Path, env: dict[str, str] | None 
     process.stderr.close()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"stress {' '.join(args)} failed: {err}")
-    return Measured(wall, usage.ru_utime + usage.ru_stime, peak / 1024)
+    return Measured(wall, usage.ru_utime + usage.ru_stime, peak / 1024, peak_pss / 1024)
 
 
 def load() -> str:

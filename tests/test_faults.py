@@ -257,6 +257,23 @@ def test_ctrl_c_at_random_moments_of_multi_worker_jobs(tmp_path, uninterrupted):
     _ctrl_c_at_random_moments(tmp_path, uninterrupted, attempts=10, stages=("start", "work", "work"))
 
 
+@pytest.mark.parametrize("step", ["new_folder", "start"])
+def test_ctrl_c_while_the_folder_is_made_leaves_nothing_half_made(tmp_path, monkeypatch, step):
+    # a Ctrl-C the moment the folder exists (before its manifest) or halfway through
+    # writing the manifest: the job stops with nothing left, not a folder --resume refuses
+    from stress.storage import folders
+    real = getattr(folders, step)
+
+    def then_ctrl_c(*args, **kwargs):
+        made = real(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)
+        return made
+    monkeypatch.setattr(folders, step, then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        stress.run(n=100, workers=1, out=tmp_path / "r")
+    assert not any(tmp_path.iterdir())
+
+
 @pytest.mark.slow
 def test_ctrl_c_at_random_moments_many_times(tmp_path, uninterrupted):
     _ctrl_c_at_random_moments(tmp_path, uninterrupted, attempts=50, stages=("start", "work", "pool"))

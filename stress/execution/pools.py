@@ -47,6 +47,20 @@ def _exit_with(main_pid: int) -> None:
     os._exit(1)
 
 
+@contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) in the main thread for a short step that must not be cut in
+    two; a Ctrl-C meanwhile is raised once the step is done."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C during a job that writes a result folder: ``partial`` keeps what finished."""
 
@@ -114,16 +128,13 @@ class LocalPool:
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         if self._thread is not None:
             return self._thread.submit(fn, *args)
-        if self._started or threading.current_thread() is not threading.main_thread():
+        if self._started:
             return self._executor.submit(fn, *args)
         # The first submit forks the workers. A Ctrl-C inside fork's handlers is swallowed
         # ("Exception ignored"), so hold it until the workers exist; it is raised just after.
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            return self._executor.submit(fn, *args)
-        finally:
+        with interrupts_held():
             self._started = True
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            return self._executor.submit(fn, *args)
 
     def close(self, cancel: bool = False) -> None:
         if self._thread is not None:

@@ -205,7 +205,7 @@ class CompareJob(Job):
         table = compare_table(self.variants, summaries, cells[:, :len(TIERS)])
         result = CompareResult(self.variants, summaries, table, self.n, self.seed, cells=cells)
         if folder is not None:
-            folders.atomic_write(folder / "comparison.csv", table.to_csv(index=False))
+            folders.write_csv(folder / "comparison.csv", table)
             folders.write_json(folder / "comparison.json", result.to_dicts())
             folders.write_json(folder / "summaries.json", {v.name: s.to_dict() for v, s in zip(self.variants, summaries)})
             if self.records:

@@ -78,7 +78,7 @@ class ExploreJob(PointsJob):
         result = ExploreResult(**vars(self.point_table(outcome)), spec=self.spec, statistics=statistics, notes=notes)
         if folder is not None:
             self.write_table(folder, result, outcome)
-            folders.atomic_write(folder / "explore.csv", result.statistics_frame().to_csv(index=False))
+            folders.write_csv(folder / "explore.csv", result.statistics_frame())
             folders.write_json(folder / "explore.json", result.to_dict())
         return result
 

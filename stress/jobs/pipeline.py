@@ -30,9 +30,9 @@ from stress import engines
 from stress.model import cost
 from stress.config.schema import Config
 from stress.errors import UserError
-from stress.execution.pools import check_scheduler, default_workers, make_pool, running
+from stress.execution.pools import check_scheduler, default_workers, interrupts_held, make_pool, running
 from stress.execution.tasks import Item, Task, TaskResult, run_tasks
-from stress.model.params import Params, compile_params
+from stress.model.params import Params, compile_params, share_values
 from stress.statistics.points import MetricTable, PointTotals, TierTable, metric_table, tier_table
 from stress.statistics.tally import UnitTallies, bin_count_for, bin_width_for, concat_tallies
 from stress.storage import checkpoints
@@ -60,8 +60,11 @@ class Point(NamedTuple):
     label: dict[str, Any]
 
 
-def point_of(config: Config, label: dict[str, Any] | None = None) -> Point:
-    return Point(compile_params(config), label or {})
+def point_of(config: Config, label: dict[str, Any] | None = None, shared: dict | None = None) -> Point:
+    """The point of ``config``; ``shared`` (one dict for a job's points) makes points
+    share their equal values (``share_values``)."""
+    params = compile_params(config)
+    return Point(params if shared is None else share_values(params, shared), label or {})
 
 
 class Job:
@@ -132,14 +135,18 @@ def execute(job: Job, *, out: str | Path | None = None, results_dir: str | Path 
     cost.check_budget(params, job.n, job.engine, budget, job.kind)
     partial = None
     if out is not None or results_dir is not None:
-        partial = folders.new_folder(Path(out) if out is not None else None, job.kind, job.scenario,
-                                     Path(results_dir) if results_dir is not None else Path("results"))
         try:
-            job.write_inputs(partial)
-            folders.start(partial, job.kind, job.scenario, job.engine, n=job.n, seed=job.seed, records=job.records,
-                          workers=workers or default_workers(), chunk_size=CHUNK, **job.manifest())
+            # a Ctrl-C waits until the folder can be resumed (or is gone again, below)
+            with interrupts_held():
+                partial = folders.new_folder(Path(out) if out is not None else None, job.kind, job.scenario,
+                                             Path(results_dir) if results_dir is not None else Path("results"))
+                job.write_inputs(partial)
+                folders.start(partial, job.kind, job.scenario, job.engine, n=job.n, seed=job.seed,
+                              records=job.records, workers=workers or default_workers(), chunk_size=CHUNK,
+                              **job.manifest())
         except BaseException:  # Ctrl-C or a write error before the job could be resumed: leave nothing
-            shutil.rmtree(partial, ignore_errors=True)
+            if partial is not None:
+                shutil.rmtree(partial, ignore_errors=True)
             raise
     try:
         return _complete(job, partial, workers, scheduler, keep_records, progress, status)

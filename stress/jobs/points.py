@@ -42,10 +42,10 @@ def check_point_count(count: int, limit: int | None, what: str) -> None:
 def compile_points(scenario: Scenario, values: Sequence[dict[str, Any]], what: str = "point") -> list[Point]:
     """Every point's compiled scenario; the first invalid point stops everything, before
     anything runs (``what`` names the points in the message)."""
-    compiled = []
+    compiled, shared = [], {}
     for i, point in enumerate(values):
         label = ", ".join(f"{k}={v}" for k, v in point.items())
-        compiled.append(point_of(scenario.with_values(point.items(), f"{what} {i} ({label})"), point))
+        compiled.append(point_of(scenario.with_values(point.items(), f"{what} {i} ({label})"), point, shared))
     return compiled
 
 
@@ -81,9 +81,8 @@ class PointsJob(Job):
         (pandas writes the CSV: Arrow's writer is faster but writes 1.0 as 1, which
         reads back as a whole number.)"""
         frame = table.to_frame()
-        folders.atomic_write(folder / "table.csv", frame.to_csv(index=False))
-        frame.to_parquet(folder / ".table.parquet", index=False)
-        (folder / ".table.parquet").replace(folder / "table.parquet")
+        folders.write_csv(folder / "table.csv", frame)
+        folders.write_parquet(folder / "table.parquet", frame)
         if self.records:
             write_records(folder, outcome, self.class_names)
 

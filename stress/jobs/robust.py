@@ -99,13 +99,13 @@ class RobustJob(PointsJob):
                         "the outcomes are")
         sampled = sample(inputs, unit_design(u.design, u.samples, dimensions(inputs), u.seed))
         variants = [(v["name"], [parse_assignment(a) for a in v["assignments"]]) for v in spec.variants]
-        points, labels = [], []
+        points, labels, shared = [], [], {}
         for s, values in enumerate(sampled):
             for name, assignments in variants:
                 # a lever that is also uncertain is held at the variant's value at every point
                 label = {"point": s, "variant": name, **values, **{k: x for k, x in assignments if k in values}}
                 where = f"variant {name!r} at sampled point {s} ({', '.join(f'{k}={x}' for k, x in values.items())})"
-                points.append(point_of(scenario.with_values([*values.items(), *assignments], where), label))
+                points.append(point_of(scenario.with_values([*values.items(), *assignments], where), label, shared))
                 labels.append(label)
         width = len(variants)
         # PointsJob's table, inputs and records serve as they are; its points are built here
@@ -136,8 +136,8 @@ class RobustJob(PointsJob):
         result = RobustResult(**vars(table), spec=self.spec, robustness=robustness, regrets=regrets, notes=notes)
         if folder is not None:
             self.write_table(folder, result, outcome)
-            folders.atomic_write(folder / "robust.csv", robustness.to_csv(index=False))
-            folders.atomic_write(folder / "regret.csv", regrets.to_csv(index=False))
+            folders.write_csv(folder / "robust.csv", robustness)
+            folders.write_csv(folder / "regret.csv", regrets)
             folders.write_json(folder / "robust.json", result.to_dict())
         return result
 

@@ -125,7 +125,7 @@ class SensitivityJob(PointsJob):
                                    notes=notes)
         if folder is not None:
             self.write_table(folder, result, outcome)
-            folders.atomic_write(folder / "sensitivity.csv", result.indices_frame().to_csv(index=False))
+            folders.write_csv(folder / "sensitivity.csv", result.indices_frame())
             folders.write_json(folder / "sensitivity.json", result.to_dict())
         return result
 

@@ -35,7 +35,7 @@ def write(result: "CalibrationResult", partial: Path) -> None:
     from stress.output.plots import figure_bytes
     folders.write_json(partial / "calibration.json", result.to_dict())
     for name, method in TABLES.items():
-        folders.atomic_write(partial / f"{name}.csv", getattr(result, method)().to_csv(index=False))
+        folders.write_csv(partial / f"{name}.csv", getattr(result, method)())
     folders.atomic_write(partial / SCENARIO, result.scenario_toml())
     for name, figure in figures(result).items():
         for fmt in ("png", "svg"):

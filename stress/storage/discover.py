@@ -30,9 +30,9 @@ STEP_NUMBERS = ("coverage", "density", "mass", "res_dim", "n", "k")
 def write(result: "DiscoverResult", partial: Path, config_text: str | None) -> None:
     """Everything of a discovery into its ``.partial`` folder."""
     folders.write_json(partial / "discover.json", result.to_dict())
-    folders.atomic_write(partial / "box.csv", result.box_frame().to_csv(index=False))
-    folders.atomic_write(partial / "trajectory.csv", result.steps.rename_axis("step").reset_index().to_csv(index=False))
-    folders.atomic_write(partial / "points.csv", result.points.to_csv(index=False))
+    folders.write_csv(partial / "box.csv", result.box_frame())
+    folders.write_csv(partial / "trajectory.csv", result.steps.rename_axis("step").reset_index())
+    folders.write_csv(partial / "points.csv", result.points)
     if config_text is not None:
         folders.atomic_write(partial / folders.CONFIG, config_text)
 

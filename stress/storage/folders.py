@@ -25,9 +25,12 @@ import time
 from importlib import metadata
 from pathlib import Path
 from contextlib import contextmanager
-from typing import Any, BinaryIO, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Sequence
 
 from stress.errors import UserError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMAT_VERSION = 1
 PARTIAL = ".partial"
@@ -73,6 +76,30 @@ def atomic_write(path: Path, data: bytes | str) -> None:
     """Write a file so that it is either complete or absent."""
     with atomic_file(path) as handle:
         handle.write(data.encode() if isinstance(data, str) else data)
+
+
+def write_csv(path: Path, frame: "pd.DataFrame") -> None:
+    """A data frame as ``frame.to_csv(index=False)`` gives it, written atomically and
+    streamed: a table of 10,000 rows is not first built as one string."""
+    with atomic_file(path) as handle:
+        frame.to_csv(handle, index=False, lineterminator="\n", chunksize=256)
+
+
+# Rows per row group of a table written by ``write_parquet``: Arrow converts one group at
+# a time, so writing a table of 10,000 points needs little more memory than the table.
+PARQUET_ROWS = 2048
+
+
+def write_parquet(path: Path, frame: "pd.DataFrame") -> None:
+    """A data frame as ``frame.to_parquet(path, index=False)`` writes it, atomically
+    and in row groups of ``PARQUET_ROWS``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    schema = pa.Schema.from_pandas(frame, preserve_index=False)
+    with atomic_file(path) as handle, pq.ParquetWriter(handle, schema) as writer:
+        for first in range(0, max(len(frame), 1), PARQUET_ROWS):
+            part = frame.iloc[first:first + PARQUET_ROWS]
+            writer.write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))
 
 
 def csv_text(fields: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
