@@ -60,11 +60,10 @@ class Point(NamedTuple):
     label: dict[str, Any]
 
 
-def point_of(config: Config, label: dict[str, Any] | None = None, shared: dict | None = None) -> Point:
-    """The point of ``config``; ``shared`` (one dict for a job's points) makes points
-    share their equal values (``share_values``)."""
-    params = compile_params(config)
-    return Point(params if shared is None else share_values(params, shared), label or {})
+def point_of(config: Config, label: dict[str, Any] | None = None, like: Point | None = None) -> Point:
+    """The point of ``config``; its values equal to those of point ``like`` (one of the
+    same job) are shared with it (``share_values``)."""
+    return Point(share_values(compile_params(config), like.params if like is not None else None), label or {})
 
 
 class Job:
@@ -273,11 +272,12 @@ class _Scheduler:
         self.n_classes = n_classes
         self.totals = totals
         self.group_of = {p: g for g, members in enumerate(job.groups) for p in members}
-        self.planned = [0] * len(job.groups)       # replications planned per group
+        # replications planned per group; a group's items are made when it is reached
+        self.planned = [job.target(g, 0, totals) for g in range(len(job.groups))]
         self.folded_reps = [0] * len(job.groups)   # ... and added up
         self.finished_points = 0
-        self.pending: deque[Iterator[Item]] = deque(self._items(g, 0, job.target(g, 0, totals))
-                                                    for g in range(len(job.groups)))
+        self.pending: deque[Iterator[Item]] = deque()  # items planned again or put back: before the next group
+        self.next_group = 0
         self.saved_results = saved
         self.saved = {(point, start): (i, u) for i, s in enumerate(saved)
                       for u, (point, start, _count) in enumerate(s.result.units.tolist())}
@@ -295,12 +295,17 @@ class _Scheduler:
         return sum(p * len(g) for p, g in zip(self.planned, self.job.groups))
 
     def _next_item(self) -> Item | None:
-        while self.pending:
-            item = next(self.pending[0], None)
-            if item is not None:
-                return item
-            self.pending.popleft()
-        return None
+        while True:
+            while self.pending:
+                item = next(self.pending[0], None)
+                if item is not None:
+                    return item
+                self.pending.popleft()
+            if self.next_group == len(self.job.groups):
+                return None
+            group = self.next_group
+            self.next_group += 1
+            self.pending.append(self._items(group, 0, self.planned[group]))
 
     def results(self, pool: Any) -> Iterator[tuple[TaskResult, bool]]:
         """(result, fresh) in plan order; fresh results were just computed."""

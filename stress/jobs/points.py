@@ -42,10 +42,11 @@ def check_point_count(count: int, limit: int | None, what: str) -> None:
 def compile_points(scenario: Scenario, values: Sequence[dict[str, Any]], what: str = "point") -> list[Point]:
     """Every point's compiled scenario; the first invalid point stops everything, before
     anything runs (``what`` names the points in the message)."""
-    compiled, shared = [], {}
+    compiled: list[Point] = []
     for i, point in enumerate(values):
         label = ", ".join(f"{k}={v}" for k, v in point.items())
-        compiled.append(point_of(scenario.with_values(point.items(), f"{what} {i} ({label})"), point, shared))
+        config = scenario.with_values(point.items(), f"{what} {i} ({label})")
+        compiled.append(point_of(config, point, like=compiled[0] if compiled else None))
     return compiled
 
 

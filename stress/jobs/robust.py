@@ -99,13 +99,14 @@ class RobustJob(PointsJob):
                         "the outcomes are")
         sampled = sample(inputs, unit_design(u.design, u.samples, dimensions(inputs), u.seed))
         variants = [(v["name"], [parse_assignment(a) for a in v["assignments"]]) for v in spec.variants]
-        points, labels, shared = [], [], {}
+        points, labels = [], []
         for s, values in enumerate(sampled):
             for name, assignments in variants:
                 # a lever that is also uncertain is held at the variant's value at every point
                 label = {"point": s, "variant": name, **values, **{k: x for k, x in assignments if k in values}}
                 where = f"variant {name!r} at sampled point {s} ({', '.join(f'{k}={x}' for k, x in values.items())})"
-                points.append(point_of(scenario.with_values([*values.items(), *assignments], where), label, shared))
+                config = scenario.with_values([*values.items(), *assignments], where)
+                points.append(point_of(config, label, like=points[0] if points else None))
                 labels.append(label)
         width = len(variants)
         # PointsJob's table, inputs and records serve as they are; its points are built here

@@ -137,20 +137,23 @@ def compile_params(config: Config) -> Params:
     )
 
 
-def share_values(params: Params, seen: dict) -> Params:
-    """``params`` with each value equal to one of an earlier point's (``seen``, a dict
-    kept across the points of a job) replaced by that object: a study of 10,000 points
-    that differ in a few keys keeps one copy of the rest, in memory and in each task."""
-    return Params(*(seen.setdefault((name, _identity(value)), value) for name, value in zip(Params._fields, params)))
+def share_values(params: Params, like: Params | None) -> Params:
+    """``params`` with each value that equals ``like``'s bit for bit replaced by
+    ``like``'s object: the points of a study of 10,000 points that differ in a few keys
+    share one copy of the rest, in memory and in each task sent to a worker."""
+    if like is None:
+        return params
+    return Params(*(b if _same(a, b) else a for a, b in zip(params, like)))
 
 
-def _identity(value) -> tuple:
-    """A key under which two values are the same only if they are bit for bit (0.0 and
-    -0.0, 1 and 1.0 and True, arrays of another dtype all differ)."""
-    if isinstance(value, np.ndarray):
-        return ("array", value.dtype.str, value.shape, value.tobytes())
-    if isinstance(value, tuple):
-        return ("tuple", *(_identity(v) for v in value))
-    if isinstance(value, float):
-        return (type(value), value.hex())
-    return (type(value), value)
+def _same(a, b) -> bool:
+    """Equal bit for bit (0.0 and -0.0, 1 and 1.0 and True, arrays of another dtype all differ)."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if type(a) is np.ndarray:
+        return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+    if type(a) is tuple:
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
