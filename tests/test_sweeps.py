@@ -207,3 +207,19 @@ def test_interrupted_sweep_resumes_to_the_uninterrupted_table(tmp_path, how, uni
     rows, whole = uninterrupted_sweep
     assert resumed == rows
     assert (tmp_path / "cut" / "table.csv").read_text() == (whole / "table.csv").read_text()
+
+
+def test_points_share_what_they_have_in_common_and_only_that():
+    from stress.config.loading import load_scenario
+    from stress.jobs.points import compile_points
+    from stress.model.params import share_values
+    first, second = compile_points(load_scenario(None, []), [{"tier3.delay_hours": 24.0}, {"tier3.delay_hours": 48.0}])
+    a, b = first.params, second.params
+    assert b.t3_delay == 48.0 and a.t3_delay == 24.0
+    assert b.class_cumulative is a.class_cumulative and b.clock is a.clock and b.t2_decision_p is a.t2_decision_p
+    assert all(np.array_equal(x, y) for x, y in zip(b, compile_params(make_config("tier3.delay_hours=48"))))
+    # equal is bit for bit: -0.0 stays -0.0 beside 0.0, an integer stays an integer beside a float
+    zero = a._replace(t3_stand_down_rate=0.0, t2_threshold=3)
+    kept = share_values(a._replace(t3_stand_down_rate=-0.0, t2_threshold=3.0), zero)
+    assert np.signbit(kept.t3_stand_down_rate) and type(kept.t2_threshold) is float
+    assert share_values(a._replace(severity=a.severity.astype(np.float32)), a).severity.dtype == np.float32
