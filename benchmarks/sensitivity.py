@@ -5,7 +5,7 @@
 
 The whole `stress sensitivity configs/uncertainty.toml` command is timed (wall, and
 CPU of the process and its workers); the replications' own cost is the sum of the
-kernel's seconds over every unit, which the workers measure and the manifest records
+kernel's CPU seconds over every unit, which the workers measure and the manifest records
 (point_seconds). Target: total CPU within 1.3 times that cost.
 """
 

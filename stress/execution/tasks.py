@@ -42,7 +42,7 @@ class Task(NamedTuple):
 class TaskResult(NamedTuple):
     units: np.ndarray                    # (U, 3): point, first replication, count; items in order, a group's points in order
     tallies: UnitTallies
-    seconds: np.ndarray                  # (U,) compute time of each unit
+    seconds: np.ndarray                  # (U,) CPU seconds of each unit's simulation (not inflated by load)
     pairs: np.ndarray                    # (Q, 3): point a, point b, first replication
     cells: np.ndarray                    # (Q, len(OUTCOMES), 4): both, a only, b only, neither
     records: np.ndarray | None           # every unit's records, stacked in unit order (NaN-padded classes)
@@ -82,9 +82,9 @@ def run_task(task: Task) -> TaskResult:
         seen = []
         for point in group:
             params = task.params[point]
-            began = time.perf_counter()
+            began = time.thread_time()
             values = simulate_chunk(task.engine, params, task.seed, start, count, workspace)
-            seconds.append(time.perf_counter() - began)
+            seconds.append(time.thread_time() - began)
             units.append((point, start, count))
             batch.append(pad_classes(values, width))
             batch_units.append((point, start, count))

@@ -31,15 +31,17 @@ class ReachHistogram:
         self.dense: np.ndarray | None = None
 
     def add(self, tiers: np.ndarray, bins: np.ndarray, counts: np.ndarray) -> None:
+        """Add one unit's histogram, in which each (tier, bin) occurs once (tally_units):
+        so plain fancy-index addition is exact, and many times faster than np.add.at."""
         if self.dense is not None:
-            np.add.at(self.dense, (tiers, bins), counts)
+            self.dense[tiers, bins] += counts
             return
         self.pieces.append((tiers, bins, counts))
         self.size += len(bins)
         if self.size > self.n_bins:  # the pieces now outweigh a dense histogram
             self.dense = np.zeros((len(TIERS), self.n_bins), dtype=np.int64)
             for piece in self.pieces:
-                np.add.at(self.dense, piece[:2], piece[2])
+                self.dense[piece[0], piece[1]] += piece[2]
             self.pieces = []
 
     def parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -125,7 +127,9 @@ class PointTotals:
         np.add.at(self.sums_sq, points, tallies.sums_sq)
         np.add.at(self.counts, points, tallies.counts)
         np.add.at(self.seconds, points, seconds)
-        np.add.at(self.reached, (points[tallies.reach_unit], tallies.reach_tier), tallies.reach_count)
+        per_unit = np.bincount(tallies.reach_unit.astype(np.int64) * len(TIERS) + tallies.reach_tier,
+                               weights=tallies.reach_count, minlength=len(points) * len(TIERS))
+        np.add.at(self.reached, points, per_unit.astype(np.int64).reshape(len(points), len(TIERS)))
         if len(tallies.reach_unit):
             bounds = np.searchsorted(tallies.reach_unit, np.arange(len(points) + 1))
             for unit in np.flatnonzero(np.diff(bounds)):
