@@ -213,7 +213,8 @@ def _run_job(job: Job, partial: Path | None, workers: int | None, scheduler: str
     for s in saved:
         totals.add_replication_sums(s.result.replication_blocks, s.result.replication_sums)
     source = RecordsSource(partial, saved, keep=keep_records, wanted=job.records)
-    run = _Scheduler(job, params, n_classes, totals, saved)
+    # workers send records back when the folder keeps them or the caller wants them
+    run = _Scheduler(job, params, n_classes, totals, saved, records=job.records or keep_records)
     small = (run.replications() <= SMALL_FAST_JOB if job.engine == "fast"
              else simpy_seconds_of(params, run.replications() // max(len(params), 1)) <= engines.AUTO_SIMPY_SECONDS)
     curve_points = job.curve_points()
@@ -266,8 +267,9 @@ class _Scheduler:
     order, taking a unit from a checkpoint instead of running it where one exists."""
 
     def __init__(self, job: Job, params: list[Params], n_classes: int, totals: PointTotals,
-                 saved: list[checkpoints.Saved]) -> None:
+                 saved: list[checkpoints.Saved], records: bool) -> None:
         self.job = job
+        self.records = records
         self.params = params
         self.n_classes = n_classes
         self.totals = totals
@@ -364,7 +366,7 @@ class _Scheduler:
             replications += item.count * len(members)
         if groups:
             entries.append(("task", Task(self.job.engine, self.job.seed, tuple(groups), tuple(starts),
-                                         tuple(counts), points, self.n_classes, self.job.records,
+                                         tuple(counts), points, self.n_classes, self.records,
                                          self.job.replication_sums)))
         return entries
 
