@@ -61,12 +61,11 @@ def run_task(task: Task) -> TaskResult:
     workspace = new_workspace(task.engine)
     units, seconds, pairs, cells = [], [], [], []
     tallies, kept, sums = [], [], {}
-    batch: list[np.ndarray] = []
-    batch_units: list[tuple[int, int, int]] = []
+    batch: list[np.ndarray] = []   # records of units[len(units) - len(batch):], not yet tallied
 
     def reduce_batch() -> None:
         values = batch[0] if len(batch) == 1 else np.concatenate(batch)
-        unit_array = np.array(batch_units, dtype=np.int64).reshape(-1, 3)
+        unit_array = np.array(units[len(units) - len(batch):], dtype=np.int64)
         horizons = [task.params[p].horizon for p in unit_array[:, 0].tolist()]
         tallies.append(tally_units(values, unit_array[:, 2], np.array([bin_width_for(h) for h in horizons]),
                                    np.array([bin_count_for(h) for h in horizons], dtype=np.int64)))
@@ -75,9 +74,8 @@ def run_task(task: Task) -> TaskResult:
         if task.keep_records:
             kept.append(values)
         batch.clear()
-        batch_units.clear()
 
-    rows = 0
+    rows = 0   # in the batch
     for group, start, count in zip(task.groups, task.starts, task.counts):
         seen = []
         for point in group:
@@ -87,7 +85,6 @@ def run_task(task: Task) -> TaskResult:
             seconds.append(time.thread_time() - began)
             units.append((point, start, count))
             batch.append(pad_classes(values, width))
-            batch_units.append((point, start, count))
             rows += count
             if len(group) > 1:
                 mine = outcomes(values)
@@ -100,12 +97,12 @@ def run_task(task: Task) -> TaskResult:
                 rows = 0
     if batch:
         reduce_batch()
-    blocks = np.array(list(sums), dtype=np.int64).reshape(-1, 2) if task.replication_sums else None
     return TaskResult(np.array(units, dtype=np.int64).reshape(-1, 3), concat_tallies(tallies), np.array(seconds),
                       np.array(pairs, dtype=np.int64).reshape(-1, 3),
                       np.array(cells, dtype=np.int64).reshape(-1, len(OUTCOMES), 4),
                       (kept[0] if len(kept) == 1 else np.concatenate(kept)) if task.keep_records else None,
-                      blocks, np.concatenate(list(sums.values())) if task.replication_sums else None)
+                      np.array(list(sums), dtype=np.int64).reshape(-1, 2) if task.replication_sums else None,
+                      np.concatenate(list(sums.values())) if task.replication_sums else None)
 
 
 def _add_replication_sums(sums: dict[tuple[int, int], np.ndarray], values: np.ndarray, units: np.ndarray) -> None:

@@ -156,4 +156,4 @@ def _same(a, b) -> bool:
         return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
     if type(a) is tuple:
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
+    return a == b and (type(a) is not float or math.copysign(1.0, a) == math.copysign(1.0, b))
