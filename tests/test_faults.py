@@ -260,17 +260,27 @@ def test_ctrl_c_at_random_moments_of_multi_worker_jobs(tmp_path, uninterrupted):
 @pytest.mark.parametrize("step", ["new_folder", "start"])
 def test_ctrl_c_while_the_folder_is_made_leaves_nothing_half_made(tmp_path, monkeypatch, step):
     # a Ctrl-C the moment the folder exists (before its manifest) or halfway through
-    # writing the manifest: the job stops with nothing left, not a folder --resume refuses
+    # writing the manifest: the job stops with nothing left, not a folder --resume refuses.
+    # Another thread is alive meanwhile (as a progress bar's is), which the kernel may
+    # hand the signal to.
+    import threading
     from stress.storage import folders
     real = getattr(folders, step)
 
     def then_ctrl_c(*args, **kwargs):
         made = real(*args, **kwargs)
         os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # time for the signal to arrive, wherever it is delivered
         return made
     monkeypatch.setattr(folders, step, then_ctrl_c)
-    with pytest.raises(KeyboardInterrupt):
-        stress.run(n=100, workers=1, out=tmp_path / "r")
+    done = threading.Event()
+    bystander = threading.Thread(target=done.wait, daemon=True)
+    bystander.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            stress.run(n=100, workers=1, out=tmp_path / "r")
+    finally:
+        done.set()
     assert not any(tmp_path.iterdir())
 
 

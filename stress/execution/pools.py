@@ -49,16 +49,21 @@ def _exit_with(main_pid: int) -> None:
 
 @contextmanager
 def interrupts_held() -> Iterator[None]:
-    """Hold Ctrl-C (SIGINT) in the main thread for a short step that must not be cut in
-    two; a Ctrl-C meanwhile is raised once the step is done."""
+    """Hold Ctrl-C for a short step of the main thread that must not be cut in two; a
+    Ctrl-C meanwhile is raised once the step is done. (Python's handler, not a signal
+    mask: the kernel hands a process's SIGINT to any thread that does not block it, such
+    as a progress bar's, and the main thread would then be interrupted all the same.)"""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    caught = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: caught.append(frame))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        signal.signal(signal.SIGINT, previous)
+    if caught and callable(previous):
+        previous(signal.SIGINT, caught[0])
 
 
 class Interrupted(KeyboardInterrupt):
