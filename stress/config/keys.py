@@ -1,26 +1,51 @@
-"""Dotted config keys (``tier2.threshold``), as ``--set``, sweeps and ``[uncertain]`` name them."""
+"""Dotted config keys (``tiers.tier2.threshold``, or ``tier2.threshold`` in the plan's
+first form), as ``--set``, sweeps and ``[uncertain]`` name them."""
 
 from __future__ import annotations
 
 import functools
+import types
 import typing
 from typing import Any
 
 from pydantic import BaseModel
 
+from stress.config import legacy
 from stress.config.schema import Config
+
+
+def canonical(key: str) -> str:
+    """The key in today's form: two spellings of one key compare equal after this."""
+    return legacy.canonical(key)
 
 
 @functools.lru_cache(maxsize=None)
 def field_type(key: str) -> Any:
-    """The annotation of a dotted config key (None where it is not a fixed field)."""
+    """The type of a dotted config key's values, ``Optional`` and constraints taken off
+    (None where it is not a fixed field). A list's item is named by its index or name
+    (``tiers.tier2.threshold``, ``breaches.classes.major.severity``)."""
     model: Any = Config
     annotation = None
-    for part in key.split("."):
+    in_list = False
+    for part in canonical(key).split("."):
+        if in_list:  # the item's name or index
+            in_list = False
+            continue
         fields = getattr(model, "model_fields", None)
         if fields is None or part not in fields:
             return None
-        annotation = fields[part].annotation
-        model = next((a for a in (annotation, *typing.get_args(annotation))
-                      if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        annotation = _bare(fields[part].annotation)
+        in_list = typing.get_origin(annotation) is list
+        inner = typing.get_args(annotation)[0] if in_list else annotation
+        model = inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
+    return annotation
+
+
+def _bare(annotation: Any) -> Any:
+    """``Annotated[int, ...] | None`` -> ``int``."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
+        annotation = args[0]
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
     return annotation

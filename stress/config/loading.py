@@ -15,6 +15,7 @@ from typing import Any, Iterable, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
+from stress.config import legacy
 from stress.config.schema import FieldProblem, Config
 from stress.errors import UserError
 
@@ -40,7 +41,7 @@ class Scenario(NamedTuple):
         ``label`` says which in a message, ``via`` how the keys were set."""
         assignments = list(assignments)
         try:
-            return validate(apply_overrides(self.raw, assignments), self.source,
+            return validate(apply_overrides(self.raw, assignments, self.source), self.source,
                             [*self.overridden, *(key for key, _ in assignments)], via)
         except ConfigError as exc:
             raise ConfigError(f"{label}: {exc}" if label else str(exc)) from None
@@ -85,34 +86,59 @@ def parse_assignment(text: str) -> tuple[str, Any]:
         raise ConfigError(f"--set {text!r}: {value!r} is not a valid value (numbers, true/false, \"text\")") from None
 
 
-def apply_overrides(raw: dict[str, Any], assignments: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+def apply_overrides(raw: dict[str, Any], assignments: Iterable[tuple[str, Any]],
+                    source: str = "<scenario>") -> dict[str, Any]:
     """A copy of ``raw`` with each dotted key set. List items are addressed by index
-    or, for tables with a ``name``, by that name (``breaches.classes.major.probability``).
-    Only the tables and lists on a key's path are copied (``raw`` is left as it is, and
-    a sweep of 10,000 points does not copy the whole scenario 10,000 times)."""
+    or, for tables with a ``name``, by that name (``breaches.classes.major.probability``,
+    ``tiers.tier2.threshold``). A key of the plan's first form (``tier2.threshold``)
+    sets what it means on a plan of tiers, and a key of today's form turns a plan in
+    the first form into tiers first (``stress.config.legacy``). Only the tables and
+    lists on a key's path are copied (``raw`` is left as it is, and a sweep of 10,000
+    points does not copy the whole scenario 10,000 times)."""
     raw = dict(raw)
     for key, value in assignments:
-        node: Any = raw
-        parts = key.split(".")
-        for depth, part in enumerate(parts):
-            last = depth == len(parts) - 1
-            where = ".".join(parts[: depth + 1])
-            if isinstance(node, list):
-                index = _list_index(node, part)
-                if index is None:
-                    raise ConfigError(f"--set {key}: no item {part!r} in {'.'.join(parts[:depth])}")
-                if last:
-                    node[index] = _own(value)
-                else:
-                    node[index] = node = _copied(node[index])
-            elif isinstance(node, dict):
-                if last:
-                    node[part] = _own(value)
-                else:
-                    node[part] = node = _copied(node.get(part, {}))
-            else:
-                raise ConfigError(f"--set {key}: {'.'.join(parts[:depth])} is a value, not a table, so {where} cannot be set")
+        if key.split(".", 1)[0] == "tiers" and legacy.is_legacy(raw):
+            raw = _translated(raw, source)
+        if legacy.is_alias(key) and not legacy.is_legacy(raw):
+            tiers = raw.get("tiers") if isinstance(raw.get("tiers"), list) else []
+            for target, target_value in legacy.alias(key, value, tiers):
+                raw = _set(raw, target, target_value, shown=key)
+        else:
+            raw = _set(raw, key, value)
     return raw
+
+
+def _set(raw: dict[str, Any], key: str, value: Any, shown: str | None = None) -> dict[str, Any]:
+    """``raw`` (a copy the caller owns) with one dotted key set; ``shown`` is the key as
+    the user gave it, for messages."""
+    shown = shown or key
+    node: Any = raw
+    parts = key.split(".")
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        where = ".".join(parts[: depth + 1])
+        if isinstance(node, list):
+            index = _list_index(node, part)
+            if index is None:
+                raise ConfigError(f"--set {shown}: no item {part!r} in {'.'.join(parts[:depth])}"
+                                  + _items_named(node))
+            if last:
+                node[index] = _own(value)
+            else:
+                node[index] = node = _copied(node[index])
+        elif isinstance(node, dict):
+            if last:
+                node[part] = _own(value)
+            else:
+                node[part] = node = _copied(node.get(part, {}))
+        else:
+            raise ConfigError(f"--set {shown}: {'.'.join(parts[:depth])} is a value, not a table, so {where} cannot be set")
+    return raw
+
+
+def _items_named(items: list[Any]) -> str:
+    names = [str(item["name"]) for item in items if isinstance(item, dict) and "name" in item]
+    return f" (items: {', '.join(names)})" if names else ""
 
 
 def _own(value: Any) -> Any:
@@ -140,11 +166,26 @@ def _list_index(items: list[Any], part: str) -> int | None:
 
 
 def validate(raw: dict[str, Any], source: str, overridden: Iterable[str] = (), via: str = "--set") -> Config:
-    """Validate a raw scenario; the first problem becomes a ``ConfigError``."""
+    """Validate a raw scenario; the first problem becomes a ``ConfigError``. A plan in
+    the first form (``[tier1]`` ... ``[tier3]``) is validated as such and translated."""
+    if legacy.is_legacy(raw):
+        raw = _translated(raw, source, overridden, via)
     try:
         return Config.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, raw, source, set(overridden), via)) from None
+
+
+def _translated(raw: dict[str, Any], source: str, overridden: Iterable[str] = (), via: str = "--set") -> dict[str, Any]:
+    """A scenario in the plan's first form, validated with that form's messages, in today's form."""
+    if "tiers" in raw:
+        raise ConfigError(f"{source}: tiers: a plan is either [[tiers]] tables or the older [tier1], [tier2] and "
+                          f"[tier3] tables, not both")
+    try:
+        old = legacy.LegacyConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, raw, source, set(overridden), via, legacy.LegacyConfig)) from None
+    return legacy.translate(old)
 
 
 def load_scenario(path: str | Path | None = None, overrides: Iterable[str] = ()) -> Scenario:
@@ -153,7 +194,7 @@ def load_scenario(path: str | Path | None = None, overrides: Iterable[str] = ())
     for study in STUDY_TABLES:  # definitions of studies ride along in a scenario file
         raw.pop(study, None)
     assignments = [parse_assignment(o) for o in overrides]
-    raw = apply_overrides(raw, assignments)
+    raw = apply_overrides(raw, assignments, source)
     keys = tuple(key for key, _ in assignments)
     return Scenario(raw, source, validate(raw, source, keys), keys)
 
@@ -181,17 +222,19 @@ def load_config(path: str | Path | None = None, overrides: Iterable[str] = ()) -
 
 # --- messages ---------------------------------------------------------------
 
-def _describe(exc: ValidationError, raw: dict[str, Any], source: str, overridden: set[str], via: str) -> str:
+def _describe(exc: ValidationError, raw: dict[str, Any], source: str, overridden: set[str], via: str,
+              model: type[BaseModel] = Config) -> str:
     lines = []
     for error in exc.errors():
         if _in_other_union_branch(raw, error["loc"]):
             continue
-        lines.append(_describe_one(error, raw, source, overridden, via))
+        lines.append(_describe_one(error, raw, source, overridden, via, model))
     # One message per distinct problem, first problem first.
     return "\n".join(dict.fromkeys(lines))
 
 
-def _describe_one(error: dict[str, Any], raw: dict[str, Any], source: str, overridden: set[str], via: str) -> str:
+def _describe_one(error: dict[str, Any], raw: dict[str, Any], source: str, overridden: set[str], via: str,
+                  model: type[BaseModel]) -> str:
     loc = [str(p) for p in error["loc"]]
     original = (error.get("ctx") or {}).get("error")
     if isinstance(original, FieldProblem):
@@ -202,15 +245,19 @@ def _describe_one(error: dict[str, Any], raw: dict[str, Any], source: str, overr
         key = ".".join(_readable_loc(raw, error["loc"]))
         value = error.get("input")
         message = _rule(error, loc)
-    related = [k for k in overridden if k == key or k.startswith(key + ".") or key.startswith(k + ".")]
+    related = [k for k in overridden if _related(legacy.canonical(k), key) or _related(k, key)]
     origin = f"{source}, {via} {related[0]}" if related else source
     if error["type"] == "missing":
         return f"{origin}: {key}: required key is missing"
     if error["type"] == "extra_forbidden":
-        return f"{origin}: {key}: unknown key{_suggestion(loc)}"
+        return f"{origin}: {key}: unknown key{_suggestion(loc, model)}"
     if value is None:
         return f"{origin}: {key or '(top level)'}: {message}"
     return f"{origin}: {key or '(top level)'} = {_show(value)}: {message}"
+
+
+def _related(overridden: str, key: str) -> bool:
+    return overridden == key or overridden.startswith(key + ".") or key.startswith(overridden + ".")
 
 
 def _in_other_union_branch(raw: Any, loc: tuple[Any, ...]) -> bool:
@@ -292,8 +339,8 @@ def _rule(error: dict[str, Any], loc: list[str]) -> str:
     return message
 
 
-def _suggestion(loc: list[str]) -> str:
-    model: type[BaseModel] | None = Config
+def _suggestion(loc: list[str], root: type[BaseModel]) -> str:
+    model: type[BaseModel] | None = root
     for part in loc[:-1]:
         model = _submodel(model, part)
         if model is None:

@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from stress.model.plan import MAX_TIERS
+
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
@@ -96,94 +98,136 @@ class Feedback(Section):
         10.0, description="Upper limit of the multiplier, the violator's capacity (>= 1).")
 
 
-class Tier1(Section):
-    min_class: str = Field(description="Least severe class whose verified report triggers a warning.")
-    military_response_probability: Probability = Field(
-        description="Probability that a warning comes with a military response.")
-    response_within_hours: NonNegative = Field(
-        24.0, description="Deadline for the military response after verification (hours); its start is uniform within it.")
-    cooldown_hours: NonNegative = Field(0.0, description="After a warning, further reports get no warning for this long (hours).")
-    rate_factor: NonNegative = Field(
-        1.0, description="Multiplies the violator's baseline rate when a military response starts (< 1 deters, > 1 provokes).")
+# Counts and thresholds are bounded so that every number fits the engines' integers
+# and floats exactly.
+MAX_COUNT = 1_000_000
+
+TierName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=40)]
+TRIGGERS = ("report", "count", "severity")
 
 
-class Tier2(Section):
-    min_class: str = Field(description="Least severe class that counts toward 'continued violations'.")
-    threshold: Annotated[int, Field(ge=1)] = Field(description="Number of counted reports inside the window that triggers a decision.")
-    window_days: Positive = Field(description="Length of the trailing counting window (days).")
-    decision_probability: Probability = Field(description="Probability that a triggered deployment decision is taken (political will).")
-    decision_delay_hours: NonNegative = Field(0.0, description="Time from trigger to decision (hours); tier 2 is reached at the decision.")
-    deployment_delay_hours: NonNegative = Field(0.0, description="Time from decision to the forces' arrival (hours).")
-    requires_lower_tier: bool = Field(False, description="Only trigger once tier 1 has been reached.")
+class Tier(Section):
+    """One rung of the plan: what triggers it, what must come first, the decision, when
+    its response starts and what it does. Which keys each trigger takes is said in the
+    README's config reference."""
+
+    name: TierName = Field(description="Identifier of the tier (letters, digits, underscore); names its columns, e.g. <name>_p.")
+    description: str = Field("", description="One line on what the tier is.")
+    trigger: Literal["report", "count", "severity"] = Field(
+        description="'report': one verified report of at least min_class; 'count': threshold such reports within "
+                    "window_days; 'severity': their summed class severity within window_days reaches severity_threshold.")
+    min_class: str | None = Field(
+        None, description="Least severe class that counts (report and count: required; severity: default the first class).")
+    threshold: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = Field(
+        None, description="With trigger = 'count': the number of reports in the window that triggers.")
+    severity_threshold: Annotated[float, Field(gt=0.0, le=1e12)] | None = Field(
+        None, description="With trigger = 'severity': the severity sum in the window that triggers.")
+    window_days: Positive | None = Field(
+        None, description="With trigger = 'count' or 'severity': length of the trailing window (days).")
     reset_after_quiet_days: Positive | None = Field(
-        None, description="Forget counted reports after this long without a counted report (days; omit: never).")
-    cooldown_hours: NonNegative = Field(0.0, description="After a declined decision, no new trigger for this long (hours).")
-    rate_factor: NonNegative = Field(1.0, description="Multiplies the violator's baseline rate when the forces arrive.")
-
-
-class Tier3(Section):
-    trigger: Literal["class", "severity"] = Field(
-        "class", description="'class': one report of at least min_class; 'severity': summed severity in a window reaches a threshold.")
-    min_class: str | None = Field(None, description="With trigger = 'class': the least severe class that triggers.")
-    severity_threshold: Positive | None = Field(None, description="With trigger = 'severity': the severity sum that triggers.")
-    severity_window_days: Positive | None = Field(None, description="With trigger = 'severity': the trailing window (days).")
-    decision_probability: Probability = Field(1.0, description="Probability that the coordinated response is decided on a trigger.")
-    delay_hours: NonNegative = Field(72.0, description="The response is initiated this long after the breach (hours), never before its report.")
-    delay_from: Literal["breach", "report"] = Field("breach", description="What the delay counts from.")
-    backstop_probability: Probability = Field(0.0, description="Probability that the backstop power joins an initiated response.")
-    stand_down_per_day: NonNegative = Field(
-        0.0, description="Rate at which the violator stands down after the decision, cancelling the pending response (per day).")
+        None, description="With a window: forget its reports after this long without a counted one (days; omit: never).")
+    after: TierName | None = Field(
+        None, description="An earlier tier that must have been reached before this one triggers (omit: none).")
+    repeats: bool = Field(
+        False, description="Whether the tier acts again on later triggers after it was reached (a warning per report); "
+                           "otherwise it is reached at most once.")
+    cooldown_hours: NonNegative = Field(
+        0.0, description="After a decision (taken or declined) or a cancelled response, no new trigger for this long (hours).")
+    decision_probability: Probability | None = Field(
+        None, description="Probability that a triggered decision is taken (political will; omit: always, drawing nothing).")
+    decision_delay_hours: NonNegative | None = Field(
+        None, description="Time from trigger to decision (hours); omit: decided at the trigger. With it (0 included) the "
+                          "decision is an event of its own, which other tiers see as pending meanwhile.")
+    response_probability: Probability | None = Field(
+        None, description="Probability that a decision brings the response (a military response with the warning; "
+                          "omit: always).")
+    response_from: Literal["breach", "report", "decision"] = Field(
+        "decision", description="What the response delay counts from: the breach, its verified report, or the decision; "
+                                "never before the decision.")
+    response_delay_hours: NonNegative = Field(0.0, description="The response starts this long after response_from (hours).")
+    response_within_hours: NonNegative | None = Field(
+        None, description="If set, the start falls uniformly within this many hours after the delay (a deadline).")
+    arrival_delay_hours: NonNegative | None = Field(
+        None, description="A force: it arrives this long after the response starts (hours), and its effect begins then "
+                          "(omit: not a force; the effect begins at the start).")
+    reached_at: Literal["decision", "start"] = Field(
+        "decision", description="When the tier counts as reached: at its decision, or when its response starts.")
+    rate_factor: NonNegative = Field(
+        1.0, description="Multiplies the violator's baseline rate when the response takes effect (< 1 deters, > 1 provokes).")
+    partner_probability: Probability | None = Field(
+        None, description="Probability that a partner (the backstop power) joins the response when it starts.")
+    stand_down_per_day: NonNegative | None = Field(
+        None, description="The race: rate at which the violator stands down after the decision, cancelling the response "
+                          "before it starts (per day).")
     objective_median_hours: Positive | None = Field(
-        None, description="Median time for the triggering attack to reach its objective (hours, lognormal; omit: never).")
+        None, description="The race: median time for the triggering attack to reach its objective (hours, lognormal; "
+                          "omit: never).")
     objective_spread: NonNegative = Field(0.0, description="Standard deviation of the log of that time.")
-    requires_lower_tier: bool = Field(False, description="Only trigger once tier 2 has been reached.")
-    cooldown_hours: NonNegative = Field(0.0, description="After a declined or cancelled response, no new trigger for this long (hours).")
-    rate_factor: NonNegative = Field(1.0, description="Multiplies the violator's baseline rate when the response is initiated.")
 
     @model_validator(mode="after")
-    def _trigger_complete(self) -> "Tier3":
-        if self.trigger == "class" and self.min_class is None:
-            raise FieldProblem("tier3.min_class", None, "required when tier3.trigger = 'class'")
-        if self.trigger == "severity":
-            for key in ("severity_threshold", "severity_window_days"):
-                if getattr(self, key) is None:
-                    raise FieldProblem(f"tier3.{key}", None, "required when tier3.trigger = 'severity'")
+    def _trigger_complete(self) -> "Tier":
+        needs = {"report": ("min_class",), "count": ("min_class", "threshold", "window_days"),
+                 "severity": ("severity_threshold", "window_days")}[self.trigger]
+        for key in needs:
+            if getattr(self, key) is None:
+                raise FieldProblem(f"tiers.{self.name}.{key}", None, f"required with trigger = {self.trigger!r}")
+        unused = {"report": ("threshold", "severity_threshold", "window_days", "reset_after_quiet_days"),
+                  "count": ("severity_threshold",), "severity": ("threshold",)}[self.trigger]
+        for key in unused:
+            if getattr(self, key) is not None:
+                raise FieldProblem(f"tiers.{self.name}.{key}", getattr(self, key),
+                                   f"not used with trigger = {self.trigger!r}; remove it")
         return self
 
 
 class Config(Section):
     """A whole scenario: the assumptions (breaches, monitoring, feedback) and the rules
-    under test (the three tiers)."""
+    under test (the plan's tiers, in order of escalation)."""
 
     scenario: Scenario = Field(default_factory=Scenario)
     breaches: Breaches
     monitoring: Monitoring
     feedback: Feedback = Field(default_factory=Feedback)
-    tier1: Tier1
-    tier2: Tier2
-    tier3: Tier3
+    tiers: list[Tier] = Field(
+        min_length=1, max_length=MAX_TIERS,
+        description=f"The plan: 1 to {MAX_TIERS} tiers in order of escalation ('at least tier X' means X or a later one).")
 
     @model_validator(mode="after")
-    def _class_names_exist(self) -> "Config":
+    def _references_exist(self) -> "Config":
         names = [c.name for c in self.breaches.classes]
-        refs: list[tuple[str, str]] = [
-            ("tier1.min_class", self.tier1.min_class),
-            ("tier2.min_class", self.tier2.min_class),
-        ]
-        if self.tier3.min_class is not None:
-            refs.append(("tier3.min_class", self.tier3.min_class))
-        if isinstance(self.monitoring.detection_probability, dict):
-            refs += [(f"monitoring.detection_probability.{k}", k) for k in self.monitoring.detection_probability]
-            missing = [n for n in names if n not in self.monitoring.detection_probability]
-            if missing:
-                raise FieldProblem("monitoring.detection_probability", None,
-                                          f"has no entry for class {', '.join(missing)}; classes are: {', '.join(names)}")
-        if self.monitoring.false_report_classes is not None:
-            refs += [(f"monitoring.false_report_classes.{k}", k) for k in self.monitoring.false_report_classes]
-        for key, name in refs:
-            if name not in names:
-                raise FieldProblem(key, name, f"no breach class named {name!r}; classes are: {', '.join(names)}")
+        monitoring_references(self.monitoring, names)
+        tier_names = [t.name for t in self.tiers]
+        repeated = sorted({n for n in tier_names if tier_names.count(n) > 1})
+        if repeated:
+            raise FieldProblem("tiers", tier_names, f"tier names must be unique; repeated: {', '.join(repeated)}")
+        for i, tier in enumerate(self.tiers):
+            if tier.min_class is not None and tier.min_class not in names:
+                raise FieldProblem(f"tiers.{tier.name}.min_class", tier.min_class,
+                                   f"no breach class named {tier.min_class!r}; classes are: {', '.join(names)}")
+            if tier.after is not None and tier.after not in tier_names[:i]:
+                raise FieldProblem(f"tiers.{tier.name}.after", tier.after,
+                                   "must name an earlier tier; earlier tiers are: " + (", ".join(tier_names[:i]) or "none"))
+        from stress.model.records import layout_problem  # the columns the tiers' names make
+        problem = layout_problem(self)
+        if problem is not None:
+            raise FieldProblem("tiers", tier_names, problem)
         return self
+
+
+def monitoring_references(monitoring: Monitoring, names: list[str]) -> None:
+    """The class names the monitoring section uses exist, and detection covers every class."""
+    refs: list[tuple[str, str]] = []
+    if isinstance(monitoring.detection_probability, dict):
+        refs += [(f"monitoring.detection_probability.{k}", k) for k in monitoring.detection_probability]
+        missing = [n for n in names if n not in monitoring.detection_probability]
+        if missing:
+            raise FieldProblem("monitoring.detection_probability", None,
+                               f"has no entry for class {', '.join(missing)}; classes are: {', '.join(names)}")
+    if monitoring.false_report_classes is not None:
+        refs += [(f"monitoring.false_report_classes.{k}", k) for k in monitoring.false_report_classes]
+    for key, name in refs:
+        if name not in names:
+            raise FieldProblem(key, name, f"no breach class named {name!r}; classes are: {', '.join(names)}")
 
 
 class FieldProblem(ValueError):

@@ -12,7 +12,6 @@ from typing import Any, Callable, ContextManager
 import numpy as np
 
 from stress.errors import UsageError
-from stress.model import records
 from stress.model.params import Params
 
 ENGINES = ("auto", "fast", "simpy")
@@ -28,11 +27,11 @@ def simulate_chunk(engine: str, params: Params, seed: int, start: int, count: in
     ``new_workspace``) lets many calls in one thread share the engine's scratch arrays."""
     if engine == "fast":
         from stress.engines.fast import simulate_range
-        return simulate_range(params, params.n_classes, seed, start, count, workspace)
+        return simulate_range(params, seed, start, count, workspace)
     if engine == "simpy":
         from stress.engines.simpy.replication import simulate
         names = [f"class {k}" for k in range(params.n_classes)]  # only traces name them
-        values = records.empty(count, params.n_classes)
+        values = np.zeros((count, params.width))
         for row in range(count):
             values[row] = simulate(params, names, seed, start + row)
         return values
@@ -69,4 +68,4 @@ def prepare(engine: str, params: Params, status: Callable[[str], ContextManager]
     if fast.is_compiled():
         return
     with (status or (lambda _: nullcontext()))("Loading the compiled engine (the very first time it compiles: ~30 s)"):
-        fast.warm_up(params, params.n_classes)
+        fast.warm_up(params)

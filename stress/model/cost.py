@@ -109,10 +109,11 @@ def runaway(params, replication: int, seed: int) -> RunawayReplication:
     k = params.clock
     expected = expected_breaches(params)
     causes = []
-    provoking = [f"tier{t}.rate_factor = {f:g}" for t, f in
-                 ((1, params.t1_factor), (2, params.t2_factor), (3, params.t3_factor)) if f > 1.0]
+    from stress.model.plan import RATE_FACTOR
+    provoking = [f"the plan's tier {j + 1} has rate_factor = {f:g}"
+                 for j, f in enumerate(params.tier_floats[:, RATE_FACTOR].tolist()) if f > 1.0]
     if provoking:
-        causes.append(f"the responses provoke ({', '.join(provoking)} > 1, up to feedback.max_multiplier = "
+        causes.append(f"the responses provoke ({'; '.join(provoking)} > 1, up to feedback.max_multiplier = "
                       f"{k[clock.CAP]:g})")
     decay_hours = k[clock.INV_BETA]
     if decay_hours * 1e9 < params.horizon:

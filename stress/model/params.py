@@ -11,10 +11,9 @@ from typing import NamedTuple
 import numpy as np
 
 from stress.config.schema import Config
-from stress.model import clock
+from stress.model import clock, records
 from stress.model.cost import breach_cap, expected_count
-
-NEVER = math.inf
+from stress.model.plan import compile_plan, most_new_events
 
 
 class Params(NamedTuple):
@@ -30,44 +29,26 @@ class Params(NamedTuple):
     attribution: float
     false_rate: float
     false_class_cumulative: np.ndarray
-    # tier 1
-    t1_min_class: int
-    t1_response_p: float
-    t1_within: float
-    t1_cooldown: float
-    t1_factor: float
-    # tier 2
-    t2_min_class: int
-    t2_threshold: int
-    t2_window: float
-    t2_decision_p: float
-    t2_decision_delay: float
-    t2_deployment_delay: float
-    t2_requires_lower: bool
-    t2_quiet_reset: float
-    t2_cooldown: float
-    t2_factor: float
-    # tier 3
-    t3_by_severity: bool
-    t3_min_class: int
-    t3_severity_threshold: float
-    t3_window: float
-    t3_decision_p: float
-    t3_delay: float
-    t3_from_incident: bool
-    t3_backstop_p: float
-    t3_stand_down_rate: float
-    t3_objective_median: float
-    t3_objective_spread: float
-    t3_requires_lower: bool
-    t3_cooldown: float
-    t3_factor: float
+    # the plan, one row per tier (stress.model.plan), and the uniforms a report draws
+    tier_ints: np.ndarray
+    tier_floats: np.ndarray
+    draws: int
+    windows: int
+    # the record: its width and where the class counts start (stress.model.records)
+    width: int
+    class_start: int
+    # the most events one handler schedules
+    max_new_events: int
     # a replication with more breaches than this is a runaway and is stopped (cost.py)
     max_breaches: float
 
     @property
     def n_classes(self) -> int:
         return len(self.class_cumulative)
+
+    @property
+    def n_tiers(self) -> int:
+        return len(self.tier_ints)
 
 
 def _cumulative(probabilities: list[float]) -> np.ndarray:
@@ -78,9 +59,7 @@ def _cumulative(probabilities: list[float]) -> np.ndarray:
 
 def compile_params(config: Config) -> Params:
     names = [c.name for c in config.breaches.classes]
-    index = {name: i for i, name in enumerate(names)}
-    b, mon, fb, t1, t2, t3 = (config.breaches, config.monitoring, config.feedback,
-                              config.tier1, config.tier2, config.tier3)
+    b, mon, fb = config.breaches, config.monitoring, config.feedback
     detection = mon.detection_probability
     detection_by_class = [detection[n] for n in names] if isinstance(detection, dict) else [detection] * len(names)
     false_classes = mon.false_report_classes
@@ -88,6 +67,8 @@ def compile_params(config: Config) -> Params:
                            else [c.probability for c in b.classes])
     mu, alpha, beta = b.baseline_per_day / 24.0, b.self_excitation, 1.0 / b.decay_hours
     horizon = config.scenario.horizon_days * 24.0
+    record = records.layout(config)
+    tiers = compile_plan(config, record)
     return Params(
         horizon=horizon,
         clock=clock.constants(
@@ -104,35 +85,13 @@ def compile_params(config: Config) -> Params:
         attribution=mon.attribution_probability,
         false_rate=mon.false_reports_per_day / 24.0,
         false_class_cumulative=_cumulative(false_probabilities),
-        t1_min_class=index[t1.min_class],
-        t1_response_p=t1.military_response_probability,
-        t1_within=t1.response_within_hours,
-        t1_cooldown=t1.cooldown_hours,
-        t1_factor=t1.rate_factor,
-        t2_min_class=index[t2.min_class],
-        t2_threshold=t2.threshold,
-        t2_window=t2.window_days * 24.0,
-        t2_decision_p=t2.decision_probability,
-        t2_decision_delay=t2.decision_delay_hours,
-        t2_deployment_delay=t2.deployment_delay_hours,
-        t2_requires_lower=t2.requires_lower_tier,
-        t2_quiet_reset=NEVER if t2.reset_after_quiet_days is None else t2.reset_after_quiet_days * 24.0,
-        t2_cooldown=t2.cooldown_hours,
-        t2_factor=t2.rate_factor,
-        t3_by_severity=t3.trigger == "severity",
-        t3_min_class=index[t3.min_class] if t3.min_class is not None else len(names),
-        t3_severity_threshold=t3.severity_threshold or 0.0,
-        t3_window=(t3.severity_window_days or 0.0) * 24.0,
-        t3_decision_p=t3.decision_probability,
-        t3_delay=t3.delay_hours,
-        t3_from_incident=t3.delay_from == "breach",
-        t3_backstop_p=t3.backstop_probability,
-        t3_stand_down_rate=t3.stand_down_per_day / 24.0,
-        t3_objective_median=NEVER if t3.objective_median_hours is None else t3.objective_median_hours,
-        t3_objective_spread=t3.objective_spread,
-        t3_requires_lower=t3.requires_lower_tier,
-        t3_cooldown=t3.cooldown_hours,
-        t3_factor=t3.rate_factor,
+        tier_ints=tiers.ints,
+        tier_floats=tiers.floats,
+        draws=tiers.draws,
+        windows=tiers.windows,
+        width=record.width,
+        class_start=record.class_start,
+        max_new_events=most_new_events(len(config.tiers)),
         max_breaches=breach_cap(expected_count(mu, alpha, beta, horizon)),
     )
 

@@ -1,16 +1,21 @@
-"""What one replication reports: the fields of its record.
+"""What one replication reports: the fields of its record, made from the plan.
 
-Both engines write records as rows of a float64 matrix with these columns (counts and
-flags are exact in a double), one matrix per chunk of replications; ``to_frame``
-gives them their proper types. Times are hours since the ceasefire began; NaN means
-'did not happen within the horizon'.
+Both engines write records as rows of a float64 matrix (counts and flags are exact in a
+double), one matrix per chunk of replications; ``Layout.to_frame`` gives them their
+proper types. The columns are the fixed ones (``FIXED``), then each tier's own in plan
+order (``<tier>_hours`` and those its keys call for, ``TIER_FIELDS``), then one breach
+count per class. Times are hours since the ceasefire began; NaN means 'did not happen
+within the horizon'.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from stress.config.schema import Config, Tier
 
 
 class Field(NamedTuple):
@@ -19,51 +24,187 @@ class Field(NamedTuple):
     description: str
 
 
-FIELDS: tuple[Field, ...] = (
+FIXED: tuple[Field, ...] = (
     Field("replication", "int64", "Replication index i (its streams are seeded from (seed, i))."),
-    Field("highest_tier", "int8", "Highest tier reached within the horizon (0: none)."),
-    Field("tier1_hours", "float64", "Time tier 1 was first reached: the first warning."),
-    Field("tier2_hours", "float64", "Time tier 2 was first reached: the deployment decision."),
-    Field("tier3_hours", "float64", "Time tier 3 was first reached: the coordinated response initiated."),
-    Field("forces_arrived_hours", "float64", "Time the tier-2 forces arrived."),
+    Field("highest_tier", "int8", "Position in the plan (1 = first) of the highest tier reached within the horizon "
+                                  "(0: none)."),
     Field("breaches", "int32", "Breaches of all classes."),
     Field("detected", "int32", "Breaches detected by the monitors."),
     Field("reports", "int32", "Verified, attributed reports of real breaches."),
     Field("false_reports", "int32", "Verified false reports."),
-    Field("warnings", "int32", "Tier-1 diplomatic warnings."),
-    Field("military_responses", "int32", "Tier-1 military responses started."),
-    Field("tier2_declined", "int32", "Tier-2 decisions declined."),
-    Field("tier3_declined", "int32", "Tier-3 decisions declined."),
-    Field("tier2_deployed", "bool", "Tier-2 deployment decided."),
-    Field("tier3_initiated", "bool", "Tier-3 coordinated response initiated."),
-    Field("backstop_joined", "bool", "The backstop power joined the tier-3 response."),
-    Field("tier3_stood_down", "bool", "A decided tier-3 response was cancelled by the violator standing down."),
-    Field("tier3_objective_first", "bool", "An attack reached its objective while the tier-3 response was pending."),
-    Field("tier2_on_false_report", "bool", "Tier 2 was reached only because false reports were counted."),
-    Field("tier3_on_false_report", "bool", "Tier 3 was reached only because of false reports."),
-    Field("false_escalation", "bool", "Tier 2 or 3 was reached on a false report."),
-    Field("mean_response_latency_hours", "float64", "Mean time from breach to tier-1 military response (real breaches)."),
-    Field("tier3_latency_hours", "float64", "Time from the triggering incident to the tier-3 response."),
+    Field("false_escalation", "bool", "A tier that is reached once was reached on false reports."),
     Field("final_multiplier", "float64", "The violator's rate multiplier m(t) at the horizon."),
 )
-COLUMN = {f.name: i for i, f in enumerate(FIELDS)}
-N_FIXED = len(FIELDS)
-TIER_COLUMNS = (COLUMN["tier1_hours"], COLUMN["tier2_hours"], COLUMN["tier3_hours"])
+COLUMN = {f.name: i for i, f in enumerate(FIXED)}
+N_FIXED = len(FIXED)
 
 
-def column_names(class_names: list[str]) -> list[str]:
-    """All record columns: the fixed fields, then one breach count per class."""
-    return [f.name for f in FIELDS] + [f"breaches_{name}" for name in class_names]
+class TierField(NamedTuple):
+    suffix: str
+    dtype: str
+    description: str
 
 
-def empty(n: int, n_classes: int) -> np.ndarray:
-    return np.zeros((n, N_FIXED + n_classes), dtype=np.float64)
+# A tier's columns, in this order, each where its feature (``features``) is present.
+TIER_FIELDS: dict[str, TierField] = {
+    "hours": TierField("hours", "float64", "Time the tier was first reached."),
+    "arrived": TierField("arrived_hours", "float64", "Time its force first arrived."),
+    "times_reached": TierField("times_reached", "int32", "Times the tier was reached (it repeats)."),
+    "responses": TierField("responses", "int32", "Its responses started within the horizon (it repeats)."),
+    "declined": TierField("declined", "int32", "Its decisions declined."),
+    "partner": TierField("partner_joined", "bool", "The partner (backstop) joined its response."),
+    "stood_down": TierField("stood_down", "bool", "A decided response was cancelled by the violator standing down."),
+    "objective": TierField("objective_first", "bool", "An attack reached its objective while the response was pending."),
+    "on_false": TierField("on_false_report", "bool", "The tier was reached only because false reports were counted."),
+    "latency": TierField("latency_hours", "float64", "Time from the incident to its response's start (a tier that "
+                                                     "repeats: the mean over its responses to real breaches)."),
+}
 
 
-def to_frame(values: np.ndarray, class_names: list[str]):
-    """Records matrix -> typed data frame, one row per replication."""
-    import pandas as pd  # only here: a run that keeps no records never loads pandas
-    columns = column_names(class_names)
-    frame = pd.DataFrame(values, columns=columns)
-    dtypes = {f.name: f.dtype for f in FIELDS} | {f"breaches_{n}": "int32" for n in class_names}
-    return frame.astype(dtypes)
+def features(tier: "Tier") -> tuple[str, ...]:
+    """Which of ``TIER_FIELDS`` a tier's record has, from the keys it sets."""
+    race = tier.stand_down_per_day is not None or tier.objective_median_hours is not None
+    present = {
+        "hours": True,
+        "arrived": tier.arrival_delay_hours is not None,
+        "times_reached": tier.repeats,
+        "responses": tier.repeats,
+        "declined": tier.decision_probability is not None,
+        "partner": tier.partner_probability is not None,
+        "stood_down": race,
+        "objective": race,
+        "on_false": not tier.repeats,
+        "latency": True,
+    }
+    return tuple(f for f in TIER_FIELDS if present[f])
+
+
+class Layout(NamedTuple):
+    """The record columns of one plan (or of a job's plans together: ``union``)."""
+    names: tuple[str, ...]
+    dtypes: tuple[str, ...]
+    tiers: tuple[str, ...]                 # tier names, in order of escalation
+    n_classes: int
+
+    @property
+    def width(self) -> int:
+        return len(self.names)
+
+    @property
+    def index(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.names)}
+
+    @property
+    def class_start(self) -> int:
+        return self.width - self.n_classes
+
+    def tier_column(self, tier: str, feature: str) -> int:
+        """The column of a tier's feature, -1 if it has none."""
+        return self.index.get(f"{tier}_{TIER_FIELDS[feature].suffix}", -1)
+
+    def empty(self, n: int) -> np.ndarray:
+        return np.zeros((n, self.width), dtype=np.float64)
+
+    def to_frame(self, values: np.ndarray):
+        """Records matrix -> typed data frame, one row per replication. Columns a point's
+        plan does not have (a job of several plans) stay NaN as float64."""
+        import pandas as pd  # only here: a run that keeps no records never loads pandas
+        frame = pd.DataFrame(values, columns=list(self.names))
+        whole = {name: dtype for name, dtype in zip(self.names, self.dtypes)
+                 if dtype == "float64" or not np.isnan(values[:, self.index[name]]).any()}
+        return frame.astype(whole)
+
+
+def layout(config: "Config") -> Layout:
+    names = [f.name for f in FIXED]
+    dtypes = [f.dtype for f in FIXED]
+    for tier in config.tiers:
+        for feature in features(tier):
+            names.append(f"{tier.name}_{TIER_FIELDS[feature].suffix}")
+            dtypes.append(TIER_FIELDS[feature].dtype)
+    classes = [c.name for c in config.breaches.classes]
+    names += [f"breaches_{c}" for c in classes]
+    dtypes += ["int32"] * len(classes)
+    return Layout(tuple(names), tuple(dtypes), tuple(t.name for t in config.tiers), len(classes))
+
+
+def describe(name: str, layout_: Layout) -> str:
+    """What a record column holds."""
+    fixed = {f.name: f.description for f in FIXED}
+    if name in fixed:
+        return fixed[name]
+    if name.startswith("breaches_") and layout_.index[name] >= layout_.class_start:
+        return f"Breaches of class {name[len('breaches_'):]}."
+    for tier in layout_.tiers:
+        for field in TIER_FIELDS.values():
+            if name == f"{tier}_{field.suffix}":
+                return f"{tier}: {field.description}"
+    return ""
+
+
+def layout_problem(config: "Config") -> str | None:
+    """Why the plan's names cannot make a record (two columns of one name), or None."""
+    names = layout(config).names
+    clashes = sorted({n for n in names if names.count(n) > 1})
+    if clashes:
+        return (f"tier or class names make two columns named {', '.join(clashes)}; rename the tier "
+                f"(a tier's columns are <name>_hours, <name>_latency_hours, ...)")
+    return None
+
+
+def union(layouts: Sequence[Layout]) -> Layout:
+    """One layout holding every column of ``layouts`` (the plans of one job): columns by
+    name in order of first appearance, classes by position (the most of any plan), and
+    the tiers in one order that agrees with every plan's (``merged_order``)."""
+    if all(l == layouts[0] for l in layouts[1:]):
+        return layouts[0]
+    names: dict[str, str] = {}
+    for l in layouts:
+        for name, dtype in zip(l.names[:l.class_start], l.dtypes[:l.class_start]):
+            names.setdefault(name, dtype)
+    widest = max(layouts, key=lambda l: l.n_classes)
+    class_names = widest.names[widest.class_start:]
+    return Layout(tuple(names) + class_names, tuple(names.values()) + ("int32",) * len(class_names),
+                  merged_order([l.tiers for l in layouts]), widest.n_classes)
+
+
+class OrderConflict(ValueError):
+    """Two plans of one job put the same tiers in opposite orders."""
+
+
+def merged_order(orders: Sequence[Sequence[str]]) -> tuple[str, ...]:
+    """Every tier name of ``orders`` in one order that keeps each plan's order, so that
+    'at least tier X' means the same in the union as in each plan (earliest plan first
+    where they leave it open)."""
+    names = list(dict.fromkeys(n for order in orders for n in order))
+    after: dict[str, set[str]] = {n: set() for n in names}
+    for order in orders:
+        for i, name in enumerate(order):
+            after[name].update(order[:i])
+    merged: list[str] = []
+    while names:
+        ready = next((n for n in names if after[n] <= set(merged)), None)
+        if ready is None:
+            raise OrderConflict(f"the plans order tiers {', '.join(names)} differently, so 'at least' one of them would "
+                                f"mean different things; give the tiers of the plans one order (or other names)")
+        merged.append(ready)
+        names.remove(ready)
+    return tuple(merged)
+
+
+def scatter_columns(point: Layout, job: Layout) -> np.ndarray:
+    """For each of ``point``'s columns, its column in the job's layout ``job``."""
+    index = job.index
+    out = [index[name] for name in point.names[:point.class_start]]
+    out += [job.class_start + k for k in range(point.n_classes)]
+    return np.array(out, dtype=np.int64)
+
+
+def to_job(values: np.ndarray, columns: np.ndarray | None, width: int) -> np.ndarray:
+    """A point's records in a job's layout (``scatter_columns``; None: the same layout),
+    NaN where the point's plan has no such column."""
+    if columns is None:
+        return values
+    out = np.full((len(values), width), np.nan)
+    out[:, columns] = values
+    return out

@@ -12,6 +12,7 @@ import math
 
 from stress.model.jit import jitable
 
+from stress.model.plan import C_HOURS, C_ON_FALSE
 from stress.model.variates import INF, exponential, lognormal
 
 # Stands in for the objective draw of a false report: no attack, no objective.
@@ -25,28 +26,12 @@ def at_least(cls: int, min_class: int) -> bool:
     return cls >= min_class
 
 
-# --- tier 1 -------------------------------------------------------------------
-
-@jitable
-def tier1_warns(cls: int, t: float, min_class: int, open_at: float) -> bool:
-    """Whether a report at ``t`` draws a warning: it is of at least tier 1's class and
-    the cooldown after the last warning (until ``open_at``) is over."""
-    return at_least(cls, min_class) and t >= open_at
-
-
-@jitable
-def response_start(t_report: float, u_time: float, within: float) -> float:
-    """When a military response ordered at ``t_report`` starts: uniformly within the
-    deadline."""
-    return t_report + u_time * within
-
-
-# --- tiers 2 and 3: counting windows and triggers ------------------------------
+# --- triggers: reports, counting windows and severity sums -----------------------
 
 @jitable
 def quiet_reset(t: float, last_counted: float, quiet: float) -> bool:
-    """Whether tier 2 forgets its counted reports: more than ``quiet`` hours have passed
-    since the last one (``quiet`` is infinite when the rule is off)."""
+    """Whether a tier's window forgets its reports: more than ``quiet`` hours have passed
+    since the last counted one (``quiet`` is infinite when the rule is off)."""
     return t - last_counted > quiet
 
 
@@ -62,8 +47,8 @@ def out_of_window(t_entry: float, t: float, length: float) -> bool:
 def window_sums(entries):
     """The total weight of a window's reports and that of the real ones alone.
     ``entries`` are (time, weight, is_false) in window order: a deque of tuples in the
-    SimPy engine, rows of an array slice in the fast one. Tier 2 weighs each report 1
-    (the sums are counts), tier 3 by its class's severity.
+    SimPy engine, rows of an array slice in the fast one. A count trigger weighs each
+    report 1 (the sums are counts), a severity trigger by its class's severity.
 
     Added one at a time in window order, in both engines: Python 3.12's ``sum()``
     compensates rounding for Python floats, so ten severities of 0.1 would make 1.0
@@ -80,10 +65,11 @@ def window_sums(entries):
 @jitable
 def may_trigger(t: float, done: bool, pending: bool, open_at: float, requires_lower: bool,
                 lower_reached_at: float) -> bool:
-    """Whether tier 2 or 3 may trigger at ``t``: not once it is done (deployment
-    decided, response initiated), not while a decision or start is pending, not in the
-    cooldown after a decline or cancellation (until ``open_at``), and, if it requires
-    the tier below, only once that tier was reached (``lower_reached_at``: NaN if not)."""
+    """Whether a tier may trigger at ``t``: not once it is done (a tier that does not
+    repeat, once reached), not while its decision or its response's start is pending,
+    not in the cooldown after a decision or a cancellation (until ``open_at``), and, if
+    it comes after another tier, only once that tier was reached (``lower_reached_at``:
+    NaN if not)."""
     if done or pending or t < open_at:
         return False
     return not requires_lower or lower_reached_at <= t  # NaN compares False
@@ -91,7 +77,7 @@ def may_trigger(t: float, done: bool, pending: bool, open_at: float, requires_lo
 
 @jitable
 def reaches(amount: float, threshold: float) -> bool:
-    """Whether a window's count (tier 2) or severity sum (tier 3) triggers the tier."""
+    """Whether a window's count or severity sum triggers the tier."""
     return amount >= threshold
 
 
@@ -102,28 +88,30 @@ def rests_on_false(real_amount: float, threshold: float) -> bool:
     return not reaches(real_amount, threshold)
 
 
-# --- tier 3: the coordinated response -------------------------------------------
+# --- the response: when it starts, and the race against it ----------------------
 
 @jitable
-def tier3_times(t_report: float, t_incident: float, delay: float, from_incident: bool,
-                stand_down_per_hour: float, u_stand_down: float, u_objective: float,
-                objective_median: float, objective_spread: float):
-    """When a decided tier-3 response would start, when the violator would stand
-    down, and when the triggering attack would reach its objective.
+def response_start(base: float, delay: float, u_within: float, within: float, t_decision: float) -> float:
+    """When a decided response starts: ``delay`` after its base (the breach, the report
+    or the decision), uniformly within the deadline ``within`` after that (0: at once),
+    never before the decision itself."""
+    return max(base + delay + u_within * within, t_decision)
 
-    The response starts ``delay`` after the incident (or after the report, for the
-    variant), never before the report itself; the stand-down clock starts at the
-    report, when the response is announced. A negative ``u_objective`` marks a false
-    report: no attack, no objective."""
-    base = t_incident if from_incident else t_report
-    start = max(base + delay, t_report)
-    stand_down = INF if stand_down_per_hour == 0.0 else t_report + exponential(u_stand_down) / stand_down_per_hour
+
+@jitable
+def race_times(t_decision: float, t_incident: float, stand_down_per_hour: float, u_stand_down: float,
+               u_objective: float, objective_median: float, objective_spread: float):
+    """When the violator would stand down, and when the triggering attack would reach
+    its objective (infinite: never). The stand-down clock starts at the decision, when
+    the response is announced. A negative ``u_objective`` marks a false report: no
+    attack, no objective."""
+    stand_down = INF if stand_down_per_hour == 0.0 else t_decision + exponential(u_stand_down) / stand_down_per_hour
     objective = INF if u_objective < 0.0 else t_incident + lognormal(u_objective, objective_median, objective_spread)
-    return start, stand_down, objective
+    return stand_down, objective
 
 
 @jitable
-def tier3_outcome(start: float, stand_down: float, objective: float):
+def race_outcome(start: float, stand_down: float, objective: float):
     """Of a decided response's three times: whether the violator stands down before it
     starts (which cancels it), and whether the attack reaches its objective before
     either (which is recorded; the response still starts unless cancelled)."""
@@ -139,18 +127,21 @@ def capped_multiplier(m: float, factor: float, cap: float) -> float:
 
 
 @jitable
-def highest_tier(tier1_at: float, tier2_at: float, tier3_at: float) -> int:
-    """The highest tier reached, from the times each was first reached (NaN: not)."""
-    if not math.isnan(tier3_at):
-        return 3
-    if not math.isnan(tier2_at):
-        return 2
-    if not math.isnan(tier1_at):
-        return 1
+def highest_tier(row, tier_ints) -> int:
+    """The position in the plan (1 = first) of the highest tier reached, from the times
+    each was first reached (NaN: not); 0 if none was."""
+    for j in range(len(tier_ints) - 1, -1, -1):
+        if not math.isnan(row[tier_ints[j, C_HOURS]]):
+            return j + 1
     return 0
 
 
 @jitable
-def false_escalation(tier2_on_false: bool, tier3_on_false: bool) -> bool:
-    """Whether the replication escalated on a false report: tier 2 or 3 rested on one."""
-    return tier2_on_false or tier3_on_false
+def false_escalation(row, tier_ints) -> bool:
+    """Whether the replication escalated on a false report: a tier that is reached once
+    rested on one."""
+    for j in range(len(tier_ints)):
+        column = tier_ints[j, C_ON_FALSE]
+        if column >= 0 and row[column] != 0.0:
+            return True
+    return False

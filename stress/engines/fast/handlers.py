@@ -20,26 +20,26 @@ import math
 from numba import njit
 
 from stress.engines.fast import queue
-from stress.engines.fast.state import (COUNTED_FULL, FITS, FORCES_ARRIVE, OBJECTIVE, REPORT, RESPONSE_STARTS,
-                                       SEVERE_FULL, STAND_DOWN, TIER2_DECISION, TIER3_STARTS, window_push)
-from stress.model import clock, records
+from stress.engines.fast.state import (ARRIVAL, DECISION, DONE, EFFECT, FITS, GENUINE_RESPONSES, HEAD, LAST_COUNTED,
+                                       LATENCY_SUM, OBJECTIVE, OPEN_AT, PENDING, REPORT, STAND_DOWN, START, TAIL,
+                                       WINDOW_FULL, window_push)
+from stress.model import clock, plan, records
+from stress.model.plan import (AFTER, ARRIVAL_DELAY, C_ARRIVED, C_DECLINED, C_HOURS, C_LATENCY, C_OBJECTIVE,
+                               C_ON_FALSE, C_PARTNER, C_RESPONSES, C_STOOD_DOWN, C_TIMES_REACHED, COOLDOWN,
+                               DECISION_DELAY, DECISION_EVENT, DECISION_P, FORCE, MIN_CLASS, OBJECTIVE_MEDIAN,
+                               OBJECTIVE_SPREAD, PARTNER_P, QUIET_HOURS, RATE_FACTOR, REACHED_AT_START, REPEATS,
+                               RESPONSE_DELAY, RESPONSE_FROM, RESPONSE_P, STAND_DOWN_RATE, START_EVENT, THRESHOLD,
+                               TRIGGER, U_DECISION, U_PARTNER, U_RESPONSE, U_STAND_DOWN, U_WITHIN, WINDOW,
+                               WINDOW_HOURS, WITHIN)
 from stress.model.rules import (NO_OBJECTIVE, at_least, false_escalation, highest_tier, may_trigger, quiet_reset,
-                                reaches, response_start, rests_on_false, tier1_warns, tier3_outcome, tier3_times,
-                                window_sums)
+                                race_outcome, race_times, reaches, response_start, rests_on_false, window_sums)
 from stress.model.streams import BREACHES, DETECTION, FALSE_REPORTS, RESPONSES, next_double, seed_pcg64
 from stress.model.variates import categorical, exponential, lognormal
 
 _C = records.COLUMN
-C_REPLICATION, C_HIGHEST = _C["replication"], _C["highest_tier"]
-C_T1, C_T2, C_T3, C_ARRIVED = _C["tier1_hours"], _C["tier2_hours"], _C["tier3_hours"], _C["forces_arrived_hours"]
+C_REPLICATION, C_HIGHEST, C_FINAL_M = _C["replication"], _C["highest_tier"], _C["final_multiplier"]
 C_BREACHES, C_DETECTED, C_REPORTS, C_FALSE = _C["breaches"], _C["detected"], _C["reports"], _C["false_reports"]
-C_WARNINGS, C_RESPONSES = _C["warnings"], _C["military_responses"]
-C_T2_DECLINED, C_T3_DECLINED = _C["tier2_declined"], _C["tier3_declined"]
-C_DEPLOYED, C_INITIATED, C_BACKSTOP = _C["tier2_deployed"], _C["tier3_initiated"], _C["backstop_joined"]
-C_STOOD_DOWN, C_OBJECTIVE = _C["tier3_stood_down"], _C["tier3_objective_first"]
-C_T2_FALSE, C_T3_FALSE, C_FALSE_ESC = _C["tier2_on_false_report"], _C["tier3_on_false_report"], _C["false_escalation"]
-C_LATENCY, C_T3_LATENCY, C_FINAL_M = _C["mean_response_latency_hours"], _C["tier3_latency_hours"], _C["final_multiplier"]
-N_FIXED = records.N_FIXED
+C_FALSE_ESC = _C["false_escalation"]
 
 
 # --- the replication (stress.engines.simpy.replication) ---------------------------
@@ -47,13 +47,21 @@ N_FIXED = records.N_FIXED
 @njit(inline='always')
 def begin(p, prefix, index, row, ws):
     """Replication.__init__ and Policy.__init__: the streams of replication ``index``,
-    its breach clock and false-report clock, and a policy with nothing counted or
+    its breach clock and false-report clock, and tiers with nothing counted or
     pending."""
     for c in range(row.shape[0]):
         row[c] = 0.0
     row[C_REPLICATION] = index
-    for c in (C_T1, C_T2, C_T3, C_ARRIVED, C_T3_LATENCY):
-        row[c] = math.nan
+    for j in range(len(p.tier_ints)):
+        for c in (C_HOURS, C_ARRIVED, C_LATENCY):
+            column = p.tier_ints[j, c]
+            if column >= 0:
+                row[column] = math.nan
+        ws.tier_floats[j, OPEN_AT] = 0.0
+        ws.tier_floats[j, LAST_COUNTED] = -math.inf
+        ws.tier_floats[j, LATENCY_SUM] = 0.0
+        for c in (PENDING, DONE, HEAD, TAIL, GENUINE_RESPONSES):
+            ws.tier_ints[j, c] = 0
     seed_pcg64(prefix, index, BREACHES, ws.breach_rng)
     seed_pcg64(prefix, index, DETECTION, ws.detection_rng)
     seed_pcg64(prefix, index, FALSE_REPORTS, ws.false_rng)
@@ -64,30 +72,18 @@ def begin(p, prefix, index, row, ws):
     # monitoring.false_reporter: its first incident
     s.next_false = math.inf if p.false_rate == 0.0 else exponential(next_double(ws.false_rng)) / p.false_rate
     s.false_now = 0.0
-    s.tier1_open_at = 0.0
-    s.counted_head = 0
-    s.counted_tail = 0
-    s.last_counted = -math.inf
-    s.tier2_pending = False
-    s.tier2_decided = False
-    s.tier2_open_at = 0.0
-    s.severe_head = 0
-    s.severe_tail = 0
-    s.tier3_pending = False
-    s.tier3_initiated = False
-    s.tier3_open_at = 0.0
-    s.latency_sum = 0.0
-    s.genuine_responses = 0
     queue.clear(ws.queue)
 
 
 @njit(inline='always')
 def finish(p, row, ws):
-    """Replication.run: the record's summary fields."""
-    row[C_HIGHEST] = highest_tier(row[C_T1], row[C_T2], row[C_T3])
-    row[C_FALSE_ESC] = false_escalation(row[C_T2_FALSE] != 0.0, row[C_T3_FALSE] != 0.0)
-    s = ws.state[0]
-    row[C_LATENCY] = s.latency_sum / s.genuine_responses if s.genuine_responses > 0 else math.nan
+    """Replication.run and Policy.finish: the record's summary fields."""
+    for j in range(len(p.tier_ints)):
+        if p.tier_ints[j, REPEATS]:
+            genuine = ws.tier_ints[j, GENUINE_RESPONSES]
+            row[p.tier_ints[j, C_LATENCY]] = ws.tier_floats[j, LATENCY_SUM] / genuine if genuine > 0 else math.nan
+    row[C_HIGHEST] = highest_tier(row, p.tier_ints)
+    row[C_FALSE_ESC] = false_escalation(row, p.tier_ints)
     row[C_FINAL_M] = clock.multiplier(ws.clock, p.horizon, p.clock)
 
 
@@ -112,7 +108,7 @@ def _take_effect(p, ws, now, t, factor):
 
 @njit(inline='always')
 def _reach(row, column, t):
-    """Replication.reach: a tier's time is when it was first reached."""
+    """Replication.reach: a time column keeps the first time it was set."""
     if math.isnan(row[column]):
         row[column] = t
 
@@ -130,7 +126,7 @@ def on_breach(p, ws, row, now):
     u_objective = next_double(rng)
     clock.breach(ws.clock, t, s.breach_source, exponential(next_double(rng)), p.clock)
     row[C_BREACHES] += 1
-    row[N_FIXED + cls] += 1
+    row[p.class_start + cls] += 1
     rng = ws.detection_rng
     detected = next_double(rng) < p.detection[cls]
     u_delay = next_double(rng)
@@ -160,196 +156,222 @@ def _report_due(p, ws, now, due, cls, is_false, t_incident, u_objective):
     if due < p.horizon:
         event = queue.schedule(ws.queue, now, due, REPORT)
         event.report_class = cls
-        event.report_is_false = is_false
-        event.report_incident = t_incident
-        event.report_u_objective = u_objective
+        event.is_false = is_false
+        event.incident = t_incident
+        event.u_objective = u_objective
 
 
 # --- the policy (policy.py) ---------------------------------------------------------
 
 @njit(inline='always')
 def on_report(p, ws, row, now, event):
-    """Policy.on_report: a verified report; returns FITS, or which window was too
-    small for it (the replication is then run again with a larger one)."""
-    t = event.time
-    cls = event.report_class
-    is_false = event.report_is_false
-    t_incident = event.report_incident
-    # the six uniforms every report draws, in Policy's order (U_MILITARY ...)
+    """Policy.on_report: a verified report, offered to every tier in plan order; returns
+    FITS, or WINDOW_FULL if a window was too small for it (the replication is then run
+    again with larger ones)."""
     rng = ws.response_rng
-    u_military = next_double(rng)
-    u_response_time = next_double(rng)
-    u_tier2 = next_double(rng)
-    u_tier3 = next_double(rng)
-    u_backstop = next_double(rng)
-    u_stand_down = next_double(rng)
-    row[C_FALSE if is_false else C_REPORTS] += 1
-    _tier1(p, ws, row, now, t, cls, is_false, t_incident, u_military, u_response_time)
-    if not _tier2(p, ws, row, now, t, cls, is_false, u_tier2):
-        return COUNTED_FULL
-    if not _tier3(p, ws, row, now, t, cls, is_false, t_incident, event.report_u_objective, u_tier3, u_backstop,
-                  u_stand_down):
-        return SEVERE_FULL
+    for k in range(p.draws):  # the report's uniforms (stress.model.plan)
+        ws.draws[k] = next_double(rng)
+    row[C_FALSE if event.is_false else C_REPORTS] += 1
+    for j in range(len(p.tier_ints)):
+        if not _trigger(p, ws, row, now, j, event.time, event.report_class, event.is_false, event.incident,
+                        event.u_objective):
+            return WINDOW_FULL
     return FITS
 
 
 @njit(inline='always')
-def _tier1(p, ws, row, now, t, cls, is_false, t_incident, u_military, u_response_time):
-    """Policy._tier1: a warning, and maybe a military response."""
-    s = ws.state[0]
-    if not tier1_warns(cls, t, p.t1_min_class, s.tier1_open_at):
-        return
-    s.tier1_open_at = t + p.t1_cooldown
-    row[C_WARNINGS] += 1
-    _reach(row, C_T1, t)
-    if u_military < p.t1_response_p:
-        start = response_start(t, u_response_time, p.t1_within)
-        if start < p.horizon:
-            row[C_RESPONSES] += 1
-            if not is_false:
-                s.latency_sum += start - t_incident
-                s.genuine_responses += 1
-            # Policy._military_response_starts only matters if it changes the rate; a
-            # scheduled no-op would change nothing (the sequence numbers keep the
-            # other events' order)
-            if p.t1_factor != 1.0:
-                queue.schedule(ws.queue, now, start, RESPONSE_STARTS)
+def _draw(ws, slot):
+    return ws.draws[slot] if slot >= 0 else 0.0
 
 
 @njit(inline='always')
-def _tier2(p, ws, row, now, t, cls, is_false, u_tier2):
-    """Policy._tier2: count the report; maybe ask for a deployment decision. False if
-    the window's array is full."""
-    if not at_least(cls, p.t2_min_class):
-        return True
-    s = ws.state[0]
-    if quiet_reset(t, s.last_counted, p.t2_quiet_reset):
-        s.counted_head = 0
-        s.counted_tail = 0
-    s.last_counted = t
-    head, tail = window_push(ws.counted, s.counted_head, s.counted_tail, t, 1.0, is_false, p.t2_window)
-    if tail < 0:
-        return False
-    s.counted_head = head
-    s.counted_tail = tail
-    if not may_trigger(t, s.tier2_decided, s.tier2_pending, s.tier2_open_at, p.t2_requires_lower, row[C_T1]):
-        return True
-    count, real = window_sums(ws.counted[head:tail])
-    if not reaches(count, p.t2_threshold):
-        return True
-    s.tier2_pending = True
-    when = t + p.t2_decision_delay
-    if when < p.horizon:
-        event = queue.schedule(ws.queue, now, when, TIER2_DECISION)
-        event.decision_deploys = u_tier2 < p.t2_decision_p
-        event.decision_on_false = rests_on_false(real, p.t2_threshold)
-    return True
-
-
-@njit(inline='always')
-def _tier3(p, ws, row, now, t, cls, is_false, t_incident, u_objective, u_tier3, u_backstop, u_stand_down):
-    """Policy._tier3: maybe decide the coordinated response. False if the severity
+def _trigger(p, ws, row, now, j, t, cls, is_false, t_incident, u_objective):
+    """Policy._trigger: tier ``j`` counts the report and maybe triggers. False if its
     window's array is full."""
-    s = ws.state[0]
-    if p.t3_by_severity:
-        head, tail = window_push(ws.severe, s.severe_head, s.severe_tail, t, p.severity[cls], is_false, p.t3_window)
+    ints, floats = p.tier_ints[j], p.tier_floats[j]
+    if not at_least(cls, ints[MIN_CLASS]):
+        return True
+    state, counts = ws.tier_floats[j], ws.tier_ints[j]
+    trigger = ints[TRIGGER]
+    if trigger != plan.REPORT:
+        if quiet_reset(t, state[LAST_COUNTED], floats[QUIET_HOURS]):
+            counts[HEAD] = 0
+            counts[TAIL] = 0
+        state[LAST_COUNTED] = t
+        weight = 1.0 if trigger == plan.COUNT else p.severity[cls]
+        window = ws.windows[ints[WINDOW]]
+        head, tail = window_push(window, counts[HEAD], counts[TAIL], t, weight, is_false, floats[WINDOW_HOURS])
         if tail < 0:
             return False
-        s.severe_head = head
-        s.severe_tail = tail
-    if not may_trigger(t, s.tier3_initiated, s.tier3_pending, s.tier3_open_at, p.t3_requires_lower, row[C_T2]):
+        counts[HEAD] = head
+        counts[TAIL] = tail
+    after = ints[AFTER]
+    after_reached = row[p.tier_ints[after, C_HOURS]] if after >= 0 else math.nan
+    if not may_trigger(t, counts[DONE] != 0, counts[PENDING] != 0, state[OPEN_AT], after >= 0, after_reached):
         return True
-    if p.t3_by_severity:
-        total, real = window_sums(ws.severe[s.severe_head:s.severe_tail])
-        if not reaches(total, p.t3_severity_threshold):
-            return True
-        on_false = rests_on_false(real, p.t3_severity_threshold)
-    else:
-        if not at_least(cls, p.t3_min_class):
-            return True
+    if trigger == plan.REPORT:
         on_false = is_false
-    if not u_tier3 < p.t3_decision_p:
-        s.tier3_open_at = t + p.t3_cooldown
-        row[C_T3_DECLINED] += 1
-        return True
-    start, stand_down, objective = tier3_times(t, t_incident, p.t3_delay, p.t3_from_incident, p.t3_stand_down_rate,
-                                               u_stand_down, u_objective, p.t3_objective_median,
-                                               p.t3_objective_spread)
-    stands_down, objective_first = tier3_outcome(start, stand_down, objective)
-    s.tier3_pending = True
-    if stands_down:
-        if stand_down < p.horizon:
-            queue.schedule(ws.queue, now, stand_down, STAND_DOWN)
-    elif start < p.horizon:
-        event = queue.schedule(ws.queue, now, start, TIER3_STARTS)
-        event.start_backstop = u_backstop < p.t3_backstop_p
-        event.start_on_false = on_false
-        event.start_incident = t_incident
-    if objective_first:
-        # an attack may have reached its objective before its report even came in
-        when = max(objective, t)
+    else:
+        total, real = window_sums(ws.windows[ints[WINDOW]][counts[HEAD]:counts[TAIL]])
+        if not reaches(total, floats[THRESHOLD]):
+            return True
+        on_false = rests_on_false(real, floats[THRESHOLD])
+    decides = _draw(ws, ints[U_DECISION]) < floats[DECISION_P]
+    u_response, u_within = _draw(ws, ints[U_RESPONSE]), _draw(ws, ints[U_WITHIN])
+    u_partner, u_stand_down = _draw(ws, ints[U_PARTNER]), _draw(ws, ints[U_STAND_DOWN])
+    if ints[DECISION_EVENT]:
+        counts[PENDING] = 1
+        when = t + floats[DECISION_DELAY]
         if when < p.horizon:
-            queue.schedule(ws.queue, now, when, OBJECTIVE)
+            event = queue.schedule(ws.queue, now, when, DECISION)
+            event.tier = j
+            event.decides = decides
+            event.on_false = on_false
+            event.is_false = is_false
+            event.t_report = t
+            event.incident = t_incident
+            event.u_objective = u_objective
+            event.u_response = u_response
+            event.u_within = u_within
+            event.u_partner = u_partner
+            event.u_stand_down = u_stand_down
+    else:
+        _decide(p, ws, row, now, j, t, decides, on_false, is_false, t, t_incident, u_objective, u_response, u_within,
+                u_partner, u_stand_down)
     return True
 
 
 @njit(inline='always')
-def on_response_starts(p, ws, row, now, event):
-    """Policy._military_response_starts."""
-    _take_effect(p, ws, now, event.time, p.t1_factor)
+def on_decision(p, ws, row, now, event):
+    """Policy._decide, as an event of its own."""
+    _decide(p, ws, row, now, event.tier, event.time, event.decides, event.on_false, event.is_false, event.t_report,
+            event.incident, event.u_objective, event.u_response, event.u_within, event.u_partner, event.u_stand_down)
 
 
 @njit(inline='always')
-def on_tier2_decision(p, ws, row, now, event):
-    """Policy._tier2_decision."""
-    t = event.time
-    s = ws.state[0]
-    s.tier2_pending = False
-    if not event.decision_deploys:
-        s.tier2_open_at = t + p.t2_cooldown
-        row[C_T2_DECLINED] += 1
+def _decide(p, ws, row, now, j, t, decides, on_false, is_false, t_report, t_incident, u_objective, u_response,
+            u_within, u_partner, u_stand_down):
+    """Policy._decide: tier ``j``'s decision at ``t``, and the response it orders."""
+    ints, floats = p.tier_ints[j], p.tier_floats[j]
+    state, counts = ws.tier_floats[j], ws.tier_ints[j]
+    counts[PENDING] = 0
+    state[OPEN_AT] = t + floats[COOLDOWN]
+    if not decides:
+        row[ints[C_DECLINED]] += 1
         return
-    s.tier2_decided = True
-    row[C_DEPLOYED] = 1.0
-    row[C_T2_FALSE] = event.decision_on_false
-    _reach(row, C_T2, t)
-    when = t + p.t2_deployment_delay
-    if when < p.horizon:
-        queue.schedule(ws.queue, now, when, FORCES_ARRIVE)
+    if not ints[REACHED_AT_START]:
+        _reached(ws, row, j, ints, t, on_false)
+    if not u_response < floats[RESPONSE_P]:
+        return
+    source = ints[RESPONSE_FROM]
+    base = t_incident if source == plan.FROM_BREACH else t_report if source == plan.FROM_REPORT else t
+    start = response_start(base, floats[RESPONSE_DELAY], u_within, floats[WITHIN], t)
+    partner = u_partner < floats[PARTNER_P]
+    if ints[START_EVENT]:
+        stand_down, objective = race_times(t, t_incident, floats[STAND_DOWN_RATE], u_stand_down, u_objective,
+                                           floats[OBJECTIVE_MEDIAN], floats[OBJECTIVE_SPREAD])
+        stands_down, objective_first = race_outcome(start, stand_down, objective)
+        counts[PENDING] = 1
+        if stands_down:
+            if stand_down < p.horizon:
+                event = queue.schedule(ws.queue, now, stand_down, STAND_DOWN)
+                event.tier = j
+        elif start < p.horizon:
+            event = queue.schedule(ws.queue, now, start, START)
+            event.tier = j
+            event.partner = partner
+            event.on_false = on_false
+            event.is_false = is_false
+            event.incident = t_incident
+        if objective_first:
+            # an attack may have reached its objective before its report even came in
+            when = max(objective, t)
+            if when < p.horizon:
+                event = queue.schedule(ws.queue, now, when, OBJECTIVE)
+                event.tier = j
+        return
+    # nothing can cancel it: counted when ordered, only what it does later scheduled
+    if start < p.horizon:
+        _responded(ws, row, j, ints, start, partner, is_false, t_incident)
+    if ints[FORCE]:
+        when = start + floats[ARRIVAL_DELAY]
+        if when < p.horizon:
+            event = queue.schedule(ws.queue, now, when, ARRIVAL)
+            event.tier = j
+    elif floats[RATE_FACTOR] != 1.0 and start < p.horizon:
+        # a response that leaves the rate alone needs no event (the sequence numbers
+        # keep the other events' order)
+        event = queue.schedule(ws.queue, now, start, EFFECT)
+        event.tier = j
 
 
 @njit(inline='always')
-def on_forces_arrive(p, ws, row, now, event):
-    """Policy._forces_arrive."""
-    row[C_ARRIVED] = event.time
-    _take_effect(p, ws, now, event.time, p.t2_factor)
+def _reached(ws, row, j, ints, t, on_false):
+    """Policy._reached."""
+    _reach(row, ints[C_HOURS], t)
+    if ints[REPEATS]:
+        row[ints[C_TIMES_REACHED]] += 1
+    else:
+        ws.tier_ints[j, DONE] = 1
+        row[ints[C_ON_FALSE]] = on_false
 
 
 @njit(inline='always')
-def on_tier3_starts(p, ws, row, now, event):
-    """Policy._tier3_starts."""
+def _responded(ws, row, j, ints, start, partner, is_false, t_incident):
+    """Policy._responded: a response that starts at ``start``."""
+    if ints[REPEATS]:
+        row[ints[C_RESPONSES]] += 1
+        if not is_false:
+            ws.tier_floats[j, LATENCY_SUM] += start - t_incident
+            ws.tier_ints[j, GENUINE_RESPONSES] += 1
+    else:
+        row[ints[C_LATENCY]] = start - t_incident
+    if ints[C_PARTNER] >= 0 and partner:
+        row[ints[C_PARTNER]] = 1.0
+
+
+@njit(inline='always')
+def on_start(p, ws, row, now, event):
+    """Policy._start."""
+    j = event.tier
     t = event.time
-    s = ws.state[0]
-    s.tier3_pending = False
-    s.tier3_initiated = True
-    row[C_INITIATED] = 1.0
-    row[C_BACKSTOP] = event.start_backstop
-    row[C_T3_FALSE] = event.start_on_false
-    row[C_T3_LATENCY] = t - event.start_incident
-    _reach(row, C_T3, t)
-    _take_effect(p, ws, now, t, p.t3_factor)
+    ints = p.tier_ints[j]
+    ws.tier_ints[j, PENDING] = 0
+    if ints[REACHED_AT_START]:
+        _reached(ws, row, j, ints, t, event.on_false)
+    _responded(ws, row, j, ints, t, event.partner, event.is_false, event.incident)
+    if ints[FORCE]:
+        when = t + p.tier_floats[j, ARRIVAL_DELAY]
+        if when < p.horizon:
+            arrival = queue.schedule(ws.queue, now, when, ARRIVAL)
+            arrival.tier = j
+    else:
+        _take_effect(p, ws, now, t, p.tier_floats[j, RATE_FACTOR])
+
+
+@njit(inline='always')
+def on_arrival(p, ws, row, now, event):
+    """Policy._arrive."""
+    _reach(row, p.tier_ints[event.tier, C_ARRIVED], event.time)
+    _take_effect(p, ws, now, event.time, p.tier_floats[event.tier, RATE_FACTOR])
+
+
+@njit(inline='always')
+def on_effect(p, ws, row, now, event):
+    """Policy._take_effect."""
+    _take_effect(p, ws, now, event.time, p.tier_floats[event.tier, RATE_FACTOR])
 
 
 @njit(inline='always')
 def on_stand_down(p, ws, row, now, event):
     """Policy._stand_down."""
-    s = ws.state[0]
-    s.tier3_pending = False
-    s.tier3_open_at = event.time + p.t3_cooldown
-    row[C_STOOD_DOWN] = 1.0
+    j = event.tier
+    ws.tier_ints[j, PENDING] = 0
+    ws.tier_floats[j, OPEN_AT] = event.time + p.tier_floats[j, COOLDOWN]
+    row[p.tier_ints[j, C_STOOD_DOWN]] = 1.0
 
 
 @njit(inline='always')
 def on_objective(p, ws, row, now, event):
     """Policy._objective_reached."""
-    row[C_OBJECTIVE] = 1.0
+    row[p.tier_ints[event.tier, C_OBJECTIVE]] = 1.0

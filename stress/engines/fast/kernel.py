@@ -19,11 +19,11 @@ import numpy as np
 from numba import njit
 
 from stress.engines.fast import handlers, queue, state
-from stress.engines.fast.state import (FITS, FORCES_ARRIVE, MAX_NEW_EVENTS, OBJECTIVE, REPORT, RESPONSE_STARTS,
-                                       STAND_DOWN, TIER2_DECISION, TIER3_STARTS, Buffers)
+from stress.engines.fast.state import (ARRIVAL, DECISION, EFFECT, FITS, OBJECTIVE, REPORT, STAND_DOWN, START,
+                                       Buffers)
 from stress.model import clock
 from stress.model import params as _params_module
-from stress.model import compensators, cost, records, rules, streams, variates
+from stress.model import compensators, cost, plan, records, rules, streams, variates
 from stress.model.cost import SAME_INSTANT_CAP, runaway
 from stress.model.params import Params
 from stress.model.streams import seed_prefix, seed_words
@@ -40,7 +40,7 @@ def _cache_dir() -> str:
     them can never load stale machine code."""
     digest = hashlib.sha256(numba.__version__.encode())
     shared = [Path(m.__file__) for m in (variates, compensators, rules, streams, records, clock, _params_module,
-                                         cost)]
+                                         cost, plan)]
     for path in shared + sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -102,7 +102,7 @@ def _simulate_range(params_fields, prefix, start, count, out, *buffers):
         handlers.begin(p, prefix, start + r, row, ws)
         last_breach, same_instant = -1.0, 0
         while True:
-            if not queue.has_room(ws.queue, MAX_NEW_EVENTS):
+            if not queue.has_room(ws.queue, p.max_new_events):
                 return r, state.HEAP_FULL
             now, source = _next_event(p, ws)
             if not now < p.horizon:
@@ -123,14 +123,14 @@ def _simulate_range(params_fields, prefix, start, count, out, *buffers):
                     full = handlers.on_report(p, ws, row, now, event)
                     if full != FITS:
                         return r, full
-                elif kind == RESPONSE_STARTS:
-                    handlers.on_response_starts(p, ws, row, now, event)
-                elif kind == TIER2_DECISION:
-                    handlers.on_tier2_decision(p, ws, row, now, event)
-                elif kind == FORCES_ARRIVE:
-                    handlers.on_forces_arrive(p, ws, row, now, event)
-                elif kind == TIER3_STARTS:
-                    handlers.on_tier3_starts(p, ws, row, now, event)
+                elif kind == DECISION:
+                    handlers.on_decision(p, ws, row, now, event)
+                elif kind == START:
+                    handlers.on_start(p, ws, row, now, event)
+                elif kind == EFFECT:
+                    handlers.on_effect(p, ws, row, now, event)
+                elif kind == ARRIVAL:
+                    handlers.on_arrival(p, ws, row, now, event)
                 elif kind == STAND_DOWN:
                     handlers.on_stand_down(p, ws, row, now, event)
                 elif kind == OBJECTIVE:
@@ -177,13 +177,14 @@ def new_workspace() -> Workspace:
     return Workspace()
 
 
-def simulate_range(params: Params, n_classes: int, seed: int, start: int, count: int,
+def simulate_range(params: Params, seed: int, start: int, count: int,
                    workspace: Workspace | None = None) -> np.ndarray:
-    """Records of replications ``start .. start + count - 1`` under root ``seed``.
-    ``workspace`` (``new_workspace()``) saves allocating the kernel's arrays on every
-    call, which matters when each call runs few replications."""
+    """Records of replications ``start .. start + count - 1`` under root ``seed`` (rows
+    of the plan's ``records.layout``). ``workspace`` (``new_workspace()``) saves
+    allocating the kernel's arrays on every call, which matters when each call runs few
+    replications."""
     ws = workspace if workspace is not None else Workspace()
-    out = records.empty(count, n_classes)
+    out = np.zeros((count, params.width))
     prefix = ws.prefix(seed)
     fields = tuple(params)
     done = 0
@@ -202,6 +203,6 @@ def is_compiled() -> bool:
     return bool(_simulate_range.signatures)
 
 
-def warm_up(params: Params, n_classes: int) -> None:
+def warm_up(params: Params) -> None:
     """Compile the kernel, or load it from the disk cache, by running one replication."""
-    simulate_range(params, n_classes, 0, 0, 1)
+    simulate_range(params, 0, 0, 1)

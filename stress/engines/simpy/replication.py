@@ -13,7 +13,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 import simpy
 
-from stress.model import clock, records, streams
+from stress.model import clock, plan, records, streams
 from stress.model.cost import SAME_INSTANT_CAP, runaway
 from stress.engines.simpy.breaches import violator
 from stress.engines.simpy.monitoring import false_reporter, observe
@@ -34,9 +34,10 @@ class Replication:
     streams, the breach clock, the policy, and the record being filled in."""
 
     def __init__(self, params: Params, class_names: list[str], seed: int, index: int,
-                 trace: list[TraceEvent] | None = None) -> None:
+                 trace: list[TraceEvent] | None = None, tier_names: list[str] | None = None) -> None:
         self.params = params
         self.class_names = class_names
+        self.tier_names = tier_names
         self.seed = seed
         self.index = index
         self.last_breach, self.same_instant = -1.0, 0  # runaway guard (model.cost)
@@ -47,13 +48,10 @@ class Replication:
         self.draw_detection = gens[streams.DETECTION].random
         self.draw_false = gens[streams.FALSE_REPORTS].random
         self.draw_responses = gens[streams.RESPONSES].random
-        self.row = np.zeros(records.N_FIXED + len(class_names))
+        self.row = np.zeros(params.width)
         self.row[records.COLUMN["replication"]] = index
-        for column in records.TIER_COLUMNS + (records.COLUMN["forces_arrived_hours"],
-                                              records.COLUMN["tier3_latency_hours"]):
-            self.row[column] = math.nan
-        self.latency_sum = 0.0
-        self.genuine_responses = 0
+        for column in (plan.C_HOURS, plan.C_ARRIVED, plan.C_LATENCY):
+            self.row[params.tier_ints[params.tier_ints[:, column] >= 0, column]] = math.nan
         self.clock = clock.new_state()
         clock.start(self.clock, exponential(self.draw_breach()), exponential(self.draw_breach()), params.clock)
         self.policy = Policy(self)
@@ -64,11 +62,9 @@ class Replication:
         p = self.params
         self.env.run(until=p.horizon)
         row, col = self.row, records.COLUMN
-        row[col["highest_tier"]] = highest_tier(*(row[c] for c in records.TIER_COLUMNS))
-        row[col["false_escalation"]] = false_escalation(row[col["tier2_on_false_report"]] != 0.0,
-                                                        row[col["tier3_on_false_report"]] != 0.0)
-        genuine = self.genuine_responses
-        row[col["mean_response_latency_hours"]] = self.latency_sum / genuine if genuine else math.nan
+        self.policy.finish()
+        row[col["highest_tier"]] = highest_tier(row, p.tier_ints)
+        row[col["false_escalation"]] = false_escalation(row, p.tier_ints)
         row[col["final_multiplier"]] = clock.multiplier(self.clock, p.horizon, p.clock)
         return row
 
@@ -79,7 +75,7 @@ class Replication:
         self.last_breach = t
         if self.row[records.COLUMN["breaches"]] > self.params.max_breaches or self.same_instant > SAME_INSTANT_CAP:
             raise runaway(self.params, self.index, self.seed)
-        self.row[records.N_FIXED + breach_class] += 1
+        self.row[self.params.class_start + breach_class] += 1
         observe(self, t, breach_class, u_objective)
 
     def schedule(self, t: float, action: Callable[..., None], *args: Any) -> None:
@@ -99,24 +95,19 @@ class Replication:
         self.log(t, "feedback", f"breach rate multiplier now {self.clock[clock.M_REF]:.3f}")
         self.violator.interrupt()
 
-    def reach(self, tier: int, t: float) -> None:
-        column = records.TIER_COLUMNS[tier - 1]
+    def reach(self, column: int, t: float) -> None:
+        """A time column of the record keeps the first time it was set."""
         if math.isnan(self.row[column]):
             self.row[column] = t
-
-    def reached_at(self, tier: int) -> float:
-        """When ``tier`` was first reached (NaN: not yet)."""
-        return self.row[records.TIER_COLUMNS[tier - 1]]
 
     def count(self, field: str) -> None:
         self.row[records.COLUMN[field]] += 1
 
-    def set(self, field: str, value: float) -> None:
-        self.row[records.COLUMN[field]] = value
+    def add(self, column: int, amount: int) -> None:
+        self.row[column] += amount
 
-    def add_latency(self, hours: float) -> None:
-        self.latency_sum += hours
-        self.genuine_responses += 1
+    def set(self, column: int, value: float) -> None:
+        self.row[column] = value
 
     def log(self, t: float, kind: str, what: str) -> None:
         if self.trace is not None:
@@ -124,6 +115,7 @@ class Replication:
 
 
 def simulate(params: Params, class_names: list[str], seed: int, index: int,
-             trace: list[TraceEvent] | None = None) -> np.ndarray:
-    """The record of replication ``index`` under root ``seed`` (a row of ``records``)."""
-    return Replication(params, class_names, seed, index, trace).run()
+             trace: list[TraceEvent] | None = None, tier_names: list[str] | None = None) -> np.ndarray:
+    """The record of replication ``index`` under root ``seed`` (a row of its plan's
+    ``records.layout``)."""
+    return Replication(params, class_names, seed, index, trace, tier_names).run()
