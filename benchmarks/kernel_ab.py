@@ -1,29 +1,22 @@
-"""The compiled kernel of this tree against an older one, timed alternately in one run.
+"""The compiled kernel of this tree against another revision's, and a six-tier plan
+against the three-tier one, timed alternately in one run.
 
-    python benchmarks/kernel_ab.py                  # against bd9f524, default and heavy scenario
-    python benchmarks/kernel_ab.py --ref HEAD~1 --rounds 15
+    python benchmarks/kernel_ab.py                       # against f59435b (three fixed tiers)
+    python benchmarks/kernel_ab.py --ref HEAD~3 --rounds 15
 
-The reference kernel is read from git (``git show REF:stress/engines/fast/kernel.py``)
-into a temporary module and compiled without numba's disk cache: numba keys its cache
-on a source file's path, and a copy in a temporary folder must neither load nor leave
-machine code. It must be a single-file kernel (as at bd9f524) that still imports from
-this tree's ``stress.model``.
+The reference revision is checked out into a temporary git worktree and run in a
+process of its own (its kernel caches its machine code under its own source hash), as
+is this tree; each loads its own copy of the scenario file, compiles its engine, and then times
+``simulate_range`` on command, in CPU time (which a busy machine's preemption does not
+inflate), alternating A B B A ..., so a change in the machine's load hits both. Each
+figure is a median over the rounds; the load average is printed before and after.
+The reference's and this tree's records are checked to agree first (breach counts and
+the tiers' times).
 
-Rounds alternate reference and new, so a change in the machine's load (it is shared)
-hits both; each figure is a median over the rounds, and the load average is printed
-before and after. Bulk runs are timed in this process's CPU time, which a busy
-machine's preemption does not inflate (wall-clock ratios are printed too). The
-records of the two are checked to be identical first.
-
-Two measurements:
-- replications per second, default and heavy scenario, and the ratio new/old of the
-  time per replication (below 1: new is faster);
-- the time of one ``simulate_range(..., count=1)`` call on the default scenario, for
-  the reference, the new kernel without a workspace and with a reused one
-  (``stress.engines.fast.new_workspace``), the per-call cost a sweep of single
-  replications pays; the bulk time per replication is printed next to it, so the
-  difference is the per-call overhead.
-
+Printed: per scenario, replications per second of each, and the ratio of the time per
+replication (new / reference; below 1: new is faster); then this tree's cost of a
+six-tier plan (the seed plan with three more tiers: a sanctions count, a severity-sum
+monitoring surge, a report-triggered no-fly zone) against the seed plan's three tiers.
 Replications per second are for one core; the numbers depend on the machine and its
 load, the ratios much less.
 """
@@ -31,119 +24,147 @@ load, the ratios much less.
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
+import tomllib
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# Each worker reads its own tree's copy (the reference may know only the plan's first form).
+DEFAULT = Path("configs") / "ceasefire.toml"
+HEAVY = Path("configs") / "high-intensity.toml"
 
-from stress.config.loading import load_config  # noqa: E402
-from stress.engines import fast  # noqa: E402
-from stress.model import records  # noqa: E402
-from stress.model.params import compile_params  # noqa: E402
+# A worker: loads a tree's engine, then answers "PATH N" lines with the CPU seconds of
+# N replications and a checksum of what they recorded.
+WORKER = r"""
+import hashlib, inspect, json, sys, time
+import numpy as np
+from stress.config.loading import load_config
+from stress.engines import fast
+from stress.model import records
+from stress.model.params import compile_params
 
-KERNEL = "stress/engines/fast/kernel.py"
-HEAVY = ROOT / "configs" / "high-intensity.toml"
+def columns(config):
+    if hasattr(records, "layout"):
+        index = records.layout(config).index
+    else:
+        index = records.COLUMN
+    names = ["breaches"] + [f"tier{k}_hours" for k in (1, 2, 3)]
+    return [index[n] for n in names if n in index]
+
+takes_classes = "n_classes" in inspect.signature(fast.simulate_range).parameters
+cache = {}
+for line in sys.stdin:
+    path, n = line.split()
+    n = int(n)
+    if path not in cache:
+        config = load_config(path)
+        params = compile_params(config)
+        k = len(config.breaches.classes)
+        run = (lambda p=params, k=k: (lambda count: fast.simulate_range(p, k, 1, 0, count))) if takes_classes \
+            else (lambda p=params: (lambda count: fast.simulate_range(p, 1, 0, count)))
+        cache[path] = (run(), columns(config))
+        cache[path][0](10)  # compile, or load from the cache
+    simulate, picked = cache[path]
+    began = time.process_time()
+    values = simulate(n)
+    seconds = time.process_time() - began
+    checksum = hashlib.sha256(np.nan_to_num(values[:, picked], nan=-1.0).tobytes()).hexdigest()[:16]
+    print(json.dumps({"seconds": seconds, "checksum": checksum}), flush=True)
+"""
 
 
-def load_reference(ref: str, folder: str):
-    """The kernel module as it was at ``ref``, compiled afresh on first call."""
-    source = subprocess.run(["git", "show", f"{ref}:{KERNEL}"], cwd=ROOT, check=True, capture_output=True,
-                            text=True).stdout
-    source = source.replace("cache=True", "cache=False")
-    path = Path(folder) / f"kernel_{ref.replace('~', '_').replace('^', '_')}.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location(f"reference_kernel_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+class Worker:
+    def __init__(self, tree: Path) -> None:
+        env = dict(os.environ, PYTHONPATH=str(tree), PYTHONSAFEPATH="1")
+        self.process = subprocess.Popen([sys.executable, "-c", WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True, env=env, cwd=tree)
+
+    def run(self, path: Path, n: int) -> dict:
+        self.process.stdin.write(f"{path} {n}\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise SystemExit(f"a worker stopped (exit code {self.process.wait()})")
+        return json.loads(line)
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def six_tier_plan(folder: Path) -> Path:
+    """The seed plan with three more tiers (illustrative; a benchmark, not a scenario)."""
+    from stress.config.loading import validate
+    from stress.config.toml import dumps
+    raw = tomllib.loads((ROOT / DEFAULT).read_text())
+    extra = [
+        {"name": "sanctions", "trigger": "count", "min_class": "minor", "threshold": 4, "window_days": 7,
+         "after": "tier1", "decision_probability": 0.7, "decision_delay_hours": 72, "response_delay_hours": 168,
+         "cooldown_hours": 336, "rate_factor": 0.85},
+        {"name": "surge", "trigger": "severity", "severity_threshold": 12, "window_days": 10, "repeats": True,
+         "cooldown_hours": 240, "response_probability": 0.8, "response_within_hours": 48, "rate_factor": 0.95},
+        {"name": "no_fly", "trigger": "report", "min_class": "major", "after": "tier2", "decision_probability": 0.4,
+         "decision_delay_hours": 24, "arrival_delay_hours": 96, "partner_probability": 0.5, "rate_factor": 0.8},
+    ]
+    raw["tiers"] = raw["tiers"][:1] + extra[:2] + raw["tiers"][1:] + extra[2:]
+    path = folder / "six-tier.toml"
+    path.write_text(dumps(validate(raw, "<six-tier>")))
+    return path
+
+
+def alternate(first: Worker, second: Worker, path_a: Path, path_b: Path, n: int, rounds: int) -> tuple[float, float]:
+    """Median CPU seconds of ``first`` on ``path_a`` and ``second`` on ``path_b``, A B B A ..."""
+    a, b = [], []
+    for i in range(rounds):
+        order = ((first, path_a, a), (second, path_b, b)) if i % 2 == 0 else ((second, path_b, b), (first, path_a, a))
+        for worker, path, times in order:
+            times.append(worker.run(path, n)["seconds"])
+    return statistics.median(a), statistics.median(b)
 
 
 def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
-
-
-def alternate(a, b, rounds: int, clock=time.process_time) -> tuple[float, float]:
-    """Median seconds of ``a()`` and of ``b()`` by ``clock``, run A B B A A B ... (each
-    first in every other round, so neither always runs right after the other)."""
-    times_a, times_b = [], []
-    for i in range(rounds):
-        order = ((a, times_a), (b, times_b)) if i % 2 == 0 else ((b, times_b), (a, times_a))
-        for fn, times in order:
-            began = clock()
-            fn()
-            times.append(clock() - began)
-    return statistics.median(times_a), statistics.median(times_b)
-
-
-def per_call(calls: list, repeats: int, rounds: int) -> list[float]:
-    """Median microseconds of one call of each callable in ``calls``, called in turn
-    (rotating who goes first) for replications 0, 1, ..., ``repeats`` - 1, ``rounds``
-    times: interleaved call by call, so a change of load hits all alike."""
-    times = [[] for _ in calls]
-    order = list(range(len(calls)))
-    for _ in range(rounds):
-        for replication in range(repeats):
-            order = order[1:] + order[:1]
-            for k in order:
-                began = time.perf_counter()
-                calls[k](replication)
-                times[k].append(time.perf_counter() - began)
-    return [statistics.median(t) * 1e6 for t in times]
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ref", default="bd9f524", help="git revision of the reference kernel")
-    parser.add_argument("--rounds", type=int, default=11, help="alternating rounds per scenario")
+    parser.add_argument("--ref", default="f59435b", help="git revision of the reference kernel")
+    parser.add_argument("--rounds", type=int, default=11, help="alternating rounds per comparison")
     parser.add_argument("--default-n", type=int, default=20_000, help="replications per timed call, default")
     parser.add_argument("--heavy-n", type=int, default=300, help="replications per timed call, heavy")
-    parser.add_argument("--calls", type=int, default=2000, help="count=1 calls per round for the per-call figure")
     args = parser.parse_args()
     print(f"load average before: {load()}  ({os.cpu_count()} cores)")
     with tempfile.TemporaryDirectory() as folder:
-        old = load_reference(args.ref, folder)
-        scenarios = [("default", load_config(), args.default_n), ("heavy", load_config(HEAVY), args.heavy_n)]
-        print(f"{'scenario':9} {'breaches':>9} {'old rep/s':>10} {'new rep/s':>10} {'new/old time':>13}"
-              f" {'(wall clock)':>13}")
-        for name, config, n in scenarios:
-            params, k = compile_params(config), len(config.breaches.classes)
-            new = fast.simulate_range(params, k, 1, 0, n)
-            if not np.array_equal(old.simulate_range(params, k, 1, 0, n), new, equal_nan=True):
-                raise SystemExit(f"{name}: the two kernels' records differ")
-            runs = (lambda: old.simulate_range(params, k, 1, 0, n), lambda: fast.simulate_range(params, k, 1, 0, n))
-            t_old, t_new = alternate(*runs, args.rounds, time.process_time)
-            w_old, w_new = alternate(*runs, args.rounds, time.perf_counter)
-            breaches = new[:, records.COLUMN["breaches"]].mean()
-            print(f"{name:9} {breaches:9.1f} {n / t_old:10.0f} {n / t_new:10.0f} {t_new / t_old:13.3f}"
-                  f" {w_new / w_old:13.3f}")
-
-        config = load_config()
-        params, k = compile_params(config), len(config.breaches.classes)
-        workspace = fast.new_workspace()
-        calls = {"old": lambda i: old.simulate_range(params, k, 1, i, 1),
-                 "new, no workspace": lambda i: fast.simulate_range(params, k, 1, i, 1),
-                 "new, reused workspace": lambda i: fast.simulate_range(params, k, 1, i, 1, workspace=workspace)}
-        bulk = []
-        for _ in range(5):
-            began = time.process_time()
-            fast.simulate_range(params, k, 1, 0, args.calls)
-            bulk.append((time.process_time() - began) / args.calls * 1e6)
-        medians = per_call(list(calls.values()), args.calls, 5)
-        print(f"\none simulate_range(count=1) call, default scenario, median of {5 * args.calls} "
-              f"(bulk, CPU time: {statistics.median(bulk):.1f} us per replication):")
-        for label, us in zip(calls, medians):
-            print(f"  {label:22} {us:7.1f} us")
-    print(f"load average after: {load()}")
+        reference_tree = Path(folder) / "reference"
+        subprocess.run(["git", "worktree", "add", "--detach", "-q", str(reference_tree), args.ref], cwd=ROOT, check=True)
+        try:
+            reference, new = Worker(reference_tree), Worker(ROOT)
+            print(f"\nthis tree against {args.ref} (CPU time, median of {args.rounds} alternating rounds)\n")
+            print("| scenario | replications | reference rep/s | new rep/s | new / reference time |")
+            print("|---|---|---|---|---|")
+            for name, path, n in (("default", DEFAULT, args.default_n), ("heavy", HEAVY, args.heavy_n)):
+                if reference.run(path, n)["checksum"] != new.run(path, n)["checksum"]:
+                    raise SystemExit(f"{name}: the two kernels' records differ")
+                t_ref, t_new = alternate(reference, new, path, path, n, args.rounds)
+                print(f"| {name} | {n:,} | {n / t_ref:,.0f} | {n / t_new:,.0f} | {t_new / t_ref:.3f} |")
+            reference.close()
+            six = six_tier_plan(Path(folder))
+            t_three, t_six = alternate(new, new, DEFAULT, six, args.default_n, args.rounds)
+            print(f"\nthis tree: six tiers against three (default scenario, CPU time, median of {args.rounds})\n")
+            print("| plan | rep/s | time / three tiers |")
+            print("|---|---|---|")
+            print(f"| three tiers (configs/ceasefire.toml) | {args.default_n / t_three:,.0f} | 1.000 |")
+            print(f"| six tiers (three more: count, severity, report) | {args.default_n / t_six:,.0f} | "
+                  f"{t_six / t_three:.3f} |")
+            new.close()
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(reference_tree)], cwd=ROOT, check=False)
+    print(f"\nload average after: {load()}")
 
 
 if __name__ == "__main__":

@@ -92,8 +92,8 @@ def trace(config: Config | str | Path | None = None, *, seed: int = 0, replicati
         raise UsageError(f"replication must be a whole number >= 0, got {replication!r}")
     names = [c.name for c in cfg.breaches.classes]
     events: list[TraceEvent] = []
-    row = simulate(compile_params(cfg), names, seed, replication, events)
-    return events, records.to_frame(row[None, :], names).iloc[0]
+    row = simulate(compile_params(cfg), names, seed, replication, events, [t.name for t in cfg.tiers])
+    return events, records.layout(cfg).to_frame(row[None, :]).iloc[0]
 
 
 def sweep(config: str | Path | None = None, *, grid: Mapping[str, Sequence[Any]] | Iterable[str] = (),

@@ -38,13 +38,13 @@ def scripted(reports, *overrides: str, seed: int = 0):
     Returns (record as a dict, trace, replication)."""
     cfg = make_config(*QUIET, *overrides)
     names = [c.name for c in cfg.breaches.classes]
-    rep = Replication(compile_params(cfg), names, seed, 0, trace=[])
+    rep = Replication(compile_params(cfg), names, seed, 0, trace=[], tier_names=[t.name for t in cfg.tiers])
     for report in reports:
         t, cls, is_false, t_incident, *rest = report
         objective = rest[0] if rest else 0.5
         rep.schedule(t, rep.policy.on_report, cls, is_false, t_incident, objective)
     row = rep.run()
-    return dict(zip(records.column_names(names), row)), rep.trace, rep
+    return dict(zip(records.layout(cfg).names, row)), rep.trace, rep
 
 
 def run_cli(*args: str, cwd: Path | None = None, env_extra: dict | None = None, timeout: float = 600):

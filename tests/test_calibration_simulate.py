@@ -43,7 +43,7 @@ def test_breaches_are_the_engines() -> None:
                                 "tier3.rate_factor=1.0"])
     names = [c.name for c in config.breaches.classes]
     params = compile_params(config)
-    column = records.column_names(names).index("breaches")
+    column = records.COLUMN["breaches"]
     engine = np.array([Replication(params, names, 7, i).run()[column] for i in range(30)]).astype(np.int64)
     here = simulate_counts(0.5, 0.5, 24.0 / 36.0, np.array([0.0, config.scenario.horizon_days]), 7, 30)[:, 0]
     assert np.array_equal(engine, here)

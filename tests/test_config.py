@@ -35,10 +35,10 @@ def test_resolved_config_round_trips_through_toml(default_config):
 def test_overrides_reach_nested_and_named_items():
     cfg = load_config(None, ["tier2.threshold=5", "breaches.classes.major.severity=4",
                              "monitoring.detection_probability.minor=0.25", "tier3.min_class=major"])
-    assert cfg.tier2.threshold == 5
+    assert cfg.tier("tier2").threshold == 5
     assert cfg.breaches.classes[1].severity == 4
     assert cfg.monitoring.detection_probability["minor"] == 0.25
-    assert cfg.tier3.min_class == "major"
+    assert cfg.tier("tier3").min_class == "major"
 
 
 def test_bare_words_are_strings_and_toml_values_are_typed():
@@ -110,7 +110,7 @@ def test_severity_trigger_needs_its_keys():
     with pytest.raises(ConfigError, match="tier3.severity_threshold: required when tier3.trigger = 'severity'"):
         load_config(None, ["tier3.trigger=severity"])
     cfg = load_config(None, ["tier3.trigger=severity", "tier3.severity_threshold=12", "tier3.severity_window_days=3"])
-    assert cfg.tier3.trigger == "severity"
+    assert cfg.tier("tier3").trigger == "severity" and cfg.tier("tier3").window_days == 3
 
 
 def test_malformed_set_assignment():

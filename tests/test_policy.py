@@ -15,16 +15,16 @@ SURE_TIER2 = ("tier2.decision_probability=1", "tier2.decision_delay_hours=0", "t
 def test_tier1_warns_on_every_report_and_responds_within_the_deadline():
     reports = [(10.0 + 7 * k, MINOR, False, 5.0 + 7 * k) for k in range(20)]
     record, trace, _ = scripted(reports, "tier1.military_response_probability=1", "tier1.response_within_hours=24")
-    assert record["warnings"] == 20
+    assert record["tier1_times_reached"] == 20
     assert record["tier1_hours"] == 10.0
-    assert record["military_responses"] == 20
-    starts = [e.hours for e in trace if e.what == "military response starts"]
-    ordered = [e.hours for e in trace if e.what.startswith("military response ordered")]
+    assert record["tier1_responses"] == 20
+    starts = [e.hours for e in trace if e.kind == "tier1" and e.what == "response starts"]
+    ordered = [e.hours for e in trace if e.kind == "tier1" and e.what.startswith("response ordered")]
     verified = [10.0 + 7 * k for k in range(20)]
     assert all(v <= s <= v + 24.0 for v, s in zip(verified, sorted(starts)))
     assert len(ordered) == 20
     # latency is measured from the breach, not the report
-    assert 5.0 <= record["mean_response_latency_hours"] <= 5.0 + 24.0
+    assert 5.0 <= record["tier1_latency_hours"] <= 5.0 + 24.0
 
 
 def test_tier1_min_class_and_cooldown():
@@ -32,7 +32,7 @@ def test_tier1_min_class_and_cooldown():
                (40.0, MAJOR, False, 39.0)]
     record, _, _ = scripted(reports, "tier1.min_class=major", "tier1.cooldown_hours=10")
     assert record["tier1_hours"] == 20.0
-    assert record["warnings"] == 2  # the one at 25 h falls in the cooldown
+    assert record["tier1_times_reached"] == 2  # the one at 25 h falls in the cooldown
 
 
 @pytest.mark.parametrize("threshold", [2, 3, 5])
@@ -75,7 +75,7 @@ def test_tier2_decision_delay_deployment_and_quiet_reset():
     record, _, _ = scripted(reports, *SURE_TIER2, "tier2.threshold=2", "tier2.decision_delay_hours=48",
                             "tier2.deployment_delay_hours=100")
     assert record["tier2_hours"] == 68.0
-    assert record["forces_arrived_hours"] == 168.0
+    assert record["tier2_arrived_hours"] == 168.0
     # with a quiet reset of 5 hours the first report is forgotten before the second
     record, _, _ = scripted(reports, *SURE_TIER2, "tier2.threshold=2", "tier2.reset_after_quiet_days=0.2")
     assert math.isnan(record["tier2_hours"])
@@ -86,7 +86,7 @@ def test_declined_tier2_asks_again_after_the_cooldown():
     record, trace, _ = scripted(reports, "tier2.decision_probability=0", "tier2.decision_delay_hours=0",
                                 "tier2.requires_lower_tier=false", "tier2.threshold=2",
                                 "tier2.cooldown_hours=45")
-    asks = [e.hours for e in trace if e.what == "deployment declined"]
+    asks = [e.hours for e in trace if e.kind == "tier2" and e.what == "decision declined"]
     assert asks[0] == 20.0
     assert all(b - a >= 45.0 for a, b in zip(asks, asks[1:]))
     assert record["tier2_declined"] == len(asks) and math.isnan(record["tier2_hours"])
@@ -97,7 +97,7 @@ def test_tier3_starts_exactly_delay_after_the_breach_or_at_the_report_if_later()
     record, _, _ = scripted([(30.0, OFFENSIVE, False, 20.0)], *common, "tier3.delay_hours=72")
     assert record["tier3_hours"] == 92.0
     assert record["tier3_latency_hours"] == 72.0
-    assert record["backstop_joined"] and record["tier3_initiated"] and record["highest_tier"] == 3
+    assert record["tier3_partner_joined"] and not math.isnan(record["tier3_hours"]) and record["highest_tier"] == 3
     record, _, _ = scripted([(120.0, OFFENSIVE, False, 20.0)], *common, "tier3.delay_hours=72")
     assert record["tier3_hours"] == 120.0
     record, _, _ = scripted([(30.0, OFFENSIVE, False, 20.0)], *common, "tier3.delay_hours=72", "tier3.delay_from=report")
@@ -111,7 +111,7 @@ def test_tier3_stand_down_cancels_and_objective_is_recorded():
     # a stand-down rate so high it always comes first
     record, _, _ = scripted([(30.0, OFFENSIVE, False, 20.0)], *common, "tier3.stand_down_per_day=1e6",
                             "tier3.objective_median_hours=1000")
-    assert record["tier3_stood_down"] and not record["tier3_initiated"] and math.isnan(record["tier3_hours"])
+    assert record["tier3_stood_down"] and math.isnan(record["tier3_hours"])
     # an attack that reaches its objective 10 h after it began, long before the response
     fixed = ("tier3.stand_down_per_day=0", "tier3.objective_spread=0")
     record, trace, _ = scripted([(30.0, OFFENSIVE, False, 20.0)], *common, *fixed, "tier3.objective_median_hours=10")
@@ -125,7 +125,7 @@ def test_tier3_stand_down_cancels_and_objective_is_recorded():
     assert any("objective at 60.00 h" in e.what for e in trace)
     # a false report has no attack behind it, so nothing reaches an objective
     record, _, _ = scripted([(30.0, OFFENSIVE, True, 20.0, -1.0)], *common, *fixed, "tier3.objective_median_hours=1")
-    assert not record["tier3_objective_first"] and record["tier3_initiated"]
+    assert not record["tier3_objective_first"] and not math.isnan(record["tier3_hours"])
 
 
 def test_tier3_severity_trigger_sums_over_its_window():
@@ -172,7 +172,7 @@ def test_tier3_requires_tier2_when_asked():
 def test_feedback_takes_effect_when_the_response_does():
     _, trace, rep = scripted([(10.0, MINOR, False, 9.0)], "tier1.military_response_probability=1",
                              "tier1.response_within_hours=24", "tier1.rate_factor=0.5", "feedback.half_life_days=1")
-    start = next(e.hours for e in trace if e.what == "military response starts")
+    start = next(e.hours for e in trace if e.kind == "tier1" and e.what == "response starts")
     change = next(e for e in trace if e.kind == "feedback")
     assert change.hours == start and "0.500" in change.what
     # then it relaxes toward 1 with the half-life

@@ -42,11 +42,10 @@ def test_a_threshold_is_reached_at_equality_and_rests_on_false_reports_when_the_
     assert rules.rests_on_false(2.0, 3) and not rules.rests_on_false(3.0, 3)
 
 
-def test_the_window_is_half_open_and_tier1_warns_from_open_at():
+def test_the_window_is_half_open_and_classes_count_from_min_class():
     assert rules.out_of_window(5.0, 12.0, 7.0)       # exactly one window ago: out of (t - w, t]
     assert not rules.out_of_window(5.0 + 1e-9, 12.0, 7.0)
-    assert rules.tier1_warns(1, 4.0, 1, 4.0) and not rules.tier1_warns(1, 3.9, 1, 4.0)
-    assert not rules.tier1_warns(0, 4.0, 1, 0.0)
+    assert rules.at_least(1, 1) and rules.at_least(2, 1) and not rules.at_least(0, 1)
     assert not rules.quiet_reset(5.0, -math.inf, math.inf)  # no quiet reset: never forgets
     assert rules.quiet_reset(20.0, 9.0, 10.0) and not rules.quiet_reset(19.0, 9.0, 10.0)
 
@@ -67,21 +66,39 @@ def test_window_sums_add_one_at_a_time_in_both_engines():
     assert real == in_order and real < total  # the false report (i = 3) left out
 
 
-def test_tier3_outcome_ties_go_to_the_response():
+def test_race_outcome_ties_go_to_the_response():
     # a stand-down at the very time the response starts does not cancel it, and an
     # objective reached as it starts was not reached first
-    assert rules.tier3_outcome(72.0, 72.0, math.inf) == (False, False)
-    assert rules.tier3_outcome(72.0, 50.0, 60.0) == (True, False)
-    assert rules.tier3_outcome(72.0, math.inf, 60.0) == (False, True)
-    assert rules.tier3_outcome(72.0, 80.0, 72.0) == (False, False)
+    assert rules.race_outcome(72.0, 72.0, math.inf) == (False, False)
+    assert rules.race_outcome(72.0, 50.0, 60.0) == (True, False)
+    assert rules.race_outcome(72.0, math.inf, 60.0) == (False, True)
+    assert rules.race_outcome(72.0, 80.0, 72.0) == (False, False)
+
+
+def test_a_response_starts_after_its_delay_within_its_deadline_and_never_before_the_decision():
+    assert rules.response_start(10.0, 72.0, 0.0, 0.0, 12.0) == 82.0        # 72 h after the breach at 10 h
+    assert rules.response_start(10.0, 0.0, 0.0, 0.0, 12.0) == 12.0         # not before the decision at 12 h
+    assert rules.response_start(12.0, 0.0, 0.5, 24.0, 12.0) == 24.0        # halfway through a 24 h deadline
+    assert rules.response_start(12.0, 0.0, 0.75, 0.0, 12.0) == 12.0        # no deadline: the draw moves nothing
+
+
+def _plan_row(hours_columns, on_false_columns):
+    from stress.model import plan
+    ints = np.full((len(hours_columns), plan.N_INTS), plan.NONE, dtype=np.int64)
+    ints[:, plan.C_HOURS] = hours_columns
+    ints[:, plan.C_ON_FALSE] = on_false_columns
+    return ints
 
 
 def test_highest_tier_and_false_escalation():
-    assert rules.highest_tier(NAN, NAN, NAN) == 0
-    assert rules.highest_tier(5.0, NAN, NAN) == 1
-    assert rules.highest_tier(5.0, 9.0, NAN) == 2
-    assert rules.highest_tier(NAN, NAN, 9.0) == 3  # tier 3 need not wait for the others
-    assert rules.false_escalation(False, True) and not rules.false_escalation(False, False)
+    ints = _plan_row([0, 1, 2, 3], [-1, 4, 5, -1])  # a four-tier plan; the first and last repeat
+    row = lambda *values: np.array(values, dtype=float)  # noqa: E731
+    assert rules.highest_tier(row(NAN, NAN, NAN, NAN, 0, 0), ints) == 0
+    assert rules.highest_tier(row(5.0, NAN, NAN, NAN, 0, 0), ints) == 1
+    assert rules.highest_tier(row(5.0, 9.0, NAN, NAN, 0, 0), ints) == 2
+    assert rules.highest_tier(row(NAN, NAN, NAN, 9.0, 0, 0), ints) == 4  # a later tier need not wait for the others
+    assert rules.false_escalation(row(NAN, NAN, 3.0, NAN, 0, 1), ints)
+    assert not rules.false_escalation(row(NAN, NAN, 3.0, NAN, 0, 0), ints)
 
 
 def test_a_report_at_the_window_end_is_in_its_window_whatever_the_length():

@@ -16,7 +16,7 @@ def test_reach_counts_and_quantiles_are_those_of_the_records(n, workers):
     result = stress.run(n=n, seed=2, workers=workers, engine="fast", keep_records=True, save_records=False)
     horizon = result.summary.horizon_hours
     width, bins = bin_width_for(horizon), bin_count_for(horizon)
-    columns = records.column_names([c.name for c in result.config.breaches.classes])
+    columns = records.layout(result.config).names
     times = reach_times(result.records[columns].to_numpy(dtype=np.float64))
     for k, row in enumerate(result.summary.tier_rows):
         reached = times[~np.isnan(times[:, k]), k]

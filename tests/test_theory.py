@@ -378,7 +378,7 @@ def thinning_checks(seed: int, n: int = 100_000) -> list[Check]:
         "detected": mu * horizon * c["detection"],
         "reports": mu * c["detection"] * c["attribution"] * reported,
         "false_reports": f * reported,
-        "military_responses": c["military"] * (mu * c["detection"] * c["attribution"] + f) * responded,
+        "tier1_responses": c["military"] * (mu * c["detection"] * c["attribution"] + f) * responded,
     } | {f"breaches_{name}": mu * horizon * p for name, p in classes.items()}
     checks = []
     for column, theory in expected.items():

@@ -15,8 +15,15 @@ from stress.config.schema import Config
 
 
 def canonical(key: str) -> str:
-    """The key in today's form: two spellings of one key compare equal after this."""
-    return legacy.canonical(key)
+    """The key in today's form: two spellings of one key compare equal after this
+    (``tier3.delay_hours``, ``tiers.tier3.response_delay_hours``; ``sanctions.threshold``,
+    ``tiers.sanctions.threshold``)."""
+    head = key.split(".", 1)[0]
+    if head in legacy.TABLES:
+        return legacy.canonical(key)
+    if head in Config.model_fields or head in ("sweep", "uncertain"):
+        return key
+    return f"tiers.{key}"
 
 
 @functools.lru_cache(maxsize=None)

@@ -92,20 +92,41 @@ def apply_overrides(raw: dict[str, Any], assignments: Iterable[tuple[str, Any]],
     or, for tables with a ``name``, by that name (``breaches.classes.major.probability``,
     ``tiers.tier2.threshold``). A key of the plan's first form (``tier2.threshold``)
     sets what it means on a plan of tiers, and a key of today's form turns a plan in
-    the first form into tiers first (``stress.config.legacy``). Only the tables and
+    the first form into tiers first (``stress.config.legacy``); ``<tier>.<field>``
+    is short for ``tiers.<tier>.<field>``. Only the tables and
     lists on a key's path are copied (``raw`` is left as it is, and a sweep of 10,000
     points does not copy the whole scenario 10,000 times)."""
     raw = dict(raw)
     for key, value in assignments:
-        if key.split(".", 1)[0] == "tiers" and legacy.is_legacy(raw):
+        head = key.split(".", 1)[0]
+        if legacy.is_legacy(raw):
+            if head != "tiers":  # the first form's keys set its tables, as they always did
+                raw = _set(raw, key, value)
+                continue
             raw = _translated(raw, source)
-        if legacy.is_alias(key) and not legacy.is_legacy(raw):
-            tiers = raw.get("tiers") if isinstance(raw.get("tiers"), list) else []
-            for target, target_value in legacy.alias(key, value, tiers):
+        if head not in SECTIONS and _tier_named(raw, head):
+            for target, target_value in tier_assignments(key, value, raw.get("tiers")):
                 raw = _set(raw, target, target_value, shown=key)
         else:
             raw = _set(raw, key, value)
     return raw
+
+
+# The top-level tables of a scenario; any other first part of a key names a tier.
+SECTIONS = (*Config.model_fields, *STUDY_TABLES)
+
+
+def _tier_named(raw: dict[str, Any], name: str) -> bool:
+    tiers = raw.get("tiers")
+    return isinstance(tiers, list) and any(isinstance(t, dict) and t.get("name") == name for t in tiers)
+
+
+def tier_assignments(key: str, value: Any, tiers: list[Any]) -> list[tuple[str, Any]]:
+    """``<tier>.<field>`` is short for ``tiers.<tier>.<field>``; for the first form's
+    tiers (tier1, tier2, tier3) its keys keep their meaning (``stress.config.legacy``)."""
+    if legacy.is_alias(key):
+        return legacy.alias(key, value, tiers)
+    return [(f"tiers.{key}", value)]
 
 
 def _set(raw: dict[str, Any], key: str, value: Any, shown: str | None = None) -> dict[str, Any]:

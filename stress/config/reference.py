@@ -11,7 +11,8 @@ import typing
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from stress.config.schema import BreachClass, Config
+from stress.config import legacy
+from stress.config.schema import TRIGGER_KEYS, BreachClass, Config
 
 BEGIN = "<!-- config-reference:begin -->"
 END = "<!-- config-reference:end -->"
@@ -88,10 +89,36 @@ def _table(title: str, model: type[BaseModel]) -> list[str]:
     return lines + [""]
 
 
+def _triggers() -> list[str]:
+    lines = ["Which keys each trigger takes (any other of them is an error, since it would be ignored):", "",
+             "| trigger | needs | may take |", "|---|---|---|"]
+    for kind, keys in TRIGGER_KEYS.items():
+        lines.append(f"| `\"{kind}\"` | {', '.join(f'`{k}`' for k in keys['needs'])} | "
+                     f"{', '.join(f'`{k}`' for k in keys['may']) or '-'} |")
+    return lines + [""]
+
+
+def _first_form() -> list[str]:
+    lines = ["The plan's first form, the tables `[tier1]`, `[tier2]` and `[tier3]`, is still read: they become "
+             "tiers named `tier1`, `tier2` and `tier3` that behave exactly as before. Their keys (in files, "
+             "`--set`, sweeps, `[uncertain]` and variants) set these keys of the tiers:", "",
+             "| first form | tier key |", "|---|---|"]
+    for table, model in (("tier1", legacy.Tier1), ("tier2", legacy.Tier2), ("tier3", legacy.Tier3)):
+        for name in model.model_fields:
+            key = f"{table}.{name}"
+            target = legacy.canonical(key)
+            note = {"requires_lower_tier": " (true: the tier before)", "trigger": ' ("class" is "report")'}.get(name, "")
+            lines.append(f"| `{key}` | `{target}`{note} |")
+    return lines + [""]
+
+
 def markdown() -> str:
     lines: list[str] = []
     for section, field in Config.model_fields.items():
         model = typing.get_args(field.annotation)[0] if typing.get_args(field.annotation) else field.annotation
+        if section == "tiers":
+            lines += _table("[[tiers]]", model) + _triggers() + _first_form()
+            continue
         lines += _table(f"[{section}]", model)
         if section == "breaches":
             lines += _table("[[breaches.classes]]", BreachClass)

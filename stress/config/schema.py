@@ -103,7 +103,17 @@ class Feedback(Section):
 MAX_COUNT = 1_000_000
 
 TierName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=40)]
-TRIGGERS = ("report", "count", "severity")
+# Per trigger kind: the keys it needs, and those it may take (any other trigger key is
+# an error: it would be ignored).
+TRIGGER_KEYS = {
+    "report": {"needs": ("min_class",), "may": ()},
+    "count": {"needs": ("min_class", "threshold", "window_days"), "may": ("reset_after_quiet_days",)},
+    "severity": {"needs": ("severity_threshold", "window_days"), "may": ("min_class", "reset_after_quiet_days")},
+}
+# A key <tier>.<field> is short for tiers.<tier>.<field>, so a tier may not be named
+# like a table of the scenario file.
+RESERVED_NAMES = ("scenario", "breaches", "monitoring", "feedback", "tiers", "sweep", "uncertain", "adversary")
+_TRIGGER_FIELDS = ("min_class", "threshold", "severity_threshold", "window_days", "reset_after_quiet_days")
 
 
 class Tier(Section):
@@ -166,15 +176,12 @@ class Tier(Section):
 
     @model_validator(mode="after")
     def _trigger_complete(self) -> "Tier":
-        needs = {"report": ("min_class",), "count": ("min_class", "threshold", "window_days"),
-                 "severity": ("severity_threshold", "window_days")}[self.trigger]
-        for key in needs:
+        keys = TRIGGER_KEYS[self.trigger]
+        for key in keys["needs"]:
             if getattr(self, key) is None:
                 raise FieldProblem(f"tiers.{self.name}.{key}", None, f"required with trigger = {self.trigger!r}")
-        unused = {"report": ("threshold", "severity_threshold", "window_days", "reset_after_quiet_days"),
-                  "count": ("severity_threshold",), "severity": ("threshold",)}[self.trigger]
-        for key in unused:
-            if getattr(self, key) is not None:
+        for key in _TRIGGER_FIELDS:
+            if key not in keys["needs"] + keys["may"] and getattr(self, key) is not None:
                 raise FieldProblem(f"tiers.{self.name}.{key}", getattr(self, key),
                                    f"not used with trigger = {self.trigger!r}; remove it")
         return self
@@ -192,11 +199,22 @@ class Config(Section):
         min_length=1, max_length=MAX_TIERS,
         description=f"The plan: 1 to {MAX_TIERS} tiers in order of escalation ('at least tier X' means X or a later one).")
 
+    def tier(self, name: str) -> Tier:
+        """The tier called ``name``."""
+        for tier in self.tiers:
+            if tier.name == name:
+                return tier
+        raise KeyError(f"no tier named {name!r}; tiers are: {', '.join(t.name for t in self.tiers)}")
+
     @model_validator(mode="after")
     def _references_exist(self) -> "Config":
         names = [c.name for c in self.breaches.classes]
         monitoring_references(self.monitoring, names)
         tier_names = [t.name for t in self.tiers]
+        taken = [n for n in tier_names if n in RESERVED_NAMES]
+        if taken:
+            raise FieldProblem(f"tiers.{taken[0]}.name", taken[0], "names a table of the scenario; name the tier otherwise "
+                               f"(not {', '.join(RESERVED_NAMES)})")
         repeated = sorted({n for n in tier_names if tier_names.count(n) > 1})
         if repeated:
             raise FieldProblem("tiers", tier_names, f"tier names must be unique; repeated: {', '.join(repeated)}")

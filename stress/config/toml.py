@@ -23,6 +23,12 @@ def _value(v: Any) -> str:
 def dumps(config: Config) -> str:
     lines: list[str] = []
     for section, body in config.model_dump(exclude_none=True).items():
+        if isinstance(body, list):  # an array of tables: the plan's [[tiers]]
+            for item in body:
+                lines.append(f"[[{section}]]")
+                lines += [f"{k} = {_value(v)}" for k, v in item.items()]
+                lines.append("")
+            continue
         tables = {k: v for k, v in body.items() if isinstance(v, list)}
         lines.append(f"[{section}]")
         lines += [f"{k} = {_value(v)}" for k, v in body.items() if k not in tables]

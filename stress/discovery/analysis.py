@@ -155,7 +155,7 @@ def discover(view, target: str, *, method: str = "prim", threshold: float = 0.8,
     in_box = np.zeros(len(table), dtype=bool)
     in_box[np.flatnonzero(cases.used)] = box.inside(x)
     points = table[inputs + [c for name in expression.names()
-                             for c in (name, *case_module.interval_columns(name))]].copy()
+                             for c in (name, *case_module.interval_columns(name, set(table.columns)))]].copy()
     points["case"] = cases.estimated
     points["clear_95"] = np.asarray(["no", "unclear", "yes"])[cases.clear]
     points["used"] = cases.used

@@ -18,21 +18,30 @@ import pandas as pd
 
 from stress.discovery.expressions import UNCLEAR, Expression
 from stress.statistics.intervals import wilson_intervals, z_value
-from stress.statistics.tally import PROPORTIONS, TIERS
-
-PROPORTION_NAMES = (*(f"tier{t}_p" for t in TIERS), *PROPORTIONS)
 
 
-def interval_columns(name: str) -> tuple[str, str]:
-    """The columns of a point table holding ``name``'s interval."""
-    if name in (f"tier{t}_p" for t in TIERS):
+def _tier_probability(name: str, columns) -> bool:
+    """Whether ``name`` is a tier's probability (``<tier>_p``, its interval in
+    ``<tier>_ci_low`` and ``<tier>_ci_high``) among a point table's ``columns``."""
+    return name.endswith("_p") and f"{name[:-2]}_ci_low" in columns
+
+
+def interval_columns(name: str, columns) -> tuple[str, str]:
+    """The columns of a point table (with ``columns``) holding ``name``'s interval."""
+    if _tier_probability(name, columns):
         return f"{name[:-2]}_ci_low", f"{name[:-2]}_ci_high"
     return f"{name}_ci_low", f"{name}_ci_high"
 
 
+def is_proportion(name: str, columns) -> bool:
+    """Whether an output of a point table is a probability (a tier's, or a yes/no metric)."""
+    return _tier_probability(name, columns) or name.startswith("p_")
+
+
 def output_names(table: pd.DataFrame) -> list[str]:
     """The outputs of a point table that have an estimate and an interval at each point."""
-    names = [c for c in table.columns if all(i in table.columns for i in interval_columns(c))]
+    columns = set(table.columns)
+    names = [c for c in table.columns if all(i in columns for i in interval_columns(c, columns))]
     return [c for c in names if pd.api.types.is_numeric_dtype(table[c])]
 
 
@@ -50,12 +59,13 @@ def outputs_at(table: pd.DataFrame, names: Sequence[str], confidence: float = 0.
     probability (as the table's own), else the table's 95% Student-t interval rescaled
     by the normal quantiles (its N is hundreds or more, where t and normal agree)."""
     n = table["n"].to_numpy(dtype=np.float64)
+    columns = set(table.columns)
     estimate, error, low, high = {}, {}, {}, {}
     for name in names:
         x = table[name].to_numpy(dtype=np.float64)
-        lo95, hi95 = (table[c].to_numpy(dtype=np.float64) for c in interval_columns(name))
+        lo95, hi95 = (table[c].to_numpy(dtype=np.float64) for c in interval_columns(name, columns))
         estimate[name] = x
-        if name in PROPORTION_NAMES:
+        if is_proportion(name, columns):
             error[name] = np.sqrt(np.clip(x * (1 - x), 0.0, None) / n)
             _, low[name], high[name] = wilson_intervals(np.round(x * n), n, confidence)
         else:

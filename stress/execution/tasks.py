@@ -16,9 +16,9 @@ import numpy as np
 
 from stress.engines import new_workspace, simulate_chunk
 from stress.model.params import Params
-from stress.model.records import N_FIXED
-from stress.statistics.tally import (OUTCOMES, UnitTallies, bin_count_for, bin_width_for, concat_tallies, outcomes,
-                                     pad_classes, pair_cells, replication_values, tally_units)
+from stress.model.records import to_job
+from stress.statistics.tally import (Outputs, UnitTallies, bin_count_for, bin_width_for, concat_tallies, outcomes,
+                                     pair_cells, replication_values, tally_units)
 
 
 class Item(NamedTuple):
@@ -34,7 +34,8 @@ class Task(NamedTuple):
     starts: tuple[int, ...]
     counts: tuple[int, ...]
     params: dict[int, Params]            # every point the task runs
-    n_classes: int                       # class columns of the tallies (the job's most)
+    outputs: Outputs                     # the job's statistics, by column of its records' layout
+    scatter: dict[int, np.ndarray | None]  # per point: where its record columns go in the job's layout
     keep_records: bool
     replication_sums: bool = False       # also sum each replication's whole-number statistics over the units
 
@@ -44,8 +45,8 @@ class TaskResult(NamedTuple):
     tallies: UnitTallies
     seconds: np.ndarray                  # (U,) CPU seconds of each unit's simulation (not inflated by load)
     pairs: np.ndarray                    # (Q, 3): point a, point b, first replication
-    cells: np.ndarray                    # (Q, len(OUTCOMES), 4): both, a only, b only, neither
-    records: np.ndarray | None           # every unit's records, stacked in unit order (NaN-padded classes)
+    cells: np.ndarray                    # (Q, outcomes, 4): both, a only, b only, neither
+    records: np.ndarray | None           # every unit's records, stacked in unit order (in the job's layout)
     replication_blocks: np.ndarray | None = None  # (B, 2): first replication, count of each block of ...
     replication_sums: np.ndarray | None = None    # ... (sum of counts, K): replication_values summed over units
 
@@ -57,7 +58,7 @@ TALLY_ROWS = 4096
 
 
 def run_task(task: Task) -> TaskResult:
-    width = N_FIXED + task.n_classes
+    out = task.outputs
     workspace = new_workspace(task.engine)
     units, seconds, pairs, cells = [], [], [], []
     tallies, kept, sums = [], [], {}
@@ -68,9 +69,9 @@ def run_task(task: Task) -> TaskResult:
         unit_array = np.array(units[len(units) - len(batch):], dtype=np.int64)
         horizons = [task.params[p].horizon for p in unit_array[:, 0].tolist()]
         tallies.append(tally_units(values, unit_array[:, 2], np.array([bin_width_for(h) for h in horizons]),
-                                   np.array([bin_count_for(h) for h in horizons], dtype=np.int64)))
+                                   np.array([bin_count_for(h) for h in horizons], dtype=np.int64), out))
         if task.replication_sums:
-            _add_replication_sums(sums, values, unit_array)
+            _add_replication_sums(sums, values, unit_array, out)
         if task.keep_records:
             kept.append(values)
         batch.clear()
@@ -84,10 +85,11 @@ def run_task(task: Task) -> TaskResult:
             values = simulate_chunk(task.engine, params, task.seed, start, count, workspace)
             seconds.append(time.thread_time() - began)
             units.append((point, start, count))
-            batch.append(pad_classes(values, width))
+            values = to_job(values, task.scatter[point], out.width)
+            batch.append(values)
             rows += count
             if len(group) > 1:
-                mine = outcomes(values)
+                mine = outcomes(values, out)
                 for other, theirs in seen:
                     pairs.append((other, point, start))
                     cells.append(pair_cells(theirs, mine))
@@ -99,17 +101,18 @@ def run_task(task: Task) -> TaskResult:
         reduce_batch()
     return TaskResult(np.array(units, dtype=np.int64).reshape(-1, 3), concat_tallies(tallies), np.array(seconds),
                       np.array(pairs, dtype=np.int64).reshape(-1, 3),
-                      np.array(cells, dtype=np.int64).reshape(-1, len(OUTCOMES), 4),
+                      np.array(cells, dtype=np.int64).reshape(-1, len(out.outcomes), 4),
                       (kept[0] if len(kept) == 1 else np.concatenate(kept)) if task.keep_records else None,
                       np.array(list(sums), dtype=np.int64).reshape(-1, 2) if task.replication_sums else None,
                       np.concatenate(list(sums.values())) if task.replication_sums else None)
 
 
-def _add_replication_sums(sums: dict[tuple[int, int], np.ndarray], values: np.ndarray, units: np.ndarray) -> None:
+def _add_replication_sums(sums: dict[tuple[int, int], np.ndarray], values: np.ndarray, units: np.ndarray,
+                          out: Outputs) -> None:
     """Add ``replication_values`` of each unit to the sums of its replication range
     (start, count) over the units (points) that ran it: integers, so the total over a
     study is exact in any order."""
-    per_row = replication_values(values)
+    per_row = replication_values(values, out)
     row = 0
     for _point, start, count in units.tolist():
         part = per_row[row:row + count]

@@ -2,11 +2,12 @@
 
 Every variant runs the same replications (same root seed), so replication i of each
 meets the same breaches and the same luck; the comparison pairs them replication by
-replication. For each variant after the first and each tier: the paired difference
-in the probability of reaching it (Newcombe's interval for paired proportions), an
-exact McNemar test (Holm-adjusted across the variants), the difference in median time
-to reach it, and how much narrower the paired interval is than two independent runs
-would give.
+replication. For each variant after the first and each tier (by name; variants may
+have different plans): the paired difference in the probability of reaching at least
+it (Newcombe's interval for paired proportions), an exact McNemar test (Holm-adjusted
+across the variants), the difference in median time to reach it, and how much
+narrower the paired interval is than two independent runs would give. A tier that only
+one of the two plans has gets its probability there and no difference.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from stress.errors import UsageError
 from stress.jobs.pipeline import Job, Outcome, point_of, write_records
 from stress.statistics import intervals as stats
 from stress.statistics.summary import RunSummary, json_value, point_summary
-from stress.statistics.tally import OUTCOMES, TIERS
 from stress.storage import folders
 
 if TYPE_CHECKING:
@@ -96,7 +96,8 @@ class CompareResult:
     n: int
     seed: int
     path: Path | None = None
-    cells: np.ndarray | None = None   # (variants, len(OUTCOMES), 4): each against the reference
+    cells: np.ndarray | None = None   # (variants, outcomes, 4): each against the reference
+    outcomes: tuple[str, ...] = ()    # the yes/no outcomes of ``cells``
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -107,7 +108,7 @@ class CompareResult:
         difference with Newcombe's 95% interval."""
         import pandas as pd
         rows = []
-        for name, (both, ref_only, var_only, neither) in zip(OUTCOMES, self.cells[variant].tolist()):
+        for name, (both, ref_only, var_only, neither) in zip(self.outcomes, self.cells[variant].tolist()):
             d = stats.paired_difference(both, ref_only, var_only, neither)
             n = both + ref_only + var_only + neither
             rows.append({"outcome": name, "p_reference": (both + ref_only) / n, "p_variant": (both + var_only) / n,
@@ -128,31 +129,41 @@ class CompareResult:
         return out
 
 
-def compare_table(variants: list[Variant], summaries: list[RunSummary], cells: np.ndarray) -> pd.DataFrame:
-    """``cells[v, k]`` = (both, reference only, variant only, neither) reached tier k."""
+def compare_table(variants: list[Variant], summaries: list[RunSummary], cells: np.ndarray,
+                  tiers: tuple[str, ...]) -> pd.DataFrame:
+    """``cells[v, k]`` = (both, reference only, variant only, neither) reached at least
+    tier ``tiers[k]``."""
     import pandas as pd
     rows = []
+    missing = {"p_reached": math.nan, "median_hours_to_reach": math.nan}
+    reference = {r["tier"]: r for r in summaries[0].tier_rows}
     for v in range(1, len(variants)):
-        for k, tier in enumerate(TIERS):
+        mine = {r["tier"]: r for r in summaries[v].tier_rows}
+        for k, tier in enumerate(tiers):
+            if tier not in reference and tier not in mine:
+                continue
+            ref_t, var_t = reference.get(tier, missing), mine.get(tier, missing)
             both, ref_only, var_only, neither = (int(x) for x in cells[v, k])
-            d = stats.paired_difference(both, ref_only, var_only, neither)
-            ref_t = summaries[0].tier_rows[k]
-            var_t = summaries[v].tier_rows[k]
-            paired_width = d.ci_high - d.ci_low
+            paired = tier in reference and tier in mine
+            d = stats.paired_difference(both, ref_only, var_only, neither) if paired else None
+            paired_width = d.ci_high - d.ci_low if d else math.nan
             rows.append({
                 "variant": variants[v].name, "reference": variants[0].name, "tier": tier,
                 "p_reference": ref_t["p_reached"], "p_variant": var_t["p_reached"],
-                "diff": d.diff, "ci_low": d.ci_low, "ci_high": d.ci_high,
-                "p_value_raw": stats.mcnemar_exact(ref_only, var_only),
+                "diff": d.diff if d else math.nan, "ci_low": d.ci_low if d else math.nan,
+                "ci_high": d.ci_high if d else math.nan,
+                "p_value_raw": stats.mcnemar_exact(ref_only, var_only) if d else math.nan,
                 "median_hours_diff": var_t["median_hours_to_reach"] - ref_t["median_hours_to_reach"],
-                "discordant_pairs": ref_only + var_only,
-                "narrower_than_independent": d.independent_width / paired_width if paired_width > 0 else math.inf,
+                "discordant_pairs": ref_only + var_only if d else 0,
+                "narrower_than_independent": (d.independent_width / paired_width if paired_width > 0 else math.inf)
+                if d else math.nan,
             })
     table = pd.DataFrame(rows)
     table["p_value"] = np.nan
-    for tier in TIERS:  # Holm across the variants compared with the reference, per tier
-        mask = table["tier"] == tier
-        table.loc[mask, "p_value"] = stats.holm(list(table.loc[mask, "p_value_raw"]))
+    for tier in tiers:  # Holm across the variants compared with the reference, per tier
+        mask = (table["tier"] == tier) & table["p_value_raw"].notna()
+        if mask.any():
+            table.loc[mask, "p_value"] = stats.holm(list(table.loc[mask, "p_value_raw"]))
     columns = ["variant", "reference", "tier", "p_reference", "p_variant", "diff", "ci_low", "ci_high", "p_value",
                "p_value_raw", "median_hours_diff", "discordant_pairs", "narrower_than_independent"]
     return table[columns]
@@ -192,22 +203,24 @@ class CompareJob(Job):
                    records=manifest["records"])
 
     def finish(self, outcome: Outcome, folder: Path | None) -> "CompareResult":
-        summaries = [point_summary(i, outcome.tiers, outcome.metrics, [c.name for c in v.config.breaches.classes],
+        summaries = [point_summary(i, outcome.tiers, outcome.metrics,
                                    n=int(outcome.totals.n[i]), seed=self.seed, engine=self.engine,
                                    scenario=v.config.scenario.name, horizon=v.config.scenario.horizon_days * 24.0,
                                    curve=outcome.totals.curves.get(i))
                      for i, v in enumerate(self.variants)]
-        cells = np.zeros((len(self.variants), len(OUTCOMES), 4), dtype=np.int64)
+        names = outcome.layout.outputs.outcomes
+        tiers = outcome.tiers.names
+        cells = np.zeros((len(self.variants), len(names), 4), dtype=np.int64)
         for v in range(1, len(self.variants)):
             cells[v] = outcome.totals.pairs[(0, v)]
         cells[0, :, 0] = cells[1, :, 0] + cells[1, :, 1]   # the reference against itself
         cells[0, :, 3] = cells[1, :, 2] + cells[1, :, 3]
-        table = compare_table(self.variants, summaries, cells[:, :len(TIERS)])
-        result = CompareResult(self.variants, summaries, table, self.n, self.seed, cells=cells)
+        table = compare_table(self.variants, summaries, cells[:, :len(tiers)], tiers)
+        result = CompareResult(self.variants, summaries, table, self.n, self.seed, cells=cells, outcomes=names)
         if folder is not None:
             folders.write_csv(folder / "comparison.csv", table)
             folders.write_json(folder / "comparison.json", result.to_dicts())
             folders.write_json(folder / "summaries.json", {v.name: s.to_dict() for v, s in zip(self.variants, summaries)})
             if self.records:
-                write_records(folder, outcome, [c.name for c in self.variants[0].config.breaches.classes])
+                write_records(folder, outcome)
         return result

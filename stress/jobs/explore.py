@@ -21,9 +21,7 @@ from stress.config.loading import Scenario
 from stress.config.uncertain import check_inputs, dimensions, input_from_dict, sample, unit_design
 from stress.jobs.pipeline import Outcome
 from stress.jobs.points import PointsJob, PointTable, check_point_count
-from stress.statistics.points import metric_names
 from stress.statistics.summary import json_safe
-from stress.statistics.tally import MEANS, OUTCOMES, PROPORTIONS, TIERS, WHOLE_MEANS
 from stress.statistics.uncertainty import SPREAD_QUANTILES, OverUncertainty, crossed_design, independent_points
 from stress.storage import folders
 
@@ -74,7 +72,7 @@ class ExploreJob(PointsJob):
                    records=manifest["records"])
 
     def finish(self, outcome: Outcome, folder: Path | None) -> "ExploreResult":
-        statistics, notes = over_uncertainty(outcome, self.class_names, self.spec.n)
+        statistics, notes = over_uncertainty(outcome, self.spec.n)
         result = ExploreResult(**vars(self.point_table(outcome)), spec=self.spec, statistics=statistics, notes=notes)
         if folder is not None:
             self.write_table(folder, result, outcome)
@@ -83,29 +81,27 @@ class ExploreJob(PointsJob):
         return result
 
 
-def over_uncertainty(outcome: Outcome, class_names: list[str], n: int) -> tuple[dict[str, OverUncertainty], list[str]]:
+def over_uncertainty(outcome: Outcome, n: int) -> tuple[dict[str, OverUncertainty], list[str]]:
     """Every tier probability and metric over the uncertainty, and notes on how far to
     trust them."""
     t = outcome.totals
+    o = outcome.layout.outputs
     points = len(t.n)
     replication_means = t.replication_sums[:n] / points   # (N, K): each replication over the points
     out: dict[str, OverUncertainty] = {}
-    for k, tier in enumerate(TIERS):
+    for k, tier in enumerate(o.tiers):
         p = t.reached[:, k] / t.n
-        out[f"tier{tier}_p"] = crossed_design(p, replication_means[:, k], float(t.reached[:, k].sum()), n,
-                                              bounds=(0.0, 1.0))
-    for j, name in enumerate(PROPORTIONS):
-        column = len(TIERS) + j
+        out[f"{tier}_p"] = crossed_design(p, replication_means[:, k], float(t.reached[:, k].sum()), n,
+                                          bounds=(0.0, 1.0))
+    for j, name in enumerate(o.proportions):
+        column = len(o.tiers) + j
         out[name] = crossed_design(t.flags[:, j] / t.n, replication_means[:, column], float(t.flags[:, j].sum()), n,
                                    bounds=(0.0, 1.0))
-    names = metric_names(class_names)[len(PROPORTIONS):]
-    for m, name in enumerate(names):
+    for m, (name, source) in enumerate(zip(o.means, o.mean_columns)):
         means = t.sums[:, m] / np.maximum(t.counts[:, m], 1)
         means = np.where(t.counts[:, m] > 0, means, np.nan)
-        whole = MEANS[m] in WHOLE_MEANS if m < len(MEANS) else True
-        if whole and np.all(t.counts[:, m] == t.n):
-            column = len(OUTCOMES) + (WHOLE_MEANS.index(MEANS[m]) if m < len(MEANS) else
-                                      len(WHOLE_MEANS) + m - len(MEANS))
+        if source in o.whole_columns and np.all(t.counts[:, m] == t.n):
+            column = len(o.outcomes) + o.whole_columns.index(source)
             out[name] = crossed_design(means, replication_means[:, column], float(t.sums_sq[:, m].sum()), n)
         else:  # not a whole number, or undefined in some replications: the points' spread alone
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -115,10 +111,10 @@ def over_uncertainty(outcome: Outcome, class_names: list[str], n: int) -> tuple[
     if points < FEW_POINTS:
         notes.append(f"Only {points} points: the intervals over the uncertainty rest on a normal approximation "
                      f"that needs more; use --samples {FEW_POINTS} or more.")
-    for tier in TIERS:
-        s = out[f"tier{tier}_p"]
+    for tier in o.tiers:
+        s = out[f"{tier}_p"]
         if s.noise_share == s.noise_share and s.noise_share > NOISY and s.between_sd > 0:
-            notes.append(f"{100 * s.noise_share:.0f}% of the spread of P(tier {tier}) across the points is Monte Carlo "
+            notes.append(f"{100 * s.noise_share:.0f}% of the spread of P({tier}) across the points is Monte Carlo "
                          f"noise, not the inputs: its quantiles mostly show the noise of {n:,} replications; "
                          f"raise -n to see the inputs' effect.")
     if any(s.method == "points" for s in out.values()):

@@ -32,9 +32,10 @@ from stress.config.schema import Config
 from stress.errors import UserError
 from stress.execution.pools import check_scheduler, default_workers, interrupts_held, make_pool, running
 from stress.execution.tasks import Item, Task, TaskResult, run_tasks
+from stress.model import records as record_layout
 from stress.model.params import Params, compile_params, share_values
 from stress.statistics.points import MetricTable, PointTotals, TierTable, metric_table, tier_table
-from stress.statistics.tally import UnitTallies, bin_count_for, bin_width_for, concat_tallies
+from stress.statistics.tally import Outputs, UnitTallies, bin_count_for, bin_width_for, concat_tallies, outputs_of
 from stress.storage import checkpoints
 from stress.storage import folders
 from stress.storage.locks import FolderLock
@@ -55,15 +56,53 @@ Status = Callable[[str], ContextManager]          # shows a message while a slow
 
 class Point(NamedTuple):
     """One scenario of a job, compiled (a job of 10,000 points keeps these, not the
-    configs), and what distinguishes it (swept values, a variant's name)."""
+    configs), what distinguishes it (swept values, a variant's name), and the columns of
+    its records (its plan's)."""
     params: Params
     label: dict[str, Any]
+    layout: record_layout.Layout
 
 
 def point_of(config: Config, label: dict[str, Any] | None = None, like: Point | None = None) -> Point:
     """The point of ``config``; its values equal to those of point ``like`` (one of the
-    same job) are shared with it (``share_values``)."""
-    return Point(share_values(compile_params(config), like.params if like is not None else None), label or {})
+    same job) are shared with it (``share_values``), and so is its layout."""
+    layout = record_layout.layout(config)
+    if like is not None and layout == like.layout:
+        layout = like.layout
+    return Point(share_values(compile_params(config, layout), like.params if like is not None else None),
+                 label or {}, layout)
+
+
+class JobLayout(NamedTuple):
+    """The columns of a job's records and statistics: its plans' together (one plan's,
+    usually), and for each point, where its own columns go and which statistics its
+    plan has."""
+    records: record_layout.Layout
+    outputs: Outputs
+    scatter: list[np.ndarray | None]     # per point: record_layout.scatter_columns (None: the same layout)
+    tier_present: np.ndarray             # (points, tiers)
+    metric_present: np.ndarray           # (points, metrics)
+
+
+def job_layout(points: list[Point]) -> JobLayout:
+    """The layout of a job's points; plans that order the same tiers differently are
+    refused (a UserError), as 'at least' a tier would mean different things in them."""
+    distinct = list({id(p.layout): p.layout for p in points}.values())
+    try:
+        union = record_layout.union(distinct)
+    except record_layout.OrderConflict as exc:
+        raise UserError(str(exc)) from None
+    outputs = outputs_of(union)
+    own = {id(l): outputs_of(l) for l in distinct}
+    scatter, tiers, metrics = {}, {}, {}
+    for l in distinct:
+        mine = own[id(l)]
+        scatter[id(l)] = None if l == union else record_layout.scatter_columns(l, union)
+        tiers[id(l)] = np.isin(outputs.tiers, mine.tiers)
+        metrics[id(l)] = np.isin(outputs.metric_names, mine.metric_names)
+    return JobLayout(union, outputs, [scatter[id(p.layout)] for p in points],
+                     np.array([tiers[id(p.layout)] for p in points]).reshape(len(points), len(outputs.tiers)),
+                     np.array([metrics[id(p.layout)] for p in points]).reshape(len(points), len(outputs.metric_names)))
 
 
 class Job:
@@ -118,6 +157,7 @@ class Outcome:
     tiers: TierTable
     metrics: MetricTable
     records: "RecordsSource"
+    layout: JobLayout
     folder: Path | None = None
 
 
@@ -206,15 +246,15 @@ def _run_job(job: Job, partial: Path | None, workers: int | None, scheduler: str
     params = [p.params for p in job.points]
     engines.prepare(job.engine, params[0], status)
     horizons = [p.horizon for p in params]
-    n_classes = max(p.n_classes for p in params)
-    totals = PointTotals([bin_width_for(h) for h in horizons], [bin_count_for(h) for h in horizons],
-                         len(_fixed_means()) + n_classes)
+    layout = job_layout(job.points)
+    totals = PointTotals([bin_width_for(h) for h in horizons], [bin_count_for(h) for h in horizons], layout.outputs,
+                         layout.tier_present, layout.metric_present)
     saved = checkpoints.load_all(partial) if partial is not None else []
     for s in saved:
         totals.add_replication_sums(s.result.replication_blocks, s.result.replication_sums)
-    source = RecordsSource(partial, saved, keep=keep_records, wanted=job.records)
+    source = RecordsSource(partial, saved, keep=keep_records, wanted=job.records, layout=layout.records)
     # workers send records back when the folder keeps them or the caller wants them
-    run = _Scheduler(job, params, n_classes, totals, saved, records=job.records or keep_records)
+    run = _Scheduler(job, params, layout, totals, saved, records=job.records or keep_records)
     small = (run.replications() <= SMALL_FAST_JOB if job.engine == "fast"
              else simpy_seconds_of(params, run.replications() // max(len(params), 1)) <= engines.AUTO_SIMPY_SECONDS)
     curve_points = job.curve_points()
@@ -236,7 +276,7 @@ def _run_job(job: Job, partial: Path | None, workers: int | None, scheduler: str
                 totals.finish(finished, {p: horizons[p] for p in finished if p in curve_points})
             if progress is not None:
                 progress(*run.progress())
-    outcome = Outcome(job, totals, tier_table(totals), metric_table(totals), source, partial)
+    outcome = Outcome(job, totals, tier_table(totals), metric_table(totals), source, layout, partial)
     result = job.finish(outcome, partial)
     if partial is not None:
         lock.release()  # the folder is about to take its final name
@@ -256,22 +296,17 @@ def _with_path(result: Any, path: Path) -> Any:
     return dataclasses.replace(result, path=path)
 
 
-def _fixed_means() -> tuple[str, ...]:
-    from stress.statistics.tally import MEANS
-    return MEANS
-
-
 class _Scheduler:
     """Plans the items of every group (lazily: a group may ask for more once its
     replications are in), packs them into tasks, and yields the results in plan
     order, taking a unit from a checkpoint instead of running it where one exists."""
 
-    def __init__(self, job: Job, params: list[Params], n_classes: int, totals: PointTotals,
+    def __init__(self, job: Job, params: list[Params], layout: JobLayout, totals: PointTotals,
                  saved: list[checkpoints.Saved], records: bool) -> None:
         self.job = job
         self.records = records
         self.params = params
-        self.n_classes = n_classes
+        self.layout = layout
         self.totals = totals
         self.group_of = {p: g for g, members in enumerate(job.groups) for p in members}
         # replications planned per group; a group's items are made when it is reached
@@ -344,7 +379,7 @@ class _Scheduler:
         """The next entries of the plan: saved items as they are, then at most one task
         of fresh items (stops at a saved item, to keep the order)."""
         entries: list[tuple[str, Any]] = []
-        groups, starts, counts, points = [], [], [], {}
+        groups, starts, counts, points, scatter = [], [], [], {}, {}
         replications = 0
         while replications < size and len(groups) < TASK_UNITS:
             item = self._next_item()
@@ -363,10 +398,11 @@ class _Scheduler:
             counts.append(item.count)
             for p in members:
                 points[p] = self.params[p]
+                scatter[p] = self.layout.scatter[p]
             replications += item.count * len(members)
         if groups:
             entries.append(("task", Task(self.job.engine, self.job.seed, tuple(groups), tuple(starts),
-                                         tuple(counts), points, self.n_classes, self.records,
+                                         tuple(counts), points, self.layout.outputs, scatter, self.records,
                                          self.job.replication_sums)))
         return entries
 
@@ -422,12 +458,12 @@ def _concat(parts: list[TaskResult]) -> TaskResult:
                       np.concatenate([p.seconds for p in parts]), parts[0].pairs, parts[0].cells, None)
 
 
-def write_records(folder: Path, outcome: Outcome, class_names: list[str]) -> None:
+def write_records(folder: Path, outcome: Outcome) -> None:
     """``records.parquet``: every point's records in replication order, with a
     ``point`` column when the job has several points."""
     from stress.storage.records import RecordsWriter
     n_points = len(outcome.job.points)
-    writer = RecordsWriter(folder / ".records.parquet", class_names, with_point=n_points > 1)
+    writer = RecordsWriter(folder / ".records.parquet", outcome.layout.records, with_point=n_points > 1)
     for point in range(n_points):
         for block in outcome.records.blocks(point):
             writer.write(block, point)
@@ -439,8 +475,10 @@ class RecordsSource:
     """Where each unit's records are: in a checkpoint file, or kept in memory (when
     the job writes no folder, or the caller wants them back)."""
 
-    def __init__(self, partial: Path | None, saved: list[checkpoints.Saved], keep: bool, wanted: bool) -> None:
+    def __init__(self, partial: Path | None, saved: list[checkpoints.Saved], keep: bool, wanted: bool,
+                 layout: record_layout.Layout) -> None:
         self.partial = partial
+        self.layout = layout
         self.keep_in_memory = keep or (wanted and partial is None)
         self.files: dict[tuple[int, int], tuple[Path, int, int]] = {}
         self.memory: dict[tuple[int, int], np.ndarray] = {}
@@ -468,13 +506,12 @@ class RecordsSource:
             self.memory[(point, start)] = result.records[row:row + count]
             row += count
 
-    def frame(self, point: int, class_names: list[str]):
-        """The point's records as a typed data frame (memory grows with N)."""
-        from stress.model import records
+    def frame(self, point: int):
+        """The point's records as a typed data frame (memory grows with N), in the job's
+        layout (its plans' columns together)."""
         blocks = list(self.blocks(point))
-        width = records.N_FIXED + len(class_names)
-        values = np.concatenate(blocks)[:, :width] if blocks else records.empty(0, len(class_names))
-        return records.to_frame(values, class_names)
+        values = np.concatenate(blocks) if blocks else self.layout.empty(0)
+        return self.layout.to_frame(values)
 
     def blocks(self, point: int) -> Iterator[np.ndarray]:
         """The point's records matrices, in replication order."""

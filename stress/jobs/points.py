@@ -17,9 +17,8 @@ from stress.config.loading import Scenario, read_raw, validate
 from stress.config.toml import dumps as config_to_toml
 from stress.errors import UsageError
 from stress.jobs.pipeline import Job, Outcome, Point, point_of, write_records
-from stress.statistics.points import QUANTILES, MetricTable, TierTable, metric_names
+from stress.statistics.points import QUANTILES, MetricTable, TierTable
 from stress.statistics.summary import RunSummary, point_summary
-from stress.statistics.tally import TIERS
 from stress.storage import folders
 
 if TYPE_CHECKING:
@@ -59,7 +58,6 @@ class PointsJob(Job):
                          seed=seed, engine=engine, records=records)
         self.base = scenario
         self.values = values
-        self.class_names = [c.name for c in scenario.config.breaches.classes]
 
     def manifest(self) -> dict[str, Any]:
         return {"points": self.values}
@@ -75,7 +73,7 @@ class PointsJob(Job):
 
     def point_table(self, outcome: Outcome) -> "PointTable":
         return PointTable(self.values, self.seed, outcome.totals.n.copy(), outcome.tiers, outcome.metrics,
-                          self.class_names, self.engine, self.scenario)
+                          self.engine, self.scenario)
 
     def write_table(self, folder: Path, table: "PointTable", outcome: Outcome) -> None:
         """``table.csv`` and ``table.parquet`` (one row per point), and the records if kept.
@@ -85,7 +83,7 @@ class PointsJob(Job):
         folders.write_csv(folder / "table.csv", frame)
         folders.write_parquet(folder / "table.parquet", frame)
         if self.records:
-            write_records(folder, outcome, self.class_names)
+            write_records(folder, outcome)
 
 
 @dataclass(frozen=True)
@@ -97,7 +95,6 @@ class PointTable:
     n: np.ndarray
     tiers: TierTable
     metrics: MetricTable
-    class_names: list[str]
     engine: str = "fast"
     scenario: str = ""
     path: Path | None = None
@@ -108,12 +105,12 @@ class PointTable:
         median = QUANTILES.index(0.5)
         columns: dict[str, Any] = {key: [p[key] for p in self.points] for key in self.points[0]}
         columns["n"] = self.n
-        for k, tier in enumerate(TIERS):
-            columns[f"tier{tier}_p"] = self.tiers.p[:, k]
-            columns[f"tier{tier}_ci_low"] = self.tiers.ci_low[:, k]
-            columns[f"tier{tier}_ci_high"] = self.tiers.ci_high[:, k]
-            columns[f"tier{tier}_median_hours"] = self.tiers.quantiles[:, k, median]
-        for j, name in enumerate(metric_names(self.class_names)):
+        for k, tier in enumerate(self.tiers.names):
+            columns[f"{tier}_p"] = self.tiers.p[:, k]
+            columns[f"{tier}_ci_low"] = self.tiers.ci_low[:, k]
+            columns[f"{tier}_ci_high"] = self.tiers.ci_high[:, k]
+            columns[f"{tier}_median_hours"] = self.tiers.quantiles[:, k, median]
+        for j, name in enumerate(self.metrics.names):
             columns[name] = self.metrics.estimate[:, j]
             columns[f"{name}_ci_low"] = self.metrics.ci_low[:, j]
             columns[f"{name}_ci_high"] = self.metrics.ci_high[:, j]
@@ -121,7 +118,7 @@ class PointTable:
 
     def summary(self, i: int) -> RunSummary:
         """Point ``i``'s summary, as ``stress run`` gives it (without curves)."""
-        return point_summary(i, self.tiers, self.metrics, self.class_names, n=int(self.n[i]), seed=self.seed,
+        return point_summary(i, self.tiers, self.metrics, n=int(self.n[i]), seed=self.seed,
                              engine=self.engine, scenario=self.scenario, horizon=math.nan)
 
     def point_dicts(self) -> Iterator[dict[str, Any]]:
@@ -131,11 +128,12 @@ class PointTable:
         p, low, high, reached = (_json_list(a) for a in (t.p, t.ci_low, t.ci_high, t.n_reached))
         q10, q50, q90 = (_json_list(t.quantiles[:, :, QUANTILES.index(q)]) for q in (0.1, 0.5, 0.9))
         est, m_low, m_high, m_n = (_json_list(a) for a in (m.estimate, m.ci_low, m.ci_high, m.n))
-        names = metric_names(self.class_names)
+        names = self.metrics.names
         for i, point in enumerate(self.points):
             tiers = [{"tier": tier, "p_reached": p[i][k], "ci_low": low[i][k], "ci_high": high[i][k],
                       "median_hours_to_reach": q50[i][k], "p10_hours_to_reach": q10[i][k],
-                      "p90_hours_to_reach": q90[i][k], "n_reached": reached[i][k]} for k, tier in enumerate(TIERS)]
+                      "p90_hours_to_reach": q90[i][k], "n_reached": reached[i][k]}
+                     for k, tier in enumerate(self.tiers.names)]
             metrics = {name: {"estimate": est[i][j], "ci_low": m_low[i][j], "ci_high": m_high[i][j], "n": m_n[i][j]}
                        for j, name in enumerate(names)}
             yield {"params": point, "n": int(self.n[i]), "tiers": tiers, "metrics": metrics}

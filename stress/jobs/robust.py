@@ -23,17 +23,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from stress.config.loading import Scenario, parse_assignment
 from stress.config.uncertain import check_inputs, dimensions, sample, unit_design
 from stress.discovery import regret
-from stress.discovery.cases import PROPORTION_NAMES, interval_columns
+from stress.discovery.cases import interval_columns, is_proportion
 from stress.discovery.expressions import UNCLEAR, check_names, parse
 from stress.errors import UsageError
 from stress.jobs.compare import parse_variant
 from stress.jobs.explore import ExploreSpec
-from stress.jobs.pipeline import Job, Outcome, point_of
+from stress.jobs.pipeline import Job, Outcome, job_layout, point_of
 from stress.jobs.points import PointsJob, PointTable, check_point_count
-from stress.statistics.points import metric_names
 from stress.statistics.summary import json_safe
 from stress.statistics.intervals import z_value
-from stress.statistics.tally import OUTCOMES, TIERS
+from stress.statistics.tally import Outputs
 from stress.storage import folders
 
 DIRECTIONS = ("minimize", "maximize")
@@ -75,9 +74,9 @@ def spec_of(uncertainty: ExploreSpec, variant_texts: list[str], minimize: list[s
     return RobustSpec(uncertainty=uncertainty, variants=variants, outcomes=outcomes, satisfice=satisfice)
 
 
-def outcome_names(class_names: list[str]) -> list[str]:
+def outcome_names(outputs: Outputs) -> list[str]:
     """What --minimize, --maximize and --satisfice can name: each tier probability and metric."""
-    return [f"tier{t}_p" for t in TIERS] + metric_names(class_names)
+    return [f"{t}_p" for t in outputs.tiers] + list(outputs.metric_names)
 
 
 class RobustJob(PointsJob):
@@ -88,15 +87,6 @@ class RobustJob(PointsJob):
         check_point_count(u.samples * len(spec.variants), u.max_points, "robustness study")
         inputs = u.uncertain()
         check_inputs(inputs, scenario)
-        class_names = [c.name for c in scenario.config.breaches.classes]
-        allowed = outcome_names(class_names)
-        for outcome in spec.outcomes:
-            if outcome["name"] not in allowed:
-                raise UsageError(f"--{outcome['direction']} {outcome['name']}: not an outcome; the outcomes are: "
-                                 f"{', '.join(allowed)}")
-        if spec.satisfice is not None:
-            check_names(parse(spec.satisfice, "--satisfice", commas=True), "--satisfice", spec.satisfice, allowed,
-                        "the outcomes are")
         sampled = sample(inputs, unit_design(u.design, u.samples, dimensions(inputs), u.seed))
         variants = [(v["name"], [parse_assignment(a) for a in v["assignments"]]) for v in spec.variants]
         points, labels = [], []
@@ -114,8 +104,16 @@ class RobustJob(PointsJob):
                      groups=[tuple(range(s * width, (s + 1) * width)) for s in range(len(sampled))], records=records)
         self.base = scenario
         self.values = labels
-        self.class_names = class_names
         self.spec = spec
+        self.outputs = job_layout(points).outputs
+        allowed = outcome_names(self.outputs)
+        for outcome in spec.outcomes:
+            if outcome["name"] not in allowed:
+                raise UsageError(f"--{outcome['direction']} {outcome['name']}: not an outcome; the outcomes are: "
+                                 f"{', '.join(allowed)}")
+        if spec.satisfice is not None:
+            check_names(parse(spec.satisfice, "--satisfice", commas=True), "--satisfice", spec.satisfice, allowed,
+                        "the outcomes are")
         self.fixed = sorted({k for _, assignments in variants for k, _ in assignments if k in sampled[0]})
 
     def manifest(self) -> dict[str, Any]:
@@ -148,17 +146,25 @@ class RobustJob(PointsJob):
 
     def measures(self, table: PointTable, outcome: Outcome) -> list[regret.Measure]:
         frame = table.to_frame()
+        columns = set(frame.columns)
         out = []
         for item in self.spec.outcomes:
             name, direction = item["name"], item["direction"]
             values = self._grid(frame, name)
-            if name in PROPORTION_NAMES:
-                low, high = regret.paired_proportions(self._cells(outcome, _outcome_index(name)))
+            if is_proportion(name, columns):
+                low, high = regret.paired_proportions(self._cells(outcome, self._outcome_index(name)))
             else:  # a mean: the table's 95% Student-t half-width as its standard error's scale
-                lo, hi = (self._grid(frame, c) for c in interval_columns(name))
+                lo, hi = (self._grid(frame, c) for c in interval_columns(name, columns))
                 low, high = regret.independent_means(values, np.nan_to_num((hi - lo) / (2 * z_value(0.95))))
             out.append(regret.Measure(name, direction, values, *regret.oriented(low, high, direction)))
         return out
+
+    def _outcome_index(self, name: str) -> int:
+        """The column of a yes/no outcome (``<tier>_p`` or a proportion) in the
+        pipeline's paired counts."""
+        if name.endswith("_p") and name[:-2] in self.outputs.tiers:
+            return self.outputs.outcomes.index(name[:-2])
+        return self.outputs.outcomes.index(name)
 
     def _cells(self, outcome: Outcome, index: int) -> np.ndarray:
         """(S, V, V, 4): per point, the replications' agreement on one yes/no outcome for
@@ -182,7 +188,7 @@ class RobustJob(PointsJob):
         estimates, low, high = {}, {}, {}
         for name in expression.names():
             estimates[name] = self._grid(frame, name)
-            low[name], high[name] = (self._grid(frame, c) for c in interval_columns(name))
+            low[name], high[name] = (self._grid(frame, c) for c in interval_columns(name, set(frame.columns)))
         return regret.Criteria(expression.text(), expression.holds(estimates),
                                expression.classes(low, high) == UNCLEAR)
 
@@ -203,7 +209,7 @@ class RobustJob(PointsJob):
                            f"(every regret's paired interval reaches 0): the regrets there could be noise, and since "
                            f"the best variant at a point is picked by the same estimates, noise makes regret look "
                            f"larger than it is; raise -n to separate the variants.")
-            if m.name not in PROPORTION_NAMES:
+            if not m.name.startswith("p_") and m.name[:-2] not in self.outputs.tiers:
                 out.append(f"{m.name}: a mean, so its paired intervals treat the variants' means as independent "
                            f"(common random numbers make them narrower than shown).")
         worse = np.concatenate([m.worse() for m in measures], axis=0)
@@ -222,13 +228,6 @@ class RobustJob(PointsJob):
             out.append(f"{', '.join(self.fixed)}: uncertain, but set by some variants: those variants hold it at their "
                        f"value at every point while the others draw it from its distribution.")
         return out
-
-
-def _outcome_index(name: str) -> int:
-    """The column of a yes/no outcome in the pipeline's paired counts."""
-    if name.startswith("tier") and name.endswith("_p"):
-        return OUTCOMES.index(name[:-2])
-    return OUTCOMES.index(name)
 
 
 @dataclass(frozen=True)

@@ -48,14 +48,13 @@ class RunJob(Job):
 
     def finish(self, outcome: Outcome, folder: Path | None) -> RunResult:
         config = self.config
-        names = [c.name for c in config.breaches.classes]
-        summary = point_summary(0, outcome.tiers, outcome.metrics, names, n=int(outcome.totals.n[0]), seed=self.seed,
+        summary = point_summary(0, outcome.tiers, outcome.metrics, n=int(outcome.totals.n[0]), seed=self.seed,
                                 engine=self.engine, scenario=config.scenario.name, horizon=config.scenario.horizon_days * 24.0,
                                 curve=outcome.totals.curves.get(0))
-        frame = outcome.records.frame(0, names) if outcome.records.keep_in_memory else None
+        frame = outcome.records.frame(0) if outcome.records.keep_in_memory else None
         if folder is not None:
             if self.records:
-                write_records(folder, outcome, names)
+                write_records(folder, outcome)
             write_summary(folder, summary)
         return RunResult(summary, config, None, frame)
 

@@ -30,13 +30,9 @@ from stress.config.uncertain import check_inputs, input_from_dict, sample
 from stress.jobs.pipeline import Outcome
 from stress.jobs.points import PointsJob, PointTable, check_point_count
 from stress.statistics.summary import json_safe
-from stress.statistics.tally import OUTCOMES, TIERS
+from stress.statistics.tally import Outputs
 from stress.statistics.uncertainty import crossed_design
 from stress.storage import folders
-
-# The outputs analysed: each tier probability and the key yes/no metrics.
-OUTPUTS = (*(f"tier{t}_p" for t in TIERS), "p_false_escalation", "p_tier3_objective_first", "p_tier3_stood_down",
-           "p_backstop_joined")
 # Noise above this share of an output's variance: N is too small for its indices.
 NOISY = 0.1
 # Total-index intervals wider than this (half-width): B is too small to rank the inputs.
@@ -130,17 +126,26 @@ class SensitivityJob(PointsJob):
         return result
 
 
+def analysed(outputs: Outputs) -> list[str]:
+    """The outputs analysed: each tier probability and the yes/no metrics (not each
+    tier's reached-on-false-reports flag: p_false_escalation stands for them)."""
+    return [f"{t}_p" for t in outputs.tiers] + [p for p in outputs.proportions if not p.endswith("_on_false_report")]
+
+
 def output_values(outcome: Outcome, n: int) -> dict[str, tuple[np.ndarray, float]]:
     """Each analysed output at each point (the estimate from its N replications), with
     the share of its spread over the points that is Monte Carlo noise."""
     t = outcome.totals
+    o = outcome.layout.outputs
+    wanted = analysed(o)
     replication_means = t.replication_sums[:n] / len(t.n)
     out = {}
-    for column, name in enumerate(OUTCOMES):
-        if name in OUTPUTS or f"{name}_p" in OUTPUTS:
-            hits = t.reached[:, column] if column < len(TIERS) else t.flags[:, column - len(TIERS)]
+    for column, outcome_name in enumerate(o.outcomes):
+        name = f"{outcome_name}_p" if column < len(o.tiers) else outcome_name
+        if name in wanted:
+            hits = t.reached[:, column] if column < len(o.tiers) else t.flags[:, column - len(o.tiers)]
             noise = crossed_design(hits / t.n, replication_means[:, column], float(hits.sum()), n).noise_share
-            out[name if name in OUTPUTS else f"{name}_p"] = (hits / t.n, noise)
+            out[name] = (hits / t.n, noise)
     return out
 
 

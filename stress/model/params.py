@@ -57,7 +57,9 @@ def _cumulative(probabilities: list[float]) -> np.ndarray:
     return cumulative
 
 
-def compile_params(config: Config) -> Params:
+def compile_params(config: Config, record: records.Layout | None = None) -> Params:
+    """The numbers both engines run ``config`` on (``record``: its records' layout, if
+    already made)."""
     names = [c.name for c in config.breaches.classes]
     b, mon, fb = config.breaches, config.monitoring, config.feedback
     detection = mon.detection_probability
@@ -67,7 +69,7 @@ def compile_params(config: Config) -> Params:
                            else [c.probability for c in b.classes])
     mu, alpha, beta = b.baseline_per_day / 24.0, b.self_excitation, 1.0 / b.decay_hours
     horizon = config.scenario.horizon_days * 24.0
-    record = records.layout(config)
+    record = record or records.layout(config)
     tiers = compile_plan(config, record)
     return Params(
         horizon=horizon,

@@ -13,7 +13,11 @@ from rich.table import Table
 from stress.output.render import number
 from stress.output.tables import Interval, ResultTable, select_rows
 
-BRIEF = None  # every parameter: there are only a handful
+
+
+def brief(view) -> None:
+    """Text formats show every statistic by default."""
+    return None
 
 
 def title(view) -> str:

@@ -18,13 +18,17 @@ from rich.table import Table
 from stress.output.render import number
 from stress.output.tables import ResultTable, select_rows
 
-BRIEF = None
 COLUMNS = ("input", "restricted", "lower", "upper", "categories", "range_lower", "range_upper", "range_categories",
            "qp_lower", "qp_upper", "restricted_share")
 
 
 def _box(view) -> dict[str, Any]:
     return view.data["box"]
+
+
+def brief(view) -> None:
+    """Text formats show every statistic by default."""
+    return None
 
 
 def title(view) -> str:

@@ -12,10 +12,18 @@ from rich.table import Table
 
 from stress.output.render import number
 from stress.output.tables import Interval, ResultTable, select_rows
-from stress.statistics.tally import TIERS
+from stress.storage.reading import table_tiers
 
-BRIEF = (*(f"tier{t}_p" for t in TIERS), "p_false_escalation", "p_tier3_objective_first")
 SPREAD = ("q05", "q25", "q50", "q75", "q95")
+
+
+def brief(view) -> tuple[str, ...]:
+    """The statistics text formats show by default: each tier's probability and the
+    proportions of the last tier's race and of false escalation."""
+    tiers = table_tiers(view.table.columns)
+    names = set(view.statistics["statistic"])
+    return (*(f"{t}_p" for t in tiers), "p_false_escalation",
+            *(p for p in (f"p_{tiers[-1]}_objective_first",) if p in names))
 
 
 def title(view) -> str:
@@ -31,11 +39,11 @@ def reading(view) -> list[str]:
     s = view.statistics.set_index("statistic")
     out = [f"Over {len(view.points):,} points drawn ({view.data['design']}) from the distributions of "
            f"{_describe(view)}, each run {view.n:,} times on seed {view.seed} (the same replications at every point):"]
-    for tier in TIERS:
-        row = s.loc[f"tier{tier}_p"]
+    for tier in table_tiers(view.table.columns):
+        row = s.loc[f"{tier}_p"]
         noise = "" if math.isnan(row["noise_share"]) else f"; {100 * row['noise_share']:.0f}% of that spread is " \
                                                           "Monte Carlo noise"
-        out.append(f"P(tier {tier}) averages {_pct(row['mean'])} over the uncertainty (95% interval "
+        out.append(f"P({tier}) averages {_pct(row['mean'])} over the uncertainty (95% interval "
                    f"{_pct(row['ci_low'])} to {_pct(row['ci_high'])}); nine points in ten lie between "
                    f"{_pct(row['q05'])} and {_pct(row['q95'])}{noise}.")
     return out + view.notes
@@ -46,8 +54,9 @@ def _pct(p: float) -> str:
 
 
 def headline(view) -> str:
-    row = view.statistics.set_index("statistic").loc[f"tier{TIERS[-1]}_p"]
-    return (f"{len(view.points)} points; P(tier {TIERS[-1]}) {row['mean']:.3f} [{row['ci_low']:.3f}, "
+    last = table_tiers(view.table.columns)[-1]
+    row = view.statistics.set_index("statistic").loc[f"{last}_p"]
+    return (f"{len(view.points)} points; P({last}) {row['mean']:.3f} [{row['ci_low']:.3f}, "
             f"{row['ci_high']:.3f}], 90% of points {row['q05']:.3f} to {row['q95']:.3f}")
 
 
@@ -65,16 +74,21 @@ def table(view, metrics: Sequence[str] | None) -> ResultTable:
 
 def figures(view) -> dict[str, Any]:
     from matplotlib.figure import Figure
-    figure = Figure(figsize=(10, 3.4), layout="constrained")
-    axes = figure.subplots(1, len(TIERS), sharey=True)
+    tiers = table_tiers(view.table.columns)
+    columns = min(len(tiers), 4)
+    rows = math.ceil(len(tiers) / columns)
+    figure = Figure(figsize=(2.5 + 2.5 * columns, 0.6 + 2.8 * rows), layout="constrained")
+    axes = figure.subplots(rows, columns, sharey=True, squeeze=False).ravel()
     s = view.statistics.set_index("statistic")
-    for ax, tier in zip(axes, TIERS):
-        values = view.table[f"tier{tier}_p"].to_numpy()
+    for ax in axes[len(tiers):]:
+        ax.set_visible(False)
+    for ax, tier in zip(axes, tiers):
+        values = view.table[f"{tier}_p"].to_numpy()
         ax.hist(values, bins=40, range=(0, 1), color="0.6")
-        row = s.loc[f"tier{tier}_p"]
+        row = s.loc[f"{tier}_p"]
         ax.axvspan(row["ci_low"], row["ci_high"], color="tab:red", alpha=0.25, label="mean, 95% interval")
         ax.axvline(row["mean"], color="tab:red")
-        ax.set_xlabel(f"P(tier {tier}) at a point")
+        ax.set_xlabel(f"P({tier}) at a point")
         ax.set_xlim(0, 1)
     axes[0].set_ylabel("points")
     axes[0].legend(loc="upper left", fontsize="small")

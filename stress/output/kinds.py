@@ -3,7 +3,7 @@
 Each such kind is one module with the same functions, so a new kind touches no
 generic code: ``title(view)``, ``reading(view)`` (plain-language sentences),
 ``headline(view)`` (one line for ``stress results``), ``table(view, metrics)`` (a
-``tables.ResultTable``), ``BRIEF`` (the statistics text formats show by default),
+``tables.ResultTable``), ``brief(view)`` (the statistics text formats show by default),
 ``figures(view)`` (name -> matplotlib Figure) and ``render(console, view)``.
 """
 

@@ -19,16 +19,15 @@ import pandas as pd
 
 from stress.errors import UsageError
 from stress.storage import folders as store
-from stress.storage.reading import CompareView, ResultView, RunView, SweepView, as_view
+from stress.storage.reading import CompareView, ResultView, RunView, SweepView, as_view, table_tiers
 from stress.output import kinds
-from stress.output.render import TIER_NAMES
-from stress.statistics.summary import TIERS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 FORMATS = ("png", "svg")
-COLOURS = {1: "tab:blue", 2: "tab:orange", 3: "tab:red"}
+# Tiers take these colours in plan order (blue, orange, red for the first form's three).
+COLOURS = ("tab:blue", "tab:orange", "tab:red", "tab:green", "tab:purple", "tab:brown", "tab:pink", "tab:olive")
 UNITS = (("_hours", "hours"), ("_days", "days"), ("_per_day", "per day"))
 PROBABILITY = "probability of reaching at least the tier"
 
@@ -41,8 +40,8 @@ def axis_label(key: str) -> str:
     return key
 
 
-def tier_label(tier: int) -> str:
-    return f"tier {TIER_NAMES.get(tier, tier)}"
+def tier_colour(position: int) -> str:
+    return COLOURS[position % len(COLOURS)]
 
 
 def figures(result: ResultView) -> dict[str, "Figure"]:
@@ -106,10 +105,11 @@ def _run_curves(view: RunView) -> "Figure":
     s = view.summary
     fig = _figure(8, 5)
     ax = fig.add_subplot()
-    for tier, curve in s.curves.groupby("tier"):
+    for position, (tier, curve) in enumerate(s.curves.groupby("tier", sort=False)):
         days = curve["hours"] / 24.0
-        ax.plot(days, curve["p_reached"], color=COLOURS.get(tier), label=tier_label(tier))
-        ax.fill_between(days, curve["ci_low"], curve["ci_high"], color=COLOURS.get(tier), alpha=0.25, linewidth=0)
+        ax.plot(days, curve["p_reached"], color=tier_colour(position), label=tier)
+        ax.fill_between(days, curve["ci_low"], curve["ci_high"], color=tier_colour(position), alpha=0.25,
+                        linewidth=0)
     ax.set(xlabel="days since the start", ylabel=f"{PROBABILITY} by then", ylim=(0, 1.02), xlim=(0, s.horizon_hours / 24))
     ax.set_title(f"{s.scenario}: probability of having reached each tier over time\n"
                  f"{s.n:,} replications, seed {s.seed}; bands: pointwise 95% intervals")
@@ -132,10 +132,10 @@ def _sweep_lines(view: SweepView) -> "Figure":
     x, labels = _positions(table[key])
     fig = _figure(8, 5)
     ax = fig.add_subplot()
-    for tier in TIERS:
-        p, low, high = (table[f"tier{tier}_{c}"].to_numpy() for c in ("p", "ci_low", "ci_high"))
-        ax.errorbar(x, p, yerr=[p - low, high - p], color=COLOURS.get(tier), marker="o", capsize=4,
-                    label=tier_label(tier))
+    for position, tier in enumerate(table_tiers(table.columns)):
+        p, low, high = (table[f"{tier}_{c}"].to_numpy() for c in ("p", "ci_low", "ci_high"))
+        ax.errorbar(x, p, yerr=[p - low, high - p], color=tier_colour(position), marker="o", capsize=4,
+                    label=tier)
     if labels is not None:
         ax.set_xticks(range(len(labels)), labels)
     elif len(np.unique(x)) <= 12:  # a grid's few values are the ticks: no 2.5 for a threshold
@@ -151,11 +151,17 @@ def _sweep_lines(view: SweepView) -> "Figure":
 def _sweep_heatmaps(view: SweepView) -> "Figure":
     x_key, y_key = view.keys[1], view.keys[0]  # the first key varies slowest: rows
     table = view.table
-    fig = _figure(5 * len(TIERS), 4.8)
-    axes = fig.subplots(1, len(TIERS), squeeze=False)[0]
+    tiers = table_tiers(table.columns)
+    columns = min(len(tiers), 4)
+    rows = -(-len(tiers) // columns)
+    fig = _figure(1 + 4.5 * columns, 0.8 + 4.2 * rows)
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    for ax in axes[len(tiers):]:
+        ax.set_visible(False)
+    axes = axes[:len(tiers)]
     image = None
-    for ax, tier in zip(axes, TIERS):
-        column = f"tier{tier}_p"
+    for ax, tier in zip(axes, tiers):
+        column = f"{tier}_p"
         x, x_labels = _positions(table[x_key])
         y, y_labels = _positions(table[y_key])
         xs, ys = np.unique(x), np.unique(y)
@@ -175,7 +181,7 @@ def _sweep_heatmaps(view: SweepView) -> "Figure":
                 ax.set_xticks(range(len(x_labels)), x_labels)
             if y_labels is not None:
                 ax.set_yticks(range(len(y_labels)), y_labels)
-        ax.set(xlabel=axis_label(x_key), ylabel=axis_label(y_key), title=tier_label(tier))
+        ax.set(xlabel=axis_label(x_key), ylabel=axis_label(y_key), title=tier)
     fig.colorbar(image, ax=list(axes), label=PROBABILITY)
     fig.suptitle(f"{view.scenario}: probability of reaching each tier over {y_key} and {x_key}\n"
                  f"{view.replications_text()} replications per point, seed {view.seed}")
@@ -187,12 +193,14 @@ def _compare_forest(view: CompareView) -> "Figure":
     fig = _figure(8, 1.6 + 0.45 * len(table))
     ax = fig.add_subplot()
     y = np.arange(len(table))[::-1]  # first row at the top
-    for tier in TIERS:
+    for position, tier in enumerate(dict.fromkeys(table["tier"])):
         rows = (table["tier"] == tier).to_numpy()
         d, low, high = (table.loc[rows, c].to_numpy() for c in ("diff", "ci_low", "ci_high"))
-        ax.errorbar(d, y[rows], xerr=[d - low, high - d], fmt="o", color=COLOURS.get(tier), capsize=4)
+        ax.errorbar(d, y[rows], xerr=[d - low, high - d], fmt="o", color=tier_colour(position), capsize=4)
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_yticks(y, [f"{r.variant}, tier {r.tier}" for r in table.itertuples()])
+    # a tier only one of the two plans has has no difference: its row stays empty
+    ax.set_yticks(y, [f"{r.variant}, {r.tier}" + (" (not in both plans)" if r.diff != r.diff else "")
+                      for r in table.itertuples()])
     ax.set(xlabel=f"difference in {PROBABILITY} (variant - {view.variants[0].name}; 95% interval)",
            ylim=(-0.7, len(table) - 0.3))
     ax.set_title(f"{view.scenario}: paired differences against '{view.variants[0].name}'\n"

@@ -8,9 +8,6 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-TIER_NAMES = {1: "1 warning", 2: "2 deployment", 3: "3 coordinated"}
-
-
 def days(hours: float) -> str:
     return "-" if hours is None or math.isnan(hours) else f"{hours / 24.0:.1f}"
 
@@ -37,7 +34,7 @@ def run_summary(console: Console, summary) -> None:
         table.add_column(header, justify="right", no_wrap=True)
     for row in summary.tier_rows:
         p, ci = probability(row["p_reached"], row["ci_low"], row["ci_high"])
-        table.add_row(TIER_NAMES.get(row["tier"], str(row["tier"])), p, ci, days(row["median_hours_to_reach"]),
+        table.add_row(str(row["tier"]), p, ci, days(row["median_hours_to_reach"]),
                       f"{days(row['p10_hours_to_reach'])} - {days(row['p90_hours_to_reach'])}")
     console.print(table)
     metrics = Table(title="Other metrics (per replication)", title_justify="left")
@@ -78,24 +75,26 @@ SHOWN_ROWS = 40
 
 
 def sweep_table(console: Console, result) -> None:
+    from stress.storage.reading import table_tiers
     frame = result.to_frame()
+    tiers = table_tiers(frame.columns)
     keys = list(result.points[0]) if result.points else []
     table = Table(title=f"Sweep over {', '.join(keys)}: probability of reaching at least each tier "
                         f"(seed {result.seed}, common random numbers)", title_justify="left")
     for key in keys:
         table.add_column(key, justify="right", overflow="fold")
     table.add_column("n", justify="right", min_width=5)
-    for tier in (1, 2, 3):
-        table.add_column(f"tier {tier} [95% CI]", justify="right", min_width=14)
+    for tier in tiers:
+        table.add_column(f"{tier} [95% CI]", justify="right", min_width=14)
     rows = frame.to_dict(orient="records") if len(frame) <= SHOWN_ROWS else \
         frame.head(SHOWN_ROWS // 2).to_dict(orient="records") + [None] + frame.tail(SHOWN_ROWS // 2).to_dict(orient="records")
     for row in rows:
         if row is None:
-            table.add_row(*(["..."] * (len(keys) + 4)))
+            table.add_row(*(["..."] * (len(keys) + 1 + len(tiers))))
             continue
         cells = [number(row[k]) if isinstance(row[k], float) else str(row[k]) for k in keys]
         cells.append(f"{row['n']:,}")
-        cells += [_interval(row[f"tier{t}_p"], row[f"tier{t}_ci_low"], row[f"tier{t}_ci_high"]) for t in (1, 2, 3)]
+        cells += [_interval(row[f"{t}_p"], row[f"{t}_ci_low"], row[f"{t}_ci_high"]) for t in tiers]
         table.add_row(*cells)
     console.print(table)
     if len(frame) > SHOWN_ROWS:
@@ -115,11 +114,17 @@ def compare_table(console: Console, result) -> None:
         table.add_column(header, justify="right", min_width=5)
     for row in result.table.to_dict(orient="records"):
         narrower = row["narrower_than_independent"]
-        p_value = f"{row['p_value']:.2g}" if row["p_value"] > 0 else "<1e-300"
-        table.add_row(row["variant"], str(row["tier"]), f"{row['p_reference']:.3f} -> {row['p_variant']:.3f}",
-                      f"{row['diff']:+.3f} [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]", p_value, days(row["median_hours_diff"]) if not math.isnan(row["median_hours_diff"]) else "-",
-                      "-" if math.isinf(narrower) else f"{narrower:.1f}x")
+        p_value = "-" if math.isnan(row["p_value"]) else f"{row['p_value']:.2g}" if row["p_value"] > 0 else "<1e-300"
+        diff = "-" if math.isnan(row["diff"]) else f"{row['diff']:+.3f} [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]"
+        table.add_row(row["variant"], str(row["tier"]), f"{_p(row['p_reference'])} -> {_p(row['p_variant'])}",
+                      diff, p_value, days(row["median_hours_diff"]),
+                      "-" if math.isinf(narrower) or math.isnan(narrower) else f"{narrower:.1f}x")
     console.print(table)
+
+
+def _p(p: float) -> str:
+    """A probability, or '-' where the plan has no such tier."""
+    return "-" if math.isnan(p) else f"{p:.3f}"
 
 
 def stored_result(console: Console, view) -> None:

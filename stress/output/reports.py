@@ -18,8 +18,7 @@ from stress.errors import UsageError
 from stress.output import kinds, plots, tables
 from stress.storage import folders as store
 from stress.storage.reading import CompareView, ResultView, RunView, SweepView, as_view
-from stress.output.render import TIER_NAMES
-from stress.statistics.summary import TIERS
+from stress.storage.reading import table_tiers
 
 # Greys only: the plots are the only colour on the page (the browser test relies on it).
 STYLE = """
@@ -131,9 +130,8 @@ def reading(view: ResultView) -> list[str]:
     return _read_compare(view)
 
 
-def tier_words(tier: int) -> str:
-    name = TIER_NAMES.get(tier, str(tier)).split(" ", 1)
-    return f"tier {tier} ({name[1]})" if len(name) == 2 else f"tier {tier}"
+def tier_words(tier: str) -> str:
+    return f"tier {tier}"
 
 
 def percent(p: float, low: float, high: float, signed: bool = False) -> tuple[str, str]:
@@ -173,14 +171,14 @@ def _read_run(view: RunView) -> list[str]:
 def _read_sweep(view: SweepView) -> list[str]:
     table = view.table
     out = []
-    for tier in TIERS:
-        p = table[f"tier{tier}_p"]
+    for tier in table_tiers(table.columns):
+        p = table[f"{tier}_p"]
         lo, hi = table.loc[p.idxmin()], table.loc[p.idxmax()]
-        low_text = percent(lo[f"tier{tier}_p"], lo[f"tier{tier}_ci_low"], lo[f"tier{tier}_ci_high"])[0]
-        high_text = percent(hi[f"tier{tier}_p"], hi[f"tier{tier}_ci_low"], hi[f"tier{tier}_ci_high"])[0]
+        low_text = percent(lo[f"{tier}_p"], lo[f"{tier}_ci_low"], lo[f"{tier}_ci_high"])[0]
+        high_text = percent(hi[f"{tier}_p"], hi[f"{tier}_ci_low"], hi[f"{tier}_ci_high"])[0]
         if p.min() == p.max():
             out.append(f"The probability of reaching {tier_words(tier)} is {low_text} at every point.")
-        elif hi[f"tier{tier}_ci_low"] <= lo[f"tier{tier}_ci_high"]:
+        elif hi[f"{tier}_ci_low"] <= lo[f"{tier}_ci_high"]:
             out.append(f"The probability of reaching {tier_words(tier)} stays between {low_text} and {high_text}, "
                        "differences within the uncertainty of the estimates.")
         else:
@@ -203,6 +201,10 @@ def _read_compare(view: CompareView) -> list[str]:
         rows = view.table[view.table["variant"] == variant.name]
         changes = []
         for r in rows.itertuples():
+            if math.isnan(r.diff):
+                which = variant.name if math.isnan(r.p_reference) else reference
+                changes.append(f"{tier_words(r.tier)} only in {which}'s plan")
+                continue
             diff, interval = percent(r.diff, r.ci_low, r.ci_high, signed=True)
             verdict = ("a difference unlikely to be chance" if r.p_value < 0.05
                        else "not distinguishable from no change at the 5% level")

@@ -18,6 +18,10 @@ from stress.output.render import number
 from stress.output.tables import Interval, ResultTable, _chosen
 
 BRIEF = ("mean", "worst10", "regret_mean", "regret_max", "satisfice_share", "undominated")
+
+
+def brief(view) -> tuple[str, ...]:
+    return BRIEF
 WITH_INTERVALS = ("mean", "worst10", "regret_mean", "regret_p90", "regret_max", "satisfice_share")
 STATISTICS = ("mean", "worst10", "regret_mean", "regret_p90", "regret_max", "regret_max_point", "best_share",
               "regret_clear_share", "satisfice_share", "satisfice_unclear", "undominated", "dominated_by")

@@ -13,11 +13,15 @@ from rich.table import Table
 from stress.output.render import number
 from stress.output.tables import Interval, ResultTable, _chosen
 
-BRIEF = None
 
 
 def _key(view) -> tuple[str, str]:
     return ("ST", "ST_conf") if view.method == "sobol" else ("mu_star", "mu_star_conf")
+
+
+def brief(view) -> None:
+    """Text formats show every statistic by default."""
+    return None
 
 
 def title(view) -> str:

@@ -23,8 +23,8 @@ import pandas as pd
 from stress.errors import UsageError
 from stress.output import kinds, render
 from stress.storage import folders as store
-from stress.storage.reading import CompareView, ResultView, RunView, SweepView, as_view
-from stress.statistics.summary import TIERS, json_row
+from stress.storage.reading import CompareView, ResultView, RunView, SweepView, as_view, table_tiers
+from stress.statistics.summary import json_row
 
 FORMATS = ("csv", "parquet", "json", "markdown", "latex", "xlsx")
 TEXT_FORMATS = ("markdown", "latex")
@@ -35,11 +35,16 @@ COMPARISON_STATISTICS = ("p_reference", "p_variant", "diff", "p_value", "p_value
                          "discordant_pairs", "narrower_than_independent")
 # Text formats go into papers: without --metrics they show these headline statistics
 # (a sweep's full table has some seventy columns); --metrics all shows every one.
-BRIEF = {
-    "run": (*(f"tier{t}_p" for t in TIERS), *(f"tier{t}_median_hours" for t in TIERS), "p_false_escalation"),
-    "sweep": tuple(f"tier{t}_p" for t in TIERS),
-    "compare": ("p_reference", "p_variant", "diff", "p_value", "median_hours_diff"),
-}
+BRIEF_COMPARISON = ("p_reference", "p_variant", "diff", "p_value", "median_hours_diff")
+
+
+def headline_statistics(kind: str, tiers: Sequence[str]) -> tuple[str, ...]:
+    """The headline statistics of a run, sweep or comparison whose plan has ``tiers``."""
+    if kind == "run":
+        return (*(f"{t}_p" for t in tiers), *(f"{t}_median_hours" for t in tiers), "p_false_escalation")
+    if kind == "sweep":
+        return tuple(f"{t}_p" for t in tiers)
+    return BRIEF_COMPARISON
 
 
 class Interval(NamedTuple):
@@ -117,7 +122,7 @@ def result_table(result: ResultView, metrics: Sequence[str] | None = None, *, br
     ``brief`` the headline ones."""
     module = kinds.module_for(result.kind)
     if metrics is None and brief:
-        metrics = module.BRIEF if module is not None else BRIEF[result.kind]
+        metrics = module.brief(result) if module is not None else headline_statistics(result.kind, _tiers(result))
     if module is not None:
         return module.table(result, metrics)
     if isinstance(result, RunView):
@@ -125,6 +130,15 @@ def result_table(result: ResultView, metrics: Sequence[str] | None = None, *, br
     if isinstance(result, SweepView):
         return _sweep_table(result, metrics)
     return _compare_table(result, metrics)
+
+
+def _tiers(view: ResultView) -> list[str]:
+    """The tiers of a run, sweep or comparison."""
+    if isinstance(view, RunView):
+        return list(view.summary.tier_names)
+    if isinstance(view, SweepView):
+        return table_tiers(view.table.columns)
+    return list(dict.fromkeys(view.table["tier"]))
 
 
 def select_rows(frame: pd.DataFrame, column: str, kind: str, metrics: Sequence[str] | None) -> pd.DataFrame:
@@ -146,19 +160,19 @@ def _chosen(kind: str, allowed: Sequence[str], metrics: Sequence[str] | None) ->
 
 def _run_table(view: RunView, metrics: Sequence[str] | None) -> ResultTable:
     s = view.summary
-    rows = [{"metric": f"tier{t.tier}_p", "estimate": t.p_reached, "ci_low": t.ci_low, "ci_high": t.ci_high,
+    rows = [{"metric": f"{t.tier}_p", "estimate": t.p_reached, "ci_low": t.ci_low, "ci_high": t.ci_high,
              "n": s.n} for t in s.tiers.itertuples()]
     for t in s.tiers.itertuples():  # times are over the replications that reached the tier
         for name, value in (("median", t.median_hours_to_reach), ("p10", t.p10_hours_to_reach),
                             ("p90", t.p90_hours_to_reach)):
-            rows.append({"metric": f"tier{t.tier}_{name}_hours", "estimate": value, "ci_low": math.nan,
+            rows.append({"metric": f"{t.tier}_{name}_hours", "estimate": value, "ci_low": math.nan,
                          "ci_high": math.nan, "n": t.n_reached})
     rows += [{"metric": m.metric, "estimate": m.estimate, "ci_low": m.ci_low, "ci_high": m.ci_high, "n": m.n}
              for m in s.metrics.itertuples()]
     frame = pd.DataFrame(rows)
     frame = select_rows(frame, "metric", "run", metrics)
-    caption = (f"{s.scenario}: probability of reaching at least tier K within {s.horizon_hours / 24:g} days "
-               f"(tierK_p), hours to reach it over the n replications that did (median, 10th and 90th percentile), "
+    caption = (f"{s.scenario}: probability of reaching at least each tier within {s.horizon_hours / 24:g} days "
+               f"(<tier>_p), hours to reach it over the n replications that did (median, 10th and 90th percentile), "
                f"and other metrics per replication; "
                f"N = {s.n:,} replications, seed {s.seed}; 95% intervals in brackets.")
     return ResultTable(frame, (Interval("estimate", "ci_low", "ci_high"),), caption, view.id)
@@ -168,11 +182,12 @@ def _sweep_table(view: SweepView, metrics: Sequence[str] | None) -> ResultTable:
     table = view.table
     groups: dict[str, list[str]] = {}
     intervals = []
-    for t in TIERS:
-        groups[f"tier{t}_p"] = [f"tier{t}_p", f"tier{t}_ci_low", f"tier{t}_ci_high"]
-        intervals.append(Interval(*groups[f"tier{t}_p"]))
-    for t in TIERS:
-        groups[f"tier{t}_median_hours"] = [f"tier{t}_median_hours"]
+    tiers = table_tiers(table.columns)
+    for t in tiers:
+        groups[f"{t}_p"] = [f"{t}_p", f"{t}_ci_low", f"{t}_ci_high"]
+        intervals.append(Interval(*groups[f"{t}_p"]))
+    for t in tiers:
+        groups[f"{t}_median_hours"] = [f"{t}_median_hours"]
     for column in table.columns:  # a metric is a column with its interval columns
         if f"{column}_ci_low" in table.columns and f"{column}_ci_high" in table.columns:
             groups[column] = [column, f"{column}_ci_low", f"{column}_ci_high"]
@@ -181,7 +196,7 @@ def _sweep_table(view: SweepView, metrics: Sequence[str] | None) -> ResultTable:
     columns = (list(table.columns) if chosen is None
                else [*view.keys, "n", *(c for name in chosen for c in groups[name])])
     caption = (f"{view.scenario}: sweep over {', '.join(view.keys)}, probability of reaching at least each tier "
-               f"(tierK_p) and other metrics per replication; N = {view.replications_text()} replications per point, seed {view.seed}, "
+               f"(<tier>_p) and other metrics per replication; N = {view.replications_text()} replications per point, seed {view.seed}, "
                f"the same at every point (common random numbers); 95% intervals in brackets.")
     kept = tuple(i for i in intervals if i.estimate in columns)
     return ResultTable(table[columns].copy(), kept, caption, view.id)

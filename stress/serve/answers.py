@@ -15,20 +15,14 @@ import numpy as np
 from stress.config.schema import Config
 from stress.errors import BudgetExceeded, UserError
 from stress.statistics.summary import RunSummary, json_value
-from stress.statistics.tally import TIERS
 
-TIER_NAMES = {1: "warning", 2: "deployment", 3: "coordinated response"}
-# The metrics the page shows first, and the words for them.
-KEY_METRICS = {
-    "p_false_escalation": "false escalation",
-    "p_tier3_stood_down": "tier 3 stood down",
-    "p_tier3_objective_first": "objective reached first",
-}
-OTHER_METRICS = {
-    "p_tier2_on_false_report": "tier 2 on a false report",
-    "p_tier3_on_false_report": "tier 3 on a false report",
-    "p_backstop_joined": "backstop joined",
-}
+# The metrics the page shows first: false escalation, and how each tier's race ended.
+KEY_SUFFIXES = ("_stood_down", "_objective_first")
+
+
+def metric_label(name: str) -> str:
+    """Words for a proportion: ``p_tier3_stood_down`` -> 'tier3 stood down'."""
+    return name.removeprefix("p_").replace("_", " ")
 
 
 def what_if(reference: Config, variant: Config, *, n: int, seed: int, progress=None) -> dict[str, Any]:
@@ -48,24 +42,35 @@ def answer(reference: RunSummary, variant: RunSummary, differences: list[dict[st
     diffs = {row["outcome"]: _interval(row, "diff") for row in differences}
     ref_metrics = {r["metric"]: r for r in reference.metric_rows}
     var_metrics = {r["metric"]: r for r in variant.metric_rows}
-    tiers = [{"tier": k, "name": TIER_NAMES[k], "reference": _tier(ref), "variant": _tier(var),
-              "diff": diffs[f"tier{k}"]}
-             for k, ref, var in zip(TIERS, reference.tier_rows, variant.tier_rows)]
-    metrics = [{"metric": name, "label": label, "key": name in KEY_METRICS,
-                "reference": _interval(ref_metrics[name], "estimate"),
-                "variant": _interval(var_metrics[name], "estimate"), "diff": diffs[name]}
-               for name, label in {**KEY_METRICS, **OTHER_METRICS}.items()]
+    ref_tiers = {r["tier"]: r for r in reference.tier_rows}
+    var_tiers = {r["tier"]: r for r in variant.tier_rows}
+    names = list(dict.fromkeys([*reference.tier_names, *variant.tier_names]))
+    # a tier one plan lacks has no probability there, and no paired difference
+    tiers = [{"tier": name, "name": name, "reference": _tier(ref_tiers.get(name)), "variant": _tier(var_tiers.get(name)),
+              "diff": diffs[name] if name in ref_tiers and name in var_tiers else None}
+             for name in names]
+    proportions = [m for m in dict.fromkeys([*ref_metrics, *var_metrics]) if m.startswith("p_")]
+    key = [m for m in proportions if m == "p_false_escalation" or m.endswith(KEY_SUFFIXES)]
+    metrics = [{"metric": name, "label": metric_label(name), "key": name in key,
+                "reference": _interval(ref_metrics.get(name), "estimate"),
+                "variant": _interval(var_metrics.get(name), "estimate"),
+                "diff": diffs[name] if name in ref_metrics and name in var_metrics else None}
+               for name in [*key, *(m for m in proportions if m not in key)]]
     return {"n": n, "seed": seed, "horizon_days": variant.horizon_hours / 24.0, "tiers": tiers, "metrics": metrics,
             "curves": {"reference": _curves(reference), "variant": _curves(variant)}}
 
 
-def _tier(row: dict[str, Any]) -> dict[str, Any]:
+def _tier(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
     return {"p": json_value(row["p_reached"]), "ci_low": json_value(row["ci_low"]),
             "ci_high": json_value(row["ci_high"]), "median_hours": json_value(row["median_hours_to_reach"]),
             "n_reached": int(row["n_reached"])}
 
 
-def _interval(row: dict[str, Any], estimate: str) -> dict[str, Any]:
+def _interval(row: dict[str, Any] | None, estimate: str) -> dict[str, Any] | None:
+    if row is None:
+        return None
     return {"p": json_value(row[estimate]), "ci_low": json_value(row["ci_low"]), "ci_high": json_value(row["ci_high"])}
 
 
@@ -73,9 +78,9 @@ def _curves(summary: RunSummary) -> dict[str, Any]:
     """Per tier: days, and the cumulative probability with its pointwise interval."""
     columns = summary.curve_columns
     out = {}
-    for k in TIERS:
-        rows = columns["tier"] == k
-        out[str(k)] = {"days": _numbers(columns["hours"][rows] / 24.0),
+    for name in summary.tier_names:
+        rows = columns["tier"] == name
+        out[name] = {"days": _numbers(columns["hours"][rows] / 24.0),
                        **{name: _numbers(columns[column][rows])
                           for name, column in (("p", "p_reached"), ("ci_low", "ci_low"), ("ci_high", "ci_high"))}}
     return out

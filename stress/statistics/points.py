@@ -16,7 +16,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from stress.statistics import intervals
-from stress.statistics.tally import MEANS, OUTCOMES, PROPORTIONS, TIERS, UnitTallies
+from stress.statistics.tally import Outputs, UnitTallies
 
 QUANTILES = (0.1, 0.5, 0.9)
 
@@ -24,8 +24,9 @@ QUANTILES = (0.1, 0.5, 0.9)
 class ReachHistogram:
     """One point's histogram of reach times while its replications come in."""
 
-    def __init__(self, n_bins: int) -> None:
+    def __init__(self, n_bins: int, n_tiers: int) -> None:
         self.n_bins = n_bins
+        self.n_tiers = n_tiers
         self.pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self.size = 0
         self.dense: np.ndarray | None = None
@@ -39,7 +40,7 @@ class ReachHistogram:
         self.pieces.append((tiers, bins, counts))
         self.size += len(bins)
         if self.size > self.n_bins:  # the pieces now outweigh a dense histogram
-            self.dense = np.zeros((len(TIERS), self.n_bins), dtype=np.int64)
+            self.dense = np.zeros((self.n_tiers, self.n_bins), dtype=np.int64)
             for piece in self.pieces:
                 self.dense[piece[0], piece[1]] += piece[2]
             self.pieces = []
@@ -55,12 +56,12 @@ class ReachHistogram:
         return tuple(np.concatenate([p[i] for p in self.pieces]) for i in range(3))
 
 
-def sparse_histograms(owners: np.ndarray, tiers: np.ndarray, bins: np.ndarray,
-                      counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def sparse_histograms(owners: np.ndarray, tiers: np.ndarray, bins: np.ndarray, counts: np.ndarray,
+                      n_tiers: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Histograms of several (owner, tier) groups from (owner, tier, bin, count) parts
-    with repeats: the groups (owner * 3 + tier, ascending), each group's first index,
-    and the occupied bins (ascending within a group) with their counts."""
-    keys = ((owners.astype(np.int64) * len(TIERS) + tiers) << 32) | bins.astype(np.int64)
+    with repeats: the groups (owner * n_tiers + tier, ascending), each group's first
+    index, and the occupied bins (ascending within a group) with their counts."""
+    keys = ((owners.astype(np.int64) * n_tiers + tiers) << 32) | bins.astype(np.int64)
     unique, inverse = np.unique(keys, return_inverse=True)
     summed = np.bincount(inverse, weights=counts, minlength=len(unique)).astype(np.int64)
     group_of = unique >> 32
@@ -88,7 +89,7 @@ def group_quantiles(starts: np.ndarray, bins: np.ndarray, counts: np.ndarray, wi
 class Curve(NamedTuple):
     """Probability of having reached at least each tier by each time of ``hours``."""
     hours: np.ndarray                 # (T,)
-    p: np.ndarray                     # (3, T)
+    p: np.ndarray                     # (tiers, T)
     ci_low: np.ndarray
     ci_high: np.ndarray
 
@@ -100,20 +101,28 @@ def curve_grid(horizon: float) -> np.ndarray:
 
 
 class PointTotals:
-    """Running totals of ``n_points`` points whose mean metrics have ``width`` columns."""
+    """Running totals of ``n_points`` points, by the statistics of ``outputs`` (the job's).
+    ``tier_present``/``metric_present`` (points x tiers, points x metrics) say which of
+    them a point's own plan has (default: all); the others are NaN in its tables."""
 
-    def __init__(self, bin_widths: Sequence[float], bin_counts: Sequence[int], width: int) -> None:
+    def __init__(self, bin_widths: Sequence[float], bin_counts: Sequence[int], outputs: Outputs,
+                 tier_present: np.ndarray | None = None, metric_present: np.ndarray | None = None) -> None:
         n_points = len(bin_widths)
+        n_tiers, width = len(outputs.tiers), len(outputs.means)
+        self.outputs = outputs
         self.bin_widths = np.asarray(bin_widths, dtype=np.float64)
         self.bin_counts = np.asarray(bin_counts, dtype=np.int64)
+        self.tier_present = np.ones((n_points, n_tiers), dtype=bool) if tier_present is None else tier_present
+        self.metric_present = (np.ones((n_points, len(outputs.metric_names)), dtype=bool) if metric_present is None
+                               else metric_present)
         self.n = np.zeros(n_points, dtype=np.int64)
-        self.flags = np.zeros((n_points, len(PROPORTIONS)), dtype=np.int64)
+        self.flags = np.zeros((n_points, len(outputs.proportions)), dtype=np.int64)
         self.sums = np.zeros((n_points, width))
         self.sums_sq = np.zeros((n_points, width))
         self.counts = np.zeros((n_points, width), dtype=np.int64)
         self.seconds = np.zeros(n_points)
-        self.reached = np.zeros((n_points, len(TIERS)), dtype=np.int64)
-        self.quantiles = np.full((n_points, len(TIERS), len(QUANTILES)), np.nan)
+        self.reached = np.zeros((n_points, n_tiers), dtype=np.int64)
+        self.quantiles = np.full((n_points, n_tiers, len(QUANTILES)), np.nan)
         self.curves: dict[int, Curve] = {}
         self._histograms: dict[int, ReachHistogram] = {}
         self.pairs: dict[tuple[int, int], np.ndarray] = {}
@@ -127,16 +136,17 @@ class PointTotals:
         np.add.at(self.sums_sq, points, tallies.sums_sq)
         np.add.at(self.counts, points, tallies.counts)
         np.add.at(self.seconds, points, seconds)
-        per_unit = np.bincount(tallies.reach_unit.astype(np.int64) * len(TIERS) + tallies.reach_tier,
-                               weights=tallies.reach_count, minlength=len(points) * len(TIERS))
-        np.add.at(self.reached, points, per_unit.astype(np.int64).reshape(len(points), len(TIERS)))
+        n_tiers = self.reached.shape[1]
+        per_unit = np.bincount(tallies.reach_unit.astype(np.int64) * n_tiers + tallies.reach_tier,
+                               weights=tallies.reach_count, minlength=len(points) * n_tiers)
+        np.add.at(self.reached, points, per_unit.astype(np.int64).reshape(len(points), n_tiers))
         if len(tallies.reach_unit):
             bounds = np.searchsorted(tallies.reach_unit, np.arange(len(points) + 1))
             for unit in np.flatnonzero(np.diff(bounds)):
                 point = int(points[unit])
                 histogram = self._histograms.get(point)
                 if histogram is None:
-                    histogram = self._histograms[point] = ReachHistogram(int(self.bin_counts[point]))
+                    histogram = self._histograms[point] = ReachHistogram(int(self.bin_counts[point]), n_tiers)
                 part = slice(bounds[unit], bounds[unit + 1])
                 histogram.add(tallies.reach_tier[part], tallies.reach_bin[part], tallies.reach_count[part])
 
@@ -172,60 +182,68 @@ class PointTotals:
                  if point in self._histograms] or [(0, empty)]
         owners = np.concatenate([np.full(len(p[0]), i) for i, p in parts])
         tiers, bins, counts = (np.concatenate([p[k] for _, p in parts]) for k in range(3))
-        groups, starts, bins, counts = sparse_histograms(owners, tiers, bins, counts)
-        point_of_group = np.asarray(points)[groups // len(TIERS)]
+        n_tiers = self.reached.shape[1]
+        groups, starts, bins, counts = sparse_histograms(owners, tiers, bins, counts, n_tiers)
+        point_of_group = np.asarray(points)[groups // n_tiers]
         widths = self.bin_widths[point_of_group]
         for k, q in enumerate(QUANTILES):
             if len(groups):  # no replication of these points reached any tier: the quantiles stay NaN
-                self.quantiles[point_of_group, groups % len(TIERS), k] = group_quantiles(starts, bins, counts,
-                                                                                         widths, q)
+                self.quantiles[point_of_group, groups % n_tiers, k] = group_quantiles(starts, bins, counts,
+                                                                                      widths, q)
         ends = np.append(starts[1:], len(bins))
         for point, horizon in curve_horizons.items():
             grid = curve_grid(horizon)
-            below = np.zeros((len(TIERS), len(grid)), dtype=np.int64)
+            below = np.zeros((n_tiers, len(grid)), dtype=np.int64)
             for g in np.flatnonzero(point_of_group == point):
                 part = slice(starts[g], ends[g])
-                below[groups[g] % len(TIERS)] = intervals.sparse_cumulative(bins[part], counts[part],
-                                                                            float(self.bin_widths[point]), grid)
-            self.curves[point] = Curve(grid, *intervals.wilson_intervals(below, int(self.n[point]), confidence))
+                below[groups[g] % n_tiers] = intervals.sparse_cumulative(bins[part], counts[part],
+                                                                         float(self.bin_widths[point]), grid)
+            p, low, high = intervals.wilson_intervals(below, int(self.n[point]), confidence)
+            absent = ~self.tier_present[point]
+            for a in (p, low, high):
+                a[absent] = np.nan
+            self.curves[point] = Curve(grid, p, low, high)
 
 
 class TierTable(NamedTuple):
-    """Per point and tier: the probability of reaching at least that tier with its
-    interval, the replications that did, and the quantiles of their times."""
-    p: np.ndarray            # (P, 3)
+    """Per point and tier (the job's tiers, ``names``): the probability of reaching at
+    least that tier with its interval (NaN where a point's plan lacks the tier), the
+    replications that did, and the quantiles of their times."""
+    p: np.ndarray            # (P, T)
     ci_low: np.ndarray
     ci_high: np.ndarray
     n_reached: np.ndarray
-    quantiles: np.ndarray    # (P, 3, len(QUANTILES)) hours
+    quantiles: np.ndarray    # (P, T, len(QUANTILES)) hours
+    names: tuple[str, ...] = ()
 
 
 class MetricTable(NamedTuple):
-    """Per point and metric (proportions, then means, then class means): the estimate
-    with its interval and the replications it rests on."""
+    """Per point and metric (``names``: proportions, then means, class means last): the
+    estimate with its interval and the replications it rests on (NaN and 0 where a
+    point's plan lacks the metric)."""
     estimate: np.ndarray     # (P, K)
     ci_low: np.ndarray
     ci_high: np.ndarray
     n: np.ndarray
-
-
-def metric_names(class_names: Sequence[str]) -> list[str]:
-    means = [m if m.startswith("mean_") else f"mean_{m}" for m in MEANS]
-    return list(PROPORTIONS) + means + [f"mean_breaches_{c}" for c in class_names]
+    names: tuple[str, ...] = ()
+    present: np.ndarray | None = None   # (P, K) whether a point's plan has the metric
 
 
 def tier_table(totals: PointTotals, confidence: float = 0.95) -> TierTable:
     p, low, high = intervals.wilson_intervals(totals.reached, totals.n[:, None], confidence)
-    return TierTable(p, low, high, totals.reached.copy(), totals.quantiles.copy())
+    for a in (p, low, high):
+        a[~totals.tier_present] = np.nan
+    return TierTable(p, low, high, totals.reached.copy(), totals.quantiles.copy(), totals.outputs.tiers)
 
 
 def metric_table(totals: PointTotals, confidence: float = 0.95) -> MetricTable:
     fp, fl, fh = intervals.wilson_intervals(totals.flags, totals.n[:, None], confidence)
     mm, ml, mh = intervals.mean_intervals(totals.sums, totals.sums_sq, totals.counts, confidence)
     n_flags = np.broadcast_to(totals.n[:, None], totals.flags.shape)
-    return MetricTable(np.concatenate([fp, mm], axis=1), np.concatenate([fl, ml], axis=1),
-                       np.concatenate([fh, mh], axis=1), np.concatenate([n_flags, totals.counts], axis=1))
-
-
-def outcome_index(name: str) -> int:
-    return OUTCOMES.index(name)
+    estimate, low, high = (np.concatenate(pair, axis=1) for pair in ((fp, mm), (fl, ml), (fh, mh)))
+    n = np.concatenate([n_flags, totals.counts], axis=1)
+    absent = ~totals.metric_present
+    for a in (estimate, low, high):
+        a[absent] = np.nan
+    n[absent] = 0
+    return MetricTable(estimate, low, high, n, totals.outputs.metric_names, totals.metric_present.copy())

@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from stress.statistics.points import QUANTILES, Curve, MetricTable, TierTable, metric_names
-from stress.statistics.tally import TIERS
+from stress.statistics.points import QUANTILES, Curve, MetricTable, TierTable
 
 TIER_FIELDS = ("tier", "p_reached", "ci_low", "ci_high", "median_hours_to_reach", "p10_hours_to_reach",
                "p90_hours_to_reach", "n_reached")
@@ -25,8 +24,8 @@ CURVE_FIELDS = ("tier", "hours", "p_reached", "ci_low", "ci_high")
 
 @dataclass(frozen=True)
 class RunSummary:
-    """The probability of reaching at least each tier, its curve over time, and the
-    other metrics, each with its 95% interval."""
+    """The probability of reaching at least each tier (by name, in plan order), its
+    curve over time, and the other metrics, each with its 95% interval."""
     n: int
     seed: int
     engine: str
@@ -35,6 +34,10 @@ class RunSummary:
     tier_rows: tuple[dict[str, Any], ...]
     metric_rows: tuple[dict[str, Any], ...]
     curve_columns: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def tier_names(self) -> tuple[str, ...]:
+        return tuple(row["tier"] for row in self.tier_rows)
 
     @property
     def tiers(self):
@@ -77,11 +80,20 @@ class RunSummary:
     def from_dict(cls, data: dict[str, Any], curve_columns: dict[str, np.ndarray] | None = None) -> "RunSummary":
         """The summary as ``to_dict`` gave it (JSON null -> NaN). Raises ValueError or
         TypeError if a number is not one."""
-        tiers = tuple({k: _number(row[k], k in ("tier", "n_reached")) for k in TIER_FIELDS} for row in data["tiers"])
+        tiers = tuple({k: tier_name(row[k]) if k == "tier" else _number(row[k], k == "n_reached") for k in TIER_FIELDS}
+                      for row in data["tiers"])
         metrics = tuple({"metric": str(name), **{k: _number(row[k], k == "n") for k in METRIC_FIELDS[1:]}}
                         for name, row in data["metrics"].items())
         return cls(int(data["n"]), int(data["seed"]), str(data["engine"]), str(data.get("scenario", "")),
                    float(data["horizon_hours"]), tiers, metrics, curve_columns or {})
+
+
+def tier_name(value: Any) -> str:
+    """A tier as a summary names it: its name, or in results written before plans were
+    data, its number (1, 2, 3: the first form's tiers tier1, tier2, tier3)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or value == "":
+        raise ValueError(f"{value!r} is not a tier")
+    return f"tier{value}" if isinstance(value, int) else value
 
 
 def _number(value: Any, whole: bool) -> float | int:
@@ -92,9 +104,10 @@ def _number(value: Any, whole: bool) -> float | int:
     return int(value) if whole else float(value)
 
 
-def point_summary(point: int, tiers: TierTable, metrics: MetricTable, class_names: Sequence[str], *, n: int,
-                  seed: int, engine: str, scenario: str, horizon: float, curve: Curve | None = None) -> RunSummary:
-    """The summary of one point of a job's tables."""
+def point_summary(point: int, tiers: TierTable, metrics: MetricTable, *, n: int, seed: int, engine: str,
+                  scenario: str, horizon: float, curve: Curve | None = None) -> RunSummary:
+    """The summary of one point of a job's tables (the tiers and metrics its own plan
+    has: a job of several plans has NaN for the others)."""
     q10, q50, q90 = (QUANTILES.index(q) for q in (0.1, 0.5, 0.9))
     tier_rows = tuple({
         "tier": tier, "p_reached": float(tiers.p[point, k]), "ci_low": float(tiers.ci_low[point, k]),
@@ -102,15 +115,19 @@ def point_summary(point: int, tiers: TierTable, metrics: MetricTable, class_name
         "median_hours_to_reach": float(tiers.quantiles[point, k, q50]),
         "p10_hours_to_reach": float(tiers.quantiles[point, k, q10]),
         "p90_hours_to_reach": float(tiers.quantiles[point, k, q90]),
-        "n_reached": int(tiers.n_reached[point, k])} for k, tier in enumerate(TIERS))
-    names = metric_names(class_names)
+        "n_reached": int(tiers.n_reached[point, k])} for k, tier in enumerate(tiers.names)
+        if not math.isnan(tiers.p[point, k]))
     metric_rows = tuple({
         "metric": name, "estimate": float(metrics.estimate[point, j]), "ci_low": float(metrics.ci_low[point, j]),
-        "ci_high": float(metrics.ci_high[point, j]), "n": int(metrics.n[point, j])} for j, name in enumerate(names))
+        "ci_high": float(metrics.ci_high[point, j]), "n": int(metrics.n[point, j])}
+        for j, name in enumerate(metrics.names) if metrics.present is None or metrics.present[point, j])
     columns: dict[str, np.ndarray] = {}
     if curve is not None:
-        columns = {"tier": np.repeat(np.array(TIERS), len(curve.hours)), "hours": np.tile(curve.hours, len(TIERS)),
-                   "p_reached": curve.p.ravel(), "ci_low": curve.ci_low.ravel(), "ci_high": curve.ci_high.ravel()}
+        kept = [k for k in range(len(tiers.names)) if not math.isnan(tiers.p[point, k])]
+        names = np.array([tiers.names[k] for k in kept], dtype=object)
+        columns = {"tier": np.repeat(names, len(curve.hours)), "hours": np.tile(curve.hours, len(kept)),
+                   "p_reached": curve.p[kept].ravel(), "ci_low": curve.ci_low[kept].ravel(),
+                   "ci_high": curve.ci_high[kept].ravel()}
     return RunSummary(n, seed, engine, scenario, horizon, tier_rows, metric_rows, columns)
 
 

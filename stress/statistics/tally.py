@@ -16,46 +16,69 @@ import numpy as np
 
 from stress.model import records
 
-TIERS = (1, 2, 3)
 
-# Metrics reported as proportions (a record flag) and as means (a record column).
-PROPORTIONS = {
-    "p_false_escalation": "false_escalation",
-    "p_tier2_on_false_report": "tier2_on_false_report",
-    "p_tier3_on_false_report": "tier3_on_false_report",
-    "p_backstop_joined": "backstop_joined",
-    "p_tier3_stood_down": "tier3_stood_down",
-    "p_tier3_objective_first": "tier3_objective_first",
-}
-MEANS = ("breaches", "detected", "reports", "false_reports", "warnings", "military_responses",
-         "tier2_declined", "tier3_declined", "mean_response_latency_hours", "tier3_latency_hours",
-         "final_multiplier")
-# Yes/no outcomes of a replication that paired points compare replication by replication:
-# reached at least tier k, then each proportion's flag.
-OUTCOMES = tuple(f"tier{k}" for k in TIERS) + tuple(PROPORTIONS)
+class Outputs(NamedTuple):
+    """What a job's records are reduced to, by column of its records' layout (one plan's,
+    or the union of its plans': ``records.union``): the tiers, whose reach times give
+    'reached at least tier X' in plan order; the proportions (a yes/no column each,
+    ``p_<column>``); the means (every other count or quantity, ``mean_<column>``, the
+    class counts last)."""
+    tiers: tuple[str, ...]
+    tier_columns: tuple[int, ...]
+    proportions: tuple[str, ...]
+    flag_columns: tuple[int, ...]
+    means: tuple[str, ...]
+    mean_columns: tuple[int, ...]
+    whole_columns: tuple[int, ...]   # the means that are whole numbers (counts), classes included
+    width: int
 
-_FLAG_COLUMNS = [records.COLUMN[c] for c in PROPORTIONS.values()]
-_MEAN_COLUMNS = [records.COLUMN[c] for c in MEANS]
-_HIGHEST = records.COLUMN["highest_tier"]
+    @property
+    def outcomes(self) -> tuple[str, ...]:
+        """Yes/no outcomes of a replication that paired points compare replication by
+        replication: reached at least each tier, then each proportion's flag."""
+        return self.tiers + self.proportions
 
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return self.proportions + self.means
 
-# Mean metrics that are whole numbers (counts): their sums over the points of a study,
-# replication by replication, are exact in any order (stress.statistics.uncertainty).
-WHOLE_MEANS = ("breaches", "detected", "reports", "false_reports", "warnings", "military_responses",
-               "tier2_declined", "tier3_declined")
-_WHOLE_COLUMNS = [records.COLUMN[c] for c in WHOLE_MEANS]
-
-
-def replication_values(values: np.ndarray) -> np.ndarray:
-    """(n, K) whole-number statistics of each replication: the yes/no ``OUTCOMES``, the
-    ``WHOLE_MEANS`` counts, then the breach count of each class (padding as 0)."""
-    classes = np.nan_to_num(values[:, records.N_FIXED:], nan=0.0)
-    return np.concatenate([outcomes(values), values[:, _WHOLE_COLUMNS], classes], axis=1).astype(np.int64)
+    @property
+    def whole_means(self) -> tuple[str, ...]:
+        """Names of the whole-number means (in ``whole_columns``' order)."""
+        by_column = dict(zip(self.mean_columns, self.means))
+        return tuple(by_column[c] for c in self.whole_columns)
 
 
-def metric_columns(class_names: Sequence[str]) -> list[str]:
-    """Record columns summarised as means, class counts included."""
-    return list(MEANS) + [f"breaches_{n}" for n in class_names]
+# Columns that are neither a proportion nor a mean (nor are the tiers' times).
+_NOT_SUMMARISED = ("replication", "highest_tier")
+
+
+def outputs_of(layout: records.Layout) -> Outputs:
+    tier_columns = tuple(layout.tier_column(t, "hours") for t in layout.tiers)
+    times = set(tier_columns) | {layout.tier_column(t, "arrived") for t in layout.tiers}
+    flags, means, whole = [], [], []
+    for column, (name, dtype) in enumerate(zip(layout.names, layout.dtypes)):
+        if name in _NOT_SUMMARISED or column in times:
+            continue
+        if dtype == "bool":
+            flags.append(column)
+        else:
+            means.append(column)
+            if dtype.startswith("int"):
+                whole.append(column)
+    # the final multiplier is a fixed column but reads best after the tiers' means
+    final = layout.index["final_multiplier"]
+    means.remove(final)
+    means.insert(len([c for c in means if c < layout.class_start]), final)
+    return Outputs(tuple(layout.tiers), tier_columns, tuple(f"p_{layout.names[c]}" for c in flags), tuple(flags),
+                   tuple(f"mean_{layout.names[c]}" for c in means), tuple(means), tuple(whole), layout.width)
+
+
+def replication_values(values: np.ndarray, out: Outputs) -> np.ndarray:
+    """(n, K) whole-number statistics of each replication: the yes/no ``outcomes``, then
+    the whole-number means (counts; a column a point's plan lacks counts 0)."""
+    counts = np.nan_to_num(values[:, list(out.whole_columns)], nan=0.0)
+    return np.concatenate([outcomes(values, out), counts], axis=1).astype(np.int64)
 
 
 def bin_width_for(horizon: float) -> float:
@@ -70,18 +93,18 @@ def bin_count_for(horizon: float) -> int:
     return int(math.ceil(horizon / bin_width_for(horizon))) + 1
 
 
-def reach_times(values: np.ndarray) -> np.ndarray:
-    """(n, 3) times at which each replication first reached *at least* tier k."""
-    out = values[:, list(records.TIER_COLUMNS)]
-    # at least tier k = the earliest of tiers k..3 (NaN where none was reached)
-    for k in (1, 0):
-        out[:, k] = np.fmin(out[:, k], out[:, k + 1])
-    return out
+def reach_times(values: np.ndarray, out: Outputs) -> np.ndarray:
+    """(n, T) times at which each replication first reached *at least* each tier."""
+    times = values[:, list(out.tier_columns)]
+    # at least tier k = the earliest of tier k and every later one (NaN where none was)
+    for k in range(len(out.tiers) - 2, -1, -1):
+        times[:, k] = np.fmin(times[:, k], times[:, k + 1])
+    return times
 
 
 class UnitTallies(NamedTuple):
-    """Sufficient statistics of U units. Mean metrics have ``width`` columns: the fixed
-    ones, then one per breach class (NaN-padded for points with fewer classes)."""
+    """Sufficient statistics of U units, by the columns of a job's ``Outputs`` (a point
+    whose plan lacks a column has NaN there: its flags count 0, its means no values)."""
     n: np.ndarray            # (U,) replications
     flags: np.ndarray        # (U, F) how many replications had each proportion's flag
     sums: np.ndarray         # (U, M) sums over the non-NaN values of each mean metric
@@ -94,21 +117,22 @@ class UnitTallies(NamedTuple):
 
 
 def tally_units(values: np.ndarray, lengths: np.ndarray, bin_widths: np.ndarray,
-                bin_counts: np.ndarray) -> UnitTallies:
+                bin_counts: np.ndarray, out: Outputs) -> UnitTallies:
     """Reduce records to tallies: ``values`` stacks the records of U units (``lengths``
-    rows each, every unit's classes padded to the same width with ``pad_classes``);
-    ``bin_widths``/``bin_counts``: the reach-time binning of each unit's point."""
-    means = np.concatenate([values[:, _MEAN_COLUMNS], values[:, records.N_FIXED:]], axis=1)
+    rows each, all in the job's layout: ``records.to_job``); ``bin_widths``/``bin_counts``:
+    the reach-time binning of each unit's point."""
+    n_tiers = len(out.tiers)
+    means = values[:, list(out.mean_columns)]
     finite = ~np.isnan(means)
     clean = np.where(finite, means, 0.0)
-    flags = _segment_sums(values[:, _FLAG_COLUMNS], lengths).astype(np.int64)
+    flags = _segment_sums(np.nan_to_num(values[:, list(out.flag_columns)], nan=0.0), lengths).astype(np.int64)
 
-    times = reach_times(values)
+    times = reach_times(values, out)
     rows, tiers = np.nonzero(~np.isnan(times))
     unit_of_row = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)[rows]
     bins = np.minimum((times[rows, tiers] / bin_widths[unit_of_row]).astype(np.int64),
                       bin_counts[unit_of_row] - 1)
-    keys, counts = np.unique(((unit_of_row * len(TIERS) + tiers) << 32) | bins, return_counts=True)
+    keys, counts = np.unique(((unit_of_row * n_tiers + tiers) << 32) | bins, return_counts=True)
     unit_tier = keys >> 32
     return UnitTallies(
         n=lengths,
@@ -116,8 +140,8 @@ def tally_units(values: np.ndarray, lengths: np.ndarray, bin_widths: np.ndarray,
         sums=_segment_sums(clean, lengths),
         sums_sq=_segment_sums(clean * clean, lengths),
         counts=_segment_sums(finite.astype(np.int64), lengths),
-        reach_unit=(unit_tier // len(TIERS)).astype(np.int32),
-        reach_tier=(unit_tier % len(TIERS)).astype(np.int8),
+        reach_unit=(unit_tier // n_tiers).astype(np.int32),
+        reach_tier=(unit_tier % n_tiers).astype(np.int8),
         reach_bin=(keys & 0xFFFFFFFF).astype(np.int32),
         reach_count=counts.astype(np.int64),
     )
@@ -155,25 +179,15 @@ def _segment_sums(x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return out
 
 
-def pad_classes(block: np.ndarray, width: int) -> np.ndarray:
-    """A records matrix widened to ``width`` columns with NaN class counts (a point with
-    fewer classes than another of its job)."""
-    if block.shape[1] == width:
-        return block
-    out = np.full((len(block), width), np.nan)
-    out[:, :block.shape[1]] = block
-    return out
-
-
-def outcomes(values: np.ndarray) -> np.ndarray:
-    """(n, len(OUTCOMES)) yes/no outcomes of each replication."""
-    highest = values[:, _HIGHEST]
-    reached = highest[:, None] >= np.array(TIERS, dtype=np.float64)[None, :]
-    return np.concatenate([reached, values[:, _FLAG_COLUMNS] != 0.0], axis=1)
+def outcomes(values: np.ndarray, out: Outputs) -> np.ndarray:
+    """(n, len(out.outcomes)) yes/no outcomes of each replication (a column a point's
+    plan lacks is never yes)."""
+    reached = ~np.isnan(reach_times(values, out))
+    return np.concatenate([reached, values[:, list(out.flag_columns)] == 1.0], axis=1)
 
 
 def pair_cells(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """(len(OUTCOMES), 4) counts of replications where both, only the first, only the
+    """(len(outcomes), 4) counts of replications where both, only the first, only the
     second, or neither had each outcome (``outcomes`` of the same replications)."""
     both = np.sum(first & second, axis=0)
     first_only = np.sum(first & ~second, axis=0)

@@ -32,7 +32,10 @@ from stress.errors import UserError
 if TYPE_CHECKING:
     import pandas as pd
 
-FORMAT_VERSION = 1
+# Format 2: tiers are named (a plan is a list of tiers); format 1 numbered the three
+# tiers of the plan's first form 1, 2, 3, which readers take as tier1, tier2, tier3.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 PARTIAL = ".partial"
 MANIFEST = "manifest.json"
 CONFIG = "config.toml"
@@ -287,7 +290,7 @@ def load_manifest(folder: Path) -> dict[str, Any]:
     if version is None:
         raise ResultError(f"{folder / MANIFEST}: has no format_version, so it was not written by this tool "
                           f"(or by a version from before result folders were versioned)")
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise ResultError(f"{folder}: written by a stress version with result format {version!r}; "
-                          f"this version reads format {FORMAT_VERSION}")
+                          f"this version reads formats {', '.join(map(str, READABLE_VERSIONS))}")
     return manifest

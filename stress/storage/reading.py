@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from stress.storage import folders as store
-from stress.statistics.summary import TIERS, RunSummary
+from stress.statistics.summary import RunSummary, tier_name
 from stress.jobs.sweep import SweepSpec
 
 # Kinds read here, and the others: kind -> "module:function" that loads its view.
@@ -30,7 +30,7 @@ TIER_FIELDS = ("tier", "p_reached", "ci_low", "ci_high", "median_hours_to_reach"
                "p90_hours_to_reach", "n_reached")
 METRIC_FIELDS = ("estimate", "ci_low", "ci_high", "n")
 COMPARISON_TEXT = ("variant", "reference")
-COMPARISON_NUMBERS = ("tier", "p_reference", "p_variant", "diff", "ci_low", "ci_high", "p_value", "p_value_raw",
+COMPARISON_NUMBERS = ("p_reference", "p_variant", "diff", "ci_low", "ci_high", "p_value", "p_value_raw",
                       "median_hours_diff", "discordant_pairs", "narrower_than_independent")
 
 
@@ -139,15 +139,46 @@ def _incomplete(folder: Path, manifest: dict[str, Any]) -> bool:
 
 def _load_run(folder: Path, manifest: dict[str, Any]) -> RunView:
     _require(manifest, folder / store.MANIFEST, ("seed",))
-    curves = _read_csv(folder / "curves.csv", numbers=("tier", "hours", "p_reached", "ci_low", "ci_high"),
+    curves = _read_csv(folder / "curves.csv", text=("tier",), numbers=("hours", "p_reached", "ci_low", "ci_high"),
                        complete=("tier", "hours", "p_reached", "ci_low", "ci_high"))
-    per_tier = curves.groupby("tier").size()
-    if sorted(per_tier.index) != list(TIERS) or per_tier.nunique() != 1:
-        raise store.ResultError(f"{folder / 'curves.csv'}: truncated or damaged "
-                                f"(rows per tier: {per_tier.to_dict()})")
+    curves["tier"] = _tier_names(curves["tier"], folder / "curves.csv")
     summary = _summary(store.read_json(folder / "summary.json"), folder / "summary.json",
                        {c: curves[c].to_numpy() for c in curves.columns})
+    per_tier = curves.groupby("tier", sort=False).size()
+    if list(per_tier.index) != list(summary.tier_names) or per_tier.nunique() != 1:
+        raise store.ResultError(f"{folder / 'curves.csv'}: truncated or damaged "
+                                f"(rows per tier: {per_tier.to_dict()})")
     return RunView(folder, manifest, {store.CONFIG: _read_text(folder / store.CONFIG)}, summary)
+
+
+def _tier_names(column: pd.Series, where: Path) -> pd.Series:
+    """A table's tier column as names (format 1 numbered the first form's tiers)."""
+    try:
+        return column.map(lambda v: tier_name(v.item() if hasattr(v, "item") else v))
+    except ValueError:
+        raise store.ResultError(f"{where}: the tier column is damaged") from None
+
+
+def read_point_table(path: Path, rows: int, *, text: Iterable[str] = (), complete: Iterable[str] = ()) -> pd.DataFrame:
+    """A job's point table (``table.csv``): one row per point, ``n`` and every tier's
+    columns (<tier>_p, _ci_low, _ci_high, _median_hours) holding numbers."""
+    table = _read_csv(path, text=text, numbers=["n"], complete=[*complete, "n"])
+    tiers = table_tiers(table.columns)
+    if not tiers:
+        raise store.ResultError(f"{path}: no tier columns (<tier>_p, ...); truncated or damaged")
+    _read_columns(table, path, [f"{t}_{s}" for t in tiers for s in ("p", "ci_low", "ci_high", "median_hours")])
+    if len(table) != rows:
+        raise store.ResultError(f"{path}: {len(table)} rows for {rows} points (truncated or damaged)")
+    return table
+
+
+def table_tiers(columns: Iterable[str]) -> list[str]:
+    """The tiers of a point table: the names X with columns X_p, X_ci_low, X_ci_high
+    and X_median_hours, in table order."""
+    columns = list(columns)
+    present = set(columns)
+    return [c[:-len("_median_hours")] for c in columns if c.endswith("_median_hours")
+            and all(f"{c[:-len('_median_hours')]}{s}" in present for s in ("_p", "_ci_low", "_ci_high"))]
 
 
 def _load_sweep(folder: Path, manifest: dict[str, Any]) -> SweepView:
@@ -158,14 +189,8 @@ def _load_sweep(folder: Path, manifest: dict[str, Any]) -> SweepView:
         spec = SweepSpec.model_validate(manifest["sweep"])
     except ValidationError as exc:
         raise store.ResultError(f"{where}: 'sweep' is not a sweep definition ({exc.errors()[0]['msg']})") from None
-    tier_columns = [f"tier{t}_{s}" for t in TIERS for s in ("p", "ci_low", "ci_high")]
     keys = list(points[0])
-    table = _read_csv(folder / "table.csv", text=keys,
-                      numbers=["n", *tier_columns, *(f"tier{t}_median_hours" for t in TIERS)],
-                      complete=[*keys, "n", *tier_columns])
-    if len(table) != len(points):
-        raise store.ResultError(f"{folder / 'table.csv'}: {len(table)} rows for {len(points)} points "
-                                "(truncated or damaged)")
+    table = read_point_table(folder / "table.csv", len(points), text=keys, complete=keys)
     return SweepView(folder, manifest, {store.CONFIG: _read_text(folder / store.CONFIG)}, points, spec, table)
 
 
@@ -179,19 +204,21 @@ def _load_compare(folder: Path, manifest: dict[str, Any]) -> CompareView:
         raise store.ResultError(f"{where}: 'variants' is not a list of named variants") from None
     if len(variants) < 2:
         raise store.ResultError(f"{where}: a comparison needs at least two variants")
-    table = _read_csv(folder / "comparison.csv", text=COMPARISON_TEXT, numbers=COMPARISON_NUMBERS,
-                      complete=("variant", "tier", "p_reference", "p_variant", "diff", "ci_low", "ci_high",
-                                "p_value"))
-    expected = (len(variants) - 1) * len(TIERS)
-    if len(table) != expected:
-        raise store.ResultError(f"{folder / 'comparison.csv'}: {len(table)} rows where {len(variants)} variants "
-                                f"give {expected} (truncated or damaged)")
+    table = _read_csv(folder / "comparison.csv", text=(*COMPARISON_TEXT, "tier"), numbers=COMPARISON_NUMBERS,
+                      complete=("variant", "tier"))
+    table["tier"] = _tier_names(table["tier"], folder / "comparison.csv")
     path = folder / "summaries.json"
     data = store.read_json(path)
     names = [v.name for v in variants]
     if not isinstance(data, dict) or list(data) != names:
         raise store.ResultError(f"{path}: expected the summaries of {', '.join(names)}")
     summaries = {name: _summary(data[name], path, {}) for name in names}
+    for variant in names[1:]:  # a row per tier of either plan, each once
+        tiers = list(table.loc[table["variant"] == variant, "tier"])
+        expected = set(summaries[names[0]].tier_names) | set(summaries[variant].tier_names)
+        if sorted(tiers) != sorted(expected):
+            raise store.ResultError(f"{folder / 'comparison.csv'}: the rows of variant {variant} are not one per tier "
+                                    f"(truncated or damaged)")
     configs = {f"variants/{i}-{name}.toml": _read_text(folder / "variants" / f"{i}-{name}.toml")
                for i, name in enumerate(names)}
     return CompareView(folder, manifest, configs, variants, int(manifest["n"]), table, summaries)
@@ -217,7 +244,7 @@ def _summary(data: Any, where: Path, curves: dict[str, Any]) -> RunSummary:
         raise store.ResultError(f"{where}: not a run summary")
     _require(data, where, ("n", "seed", "engine", "horizon_hours", "tiers", "metrics"))
     tiers, metrics = data["tiers"], data["metrics"]
-    if (not isinstance(tiers, list) or [t.get("tier") if isinstance(t, dict) else None for t in tiers] != list(TIERS)
+    if (not isinstance(tiers, list) or not tiers or not all(isinstance(t, dict) and "tier" in t for t in tiers)
             or not isinstance(metrics, dict) or not all(isinstance(m, dict) for m in metrics.values())):
         raise store.ResultError(f"{where}: 'tiers' or 'metrics' damaged")
     for row in tiers:
@@ -228,6 +255,8 @@ def _summary(data: Any, where: Path, curves: dict[str, Any]) -> RunSummary:
         summary = RunSummary.from_dict(data, curves)
     except (TypeError, ValueError):
         raise store.ResultError(f"{where}: a number is not a number") from None
+    if len(set(summary.tier_names)) != len(summary.tier_names):
+        raise store.ResultError(f"{where}: 'tiers' damaged (a tier named twice)")
     for row in summary.tier_rows:
         _check_interval(where, f"tier {row['tier']}", row["p_reached"], row["ci_low"], row["ci_high"], True)
     for row in summary.metric_rows:
@@ -260,12 +289,20 @@ def _read_csv(path: Path, *, text: Iterable[str] = (), numbers: Iterable[str] = 
     missing = [c for c in [*text, *numbers] if c not in frame.columns]
     if missing:
         raise store.ResultError(f"{path}: missing column(s) {', '.join(missing)}")
+    _read_columns(frame, path, numbers, complete)
+    return frame
+
+
+def _read_columns(frame: pd.DataFrame, path: Path, numbers: Iterable[str], complete: Iterable[str] = ()) -> None:
+    """The ``numbers`` columns hold numbers, the ``complete`` ones no empty cell."""
+    missing = [c for c in numbers if c not in frame.columns]
+    if missing:
+        raise store.ResultError(f"{path}: missing column(s) {', '.join(missing)}")
     not_numbers = [c for c in numbers if not pd.api.types.is_numeric_dtype(frame[c])]
     empty = [c for c in complete if frame[c].isna().any()]
     if not_numbers or empty:
         raise store.ResultError(f"{path}: truncated or damaged (column(s) {', '.join(not_numbers + empty)} "
                                 "hold empty cells or text where numbers belong)")
-    return frame
 
 
 def _read_text(path: Path) -> str:
@@ -328,17 +365,19 @@ def headline(view: ResultView) -> str:
         return module.headline(view)
     if isinstance(view, RunView):
         probabilities = ", ".join(f"{p:.3f}" for p in view.summary.tiers["p_reached"])
-        return f"P(tier 1, 2, 3) = {probabilities}"
+        return f"P({', '.join(view.summary.tier_names)}) = {probabilities}"
     if isinstance(view, SweepView):
-        top = view.table[f"tier{TIERS[-1]}_p"]
+        last = table_tiers(view.table.columns)[-1]
+        top = view.table[f"{last}_p"]
         return (f"{len(view.points)} points over {', '.join(view.keys)}; "
-                f"P(tier {TIERS[-1]}) {top.min():.3f} to {top.max():.3f}")
+                f"P({last}) {top.min():.3f} to {top.max():.3f}")
     reference = view.variants[0].name
     parts = []
     for variant in view.variants[1:]:
-        diffs = view.table.loc[view.table["variant"] == variant.name, "diff"]
-        parts.append(f"{variant.name} - {reference}: " + ", ".join(_signed(d) for d in diffs))
-    return "diff in P(tier 1, 2, 3): " + "; ".join(parts)
+        rows = view.table.loc[view.table["variant"] == variant.name]
+        parts.append(f"{variant.name} - {reference}: "
+                     + ", ".join(f"{t} {_signed(d)}" for t, d in zip(rows["tier"], rows["diff"])))
+    return "diff in P(tier): " + "; ".join(parts)
 
 
 def _signed(x: float) -> str:

@@ -1,45 +1,45 @@
 """``records.parquet``: one typed row per replication, written from NumPy to Arrow.
 
 The engines' float64 record matrices are converted column by column to the types of
-``stress.model.records`` and written in large row groups; pandas is not involved.
+their ``stress.model.records.Layout`` and written in large row groups; pandas is not
+involved. A column that some points' plans lack (a job of several plans) is null there.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
-
 import numpy as np
 
-from stress.model import records
+from stress.model.records import Layout
 
 ROW_GROUP = 131_072
 
 
-def _arrow(column: np.ndarray):
-    """A NumPy column as an Arrow array, without a copy for numbers. (``pa.array``
-    would import pandas, half a second of start-up, to check for pandas types.)"""
+def _arrow(values: np.ndarray, dtype: str):
+    """A float64 record column as an Arrow array of ``dtype``, NaN written as null (a
+    time: did not happen, as pandas writes it; a count or flag: not in that point's
+    plan), without a copy for floats. (``pa.array`` would import pandas, half a second
+    of start-up, to check for pandas types.)"""
     import pyarrow as pa
+    missing = np.isnan(values)
+    validity = pa.py_buffer(np.packbits(~missing, bitorder="little")) if missing.any() else None
+    if dtype != "float64" and validity is not None:
+        values = np.where(missing, 0.0, values)
+    column = np.ascontiguousarray(values.astype(dtype, copy=False))
     if column.dtype == np.bool_:
         bits = np.packbits(column, bitorder="little")
-        return pa.Array.from_buffers(pa.bool_(), len(column), [None, pa.py_buffer(bits)])
-    column = np.ascontiguousarray(column)
-    validity = None
-    if column.dtype.kind == "f":  # NaN (did not happen) is written as null, as pandas writes it
-        missing = np.isnan(column)
-        if missing.any():
-            validity = pa.py_buffer(np.packbits(~missing, bitorder="little"))
+        return pa.Array.from_buffers(pa.bool_(), len(column), [validity, pa.py_buffer(bits)])
     return pa.Array.from_buffers(pa.from_numpy_dtype(column.dtype), len(column), [validity, pa.py_buffer(column)])
 
 
 class RecordsWriter:
     """Appends record matrices (rows in replication order) to one Parquet file."""
 
-    def __init__(self, path: Path, class_names: Sequence[str], with_point: bool = False) -> None:
+    def __init__(self, path: Path, layout: Layout, with_point: bool = False) -> None:
         import pyarrow as pa
         self.path = path
-        self.names = records.column_names(class_names)
-        self.dtypes = [f.dtype for f in records.FIELDS] + ["int32"] * len(class_names)
+        self.names = list(layout.names)
+        self.dtypes = list(layout.dtypes)
         self.with_point = with_point
         fields = [pa.field(n, pa.from_numpy_dtype(np.dtype(d))) for n, d in zip(self.names, self.dtypes)]
         self.schema = pa.schema(([pa.field("point", pa.int32())] if with_point else []) + fields)
@@ -57,11 +57,11 @@ class RecordsWriter:
         if not self._pending:
             return
         import pyarrow as pa
-        values = np.concatenate([v for v, _ in self._pending])[:, :len(self.names)]
-        columns = [_arrow(values[:, j].astype(d)) for j, d in enumerate(self.dtypes)]
+        values = np.concatenate([v for v, _ in self._pending])
+        columns = [_arrow(values[:, j], d) for j, d in enumerate(self.dtypes)]
         if self.with_point:
-            points = np.concatenate([np.full(len(v), p, dtype=np.int32) for v, p in self._pending])
-            columns.insert(0, _arrow(points))
+            points = np.concatenate([np.full(len(v), p, dtype=np.float64) for v, p in self._pending])
+            columns.insert(0, _arrow(points, "int32"))
         if self._writer is None:
             self._writer = self._open()
         self._writer.write_table(pa.Table.from_arrays(columns, schema=self.schema), row_group_size=ROW_GROUP)

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from stress.storage import folders
-from stress.storage.reading import BaseView, _points, _read_csv, _read_text, _require
+from stress.storage.reading import BaseView, _points, _read_csv, _read_text, _require, read_point_table
 
 
 @dataclass(frozen=True)
@@ -35,10 +35,7 @@ def load_view(folder: Path, manifest: dict[str, Any]) -> SensitivityView:
     where = folder / folders.MANIFEST
     _require(manifest, where, ("seed", "sensitivity", "points"))
     points = _points(manifest, where, "design points", valid=lambda p: True)
-    table = _read_csv(folder / "table.csv", numbers=["n", "tier3_p"], complete=["n", "tier3_p"])
-    if len(table) != len(points):
-        raise folders.ResultError(f"{folder / 'table.csv'}: {len(table)} rows for {len(points)} points "
-                                  "(truncated or damaged)")
+    table = read_point_table(folder / "table.csv", len(points))
     data = folders.read_json(folder / "sensitivity.json")
     if not isinstance(data, dict):
         raise folders.ResultError(f"{folder / 'sensitivity.json'}: not a sensitivity study")
