@@ -19,7 +19,7 @@ def test_two_identical_variants_differ_by_exactly_zero(tmp_path):
                    "-n", "3000", "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     (row,) = json.loads(done.stdout)
-    assert row["name"] == "b" and [t["tier"] for t in row["tiers"]] == [1, 2, 3]
+    assert row["name"] == "b" and [t["tier"] for t in row["tiers"]] == ["tier1", "tier2", "tier3"]
     for tier in row["tiers"]:
         assert tier["diff"] == 0.0 and tier["p_value"] == 1.0
         assert tier["ci_low"] <= 0.0 <= tier["ci_high"]
@@ -51,8 +51,26 @@ def test_variants_from_scenario_files(tmp_path):
     other.write_text(base.read_text().replace("delay_hours = 72 ", "delay_hours = 24 "))
     result = stress.compare([base, other], n=2000, seed=4)
     assert [v.name for v in result.variants] == ["ceasefire", "faster"]
-    tier3 = result.table[result.table["tier"] == 3].iloc[0]
+    tier3 = result.table[result.table["tier"] == "tier3"].iloc[0]
     assert tier3["diff"] > 0  # starting the response sooner leaves less time to stand down
+
+
+def test_a_three_tier_plan_against_a_four_tier_one_is_paired_tier_by_tier():
+    three, four = ROOT / "configs" / "ceasefire.toml", ROOT / "configs" / "four-tier.toml"
+    result = stress.compare([three, four], n=4000, seed=6)
+    table = result.table.set_index("tier")
+    assert list(table.index) == ["tier1", "sanctions", "tier2", "tier3"]  # in one order that keeps both plans'
+    sanctions = table.loc["sanctions"]   # only the four-tier plan has it: its probability, no difference
+    assert math.isnan(sanctions["p_reference"]) and 0 < sanctions["p_variant"] < 1
+    assert math.isnan(sanctions["diff"]) and math.isnan(sanctions["p_value"])
+    for tier in ("tier1", "tier2", "tier3"):
+        row = table.loc[tier]
+        assert row["diff"] == pytest.approx(row["p_variant"] - row["p_reference"], abs=1e-12)
+        assert row["ci_low"] <= row["diff"] <= row["ci_high"]
+    # the same replications (common random numbers): the tiers they share are compared pair by
+    # pair, more tightly than two independent runs would be
+    assert table.loc["tier2", "narrower_than_independent"] > 1 and table.loc["tier3", "narrower_than_independent"] > 1
+    assert table.loc["tier2", "diff"] < 0 and table.loc["tier2", "p_value"] < 1e-6  # forces wait for sanctions
 
 
 def test_one_and_two_workers_give_the_same_comparison():

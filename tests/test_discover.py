@@ -161,7 +161,7 @@ def test_a_discovery_of_a_real_exploration_reads_back_everywhere(tmp_path):
     assert view.kind == "discover" and list(view.box["input"]) == [limit.input for limit in
                                                                    sorted(found.box.limits, key=lambda l: (
                                                                        not l.restricted, -l.cut if l.restricted else 0))]
-    assert "tier3.delay_hours" in stress.export(found.path, "markdown")
+    assert "tier3.response_delay_hours" in stress.export(found.path, "markdown")
     assert sorted(p.name for p in stress.plot(found.path)) == sorted(
         f"{name}.{fmt}" for name in ("tradeoff", "limits", "pairs") for fmt in ("png", "svg")) or \
         not found.box.restricted

@@ -50,7 +50,7 @@ def test_explore_means_match_averages_of_independent_runs_at_the_same_points(tmp
                              overrides=[f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in point.items()])
             rows = {r["tier"]: r for r in run.summary.tier_rows}
             metrics = {r["metric"]: r for r in run.summary.metric_rows}
-            independent.append(rows[int(statistic[4])]["p_reached"] if statistic.startswith("tier")
+            independent.append(rows[statistic[:-2]]["p_reached"] if statistic.startswith("tier")
                                else metrics[statistic]["estimate"])
         p = np.array(independent)
         # the explore mean's Monte Carlo error (at most that of fully shared noise) and the

@@ -31,11 +31,11 @@ def expected_frame(kind: str, folder) -> pd.DataFrame:
     if kind == "compare":
         return csv_table(folder / "comparison.csv")
     summary = summary_json(folder)
-    rows = [{"metric": f"tier{t['tier']}_p", "estimate": t["p_reached"], "ci_low": t["ci_low"],
+    rows = [{"metric": f"{t['tier']}_p", "estimate": t["p_reached"], "ci_low": t["ci_low"],
              "ci_high": t["ci_high"], "n": summary["n"]} for t in summary["tiers"]]
     for t in summary["tiers"]:  # time to reach a tier: over the replications that reached it, no interval
         for q in ("median", "p10", "p90"):
-            rows.append({"metric": f"tier{t['tier']}_{q}_hours", "estimate": t[f"{q}_hours_to_reach"],
+            rows.append({"metric": f"{t['tier']}_{q}_hours", "estimate": t[f"{q}_hours_to_reach"],
                          "ci_low": math.nan, "ci_high": math.nan, "n": t["n_reached"]})
     rows += [{"metric": name, **values} for name, values in summary["metrics"].items()]
     return pd.DataFrame(rows).astype({"estimate": float, "ci_low": float, "ci_high": float})
@@ -154,7 +154,7 @@ def test_latex_is_a_complete_booktabs_table_with_the_same_numbers(folders, kind)
     assert check_text_table(kind, folders[kind], headers, rows) >= 3
     if kind == "compare":
         assert r"quick\_response" in text and "quick_response" not in text  # escaped
-        assert spec.startswith("llr")  # names left, numbers right
+        assert spec.startswith("lllr")  # names (variant, reference, tier) left, numbers right
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -51,7 +51,7 @@ def test_an_inconsistent_summary_is_refused_even_without_its_checksum(finished, 
     del manifest["files"]
     (copy / "manifest.json").write_text(json.dumps(manifest))
     done = run_cli("show", str(copy), cwd=tmp_path)
-    assert done.returncode == 2 and "summary.json: tier 3" in done.stderr and "inconsistent" in done.stderr
+    assert done.returncode == 2 and "summary.json: tier3: estimate" in done.stderr and "inconsistent" in done.stderr
 
 
 def test_result_files_follow_the_umask(finished):
@@ -295,7 +295,7 @@ def test_ctrl_c_at_random_moments_many_times(tmp_path, uninterrupted):
     (["run", "-n", "10", "--set", "scenario.horizon_days=1e12"], "would take about"),
     (["run", "-n", "100", "--set", "breaches.baseline_per_day=1e7"], "raise the limit with --budget HOURS"),
     (["run", "-n", "1000", "--set", "feedback.max_multiplier=1e6", "--set", "tier1.rate_factor=2"],
-     "the responses provoke (tier1.rate_factor = 2 > 1"),
+     "the responses provoke (the plan's tier 1 has rate_factor = 2 > 1"),
     (["run", "-n", "20", "--engine", "fast", "--set", "breaches.decay_hours=1e-20"],
      "too short for the clock's resolution"),
     (["sweep", "--grid", "tier2.threshold=1:10000000:1", "-n", "10"], "more than the limit of 100,000"),

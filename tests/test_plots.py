@@ -16,13 +16,13 @@ from made_results import SCENARIO, csv_table, make_results
 # kind -> (file name, texts the SVG must hold: axis labels in the user's units, the title's scenario)
 EXPECTED = {
     "run": ("curves", ["days since the start", "probability of reaching at least the tier by then",
-                       f"{SCENARIO}: probability of having reached each tier over time", "tier 3 coordinated"]),
+                       f"{SCENARIO}: probability of having reached each tier over time", "tier3"]),
     "sweep": ("sweep", ["tier2.threshold", "probability of reaching at least the tier",
                         f"{SCENARIO}: probability of reaching each tier against tier2.threshold"]),
-    "sweep2": ("heatmaps", ["tier3.delay_hours (hours)", "tier2.threshold", "tier 2 deployment",
+    "sweep2": ("heatmaps", ["tier3.delay_hours (hours)", "tier2.threshold", "tier2",
                             f"{SCENARIO}: probability of reaching each tier over tier2.threshold and tier3.delay_hours"]),
     "compare": ("forest", ["difference in probability of reaching at least the tier (variant - strict; 95% interval)",
-                           "quick_response, tier 3", f"{SCENARIO}: paired differences against 'strict'"]),
+                           "quick_response, tier3", f"{SCENARIO}: paired differences against 'strict'"]),
 }
 
 

@@ -111,7 +111,7 @@ def test_load_result_gives_the_numbers_of_the_folder(folders):
     written = summary_json(folders["run"])
     assert run.kind == "run" and run.scenario == SCENARIO and run.n == written["n"] and run.seed == written["seed"]
     assert list(run.summary.tiers["p_reached"]) == [t["p_reached"] for t in written["tiers"]]
-    assert set(run.summary.curves["tier"]) == {1, 2, 3}
+    assert set(run.summary.curves["tier"]) == {"tier1", "tier2", "tier3"}
     sweep = stress.load_result(folders["sweep"])
     assert sweep.keys == ["tier2.threshold"] and list(sweep.table["tier2.threshold"]) == [2, 3, 5]
     assert sweep.table.equals(csv_table(folders["sweep"] / "table.csv"))
@@ -134,7 +134,7 @@ def test_results_lists_every_folder_with_its_kind_status_and_headline(folders, t
         "run": ("run", "complete"), "sweep": ("sweep", "complete"), "compare": ("compare", "complete"),
         "cut.partial": ("run", "incomplete"), "broken": ("sweep", "damaged")}
     tiers = [t["p_reached"] for t in summary_json(folders["run"])["tiers"]]
-    assert entries["run"].headline == "P(tier 1, 2, 3) = " + ", ".join(f"{p:.3f}" for p in tiers)
+    assert entries["run"].headline == "P(tier1, tier2, tier3) = " + ", ".join(f"{p:.3f}" for p in tiers)
     assert entries["run"].n == 1000 and entries["run"].scenario == SCENARIO
     assert "--resume" in entries["cut.partial"].headline and "table.csv: missing" in entries["broken"].headline
 
@@ -156,7 +156,7 @@ def test_results_of_a_missing_folder_is_an_error(tmp_path):
 def test_show_prints_the_table_again(folders):
     done = run_cli("show", str(folders["run"]), timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "3 coordinated" in done.stdout and SCENARIO in done.stdout
+    assert "tier3" in done.stdout and SCENARIO in done.stdout
     for tier in summary_json(folders["run"])["tiers"]:
         assert f"{tier['p_reached']:.3f}" in done.stdout and f"[{tier['ci_low']:.3f}, {tier['ci_high']:.3f}]" in done.stdout
 

@@ -59,7 +59,7 @@ def test_each_point_is_the_run_of_its_variant_and_regret_intervals_are_paired(tm
         for v, name in enumerate(("slow", "quick")):
             row = frame[(frame["point"] == s) & (frame["variant"] == name)].iloc[0]
             run = compared.summaries[v]
-            assert [row[f"tier{t}_p"] for t in (1, 2, 3)] == list(run.tiers["p_reached"])
+            assert [row[f"{t}_p"] for t in run.tier_names] == list(run.tiers["p_reached"])
         # regret of the slow response against the quick one: the comparison's paired difference
         difference = compared.outcome_differences(1).set_index("outcome").loc["p_tier3_objective_first"]
         regrets = result.regrets[(result.regrets["point"] == s) & (result.regrets["variant"] == "slow")].iloc[0]

@@ -68,9 +68,9 @@ def test_must_show_threshold_sweep(tmp_path):
     assert list(table["tier2.threshold"]) == [2, 3, 4, 5]
     assert table["tier2_p"].is_monotonic_decreasing
     assert (table["n"] == 2000).all()
-    for tier in (1, 2, 3):
-        assert (table[f"tier{tier}_ci_low"] <= table[f"tier{tier}_p"]).all()
-        assert (table[f"tier{tier}_p"] <= table[f"tier{tier}_ci_high"]).all()
+    for tier in ("tier1", "tier2", "tier3"):
+        assert (table[f"{tier}_ci_low"] <= table[f"{tier}_p"]).all()
+        assert (table[f"{tier}_p"] <= table[f"{tier}_ci_high"]).all()
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["kind"] == "sweep" and manifest["sweep"]["grid"] == {"tier2.threshold": [2, 3, 4, 5]}
     assert len(manifest["point_seconds"]) == 4 and manifest["seed"] == 1
@@ -83,7 +83,7 @@ def test_sweep_json_rows_have_the_run_shape(tmp_path):
     rows = json.loads(done.stdout)
     assert [r["params"] for r in rows] == [{"tier3.delay_hours": 24}, {"tier3.delay_hours": 72}]
     for row in rows:
-        assert row["n"] == 1000 and [t["tier"] for t in row["tiers"]] == [1, 2, 3]
+        assert row["n"] == 1000 and [t["tier"] for t in row["tiers"]] == ["tier1", "tier2", "tier3"]
         assert "p_false_escalation" in row["metrics"]
 
 
@@ -126,8 +126,8 @@ def test_precision_adds_replications_until_met(tmp_path):
     result = stress.sweep(grid=["tier2.threshold=2,5"], n=1000, seed=1, precision=0.015, max_n=30_000, workers=1)
     table = result.to_frame()
     for row in table.to_dict(orient="records"):
-        widths = [max(row[f"tier{t}_p"] - row[f"tier{t}_ci_low"], row[f"tier{t}_ci_high"] - row[f"tier{t}_p"])
-                  for t in (1, 2, 3)]
+        widths = [max(row[f"{t}_p"] - row[f"{t}_ci_low"], row[f"{t}_ci_high"] - row[f"{t}_p"])
+                  for t in ("tier1", "tier2", "tier3")]
         assert max(widths) <= 0.015 or row["n"] == 30_000
         assert row["n"] > 1000 and row["n"] % 1000 == 0
     capped = stress.sweep(grid=["tier2.threshold=3"], n=1000, seed=1, precision=0.001, max_n=4000, workers=1)
@@ -214,12 +214,14 @@ def test_points_share_what_they_have_in_common_and_only_that():
     from stress.jobs.points import compile_points
     from stress.model.params import share_values
     first, second = compile_points(load_scenario(None, []), [{"tier3.delay_hours": 24.0}, {"tier3.delay_hours": 48.0}])
+    from stress.model.plan import RESPONSE_DELAY
     a, b = first.params, second.params
-    assert b.t3_delay == 48.0 and a.t3_delay == 24.0
-    assert b.class_cumulative is a.class_cumulative and b.clock is a.clock and b.t2_decision_p is a.t2_decision_p
+    assert b.tier_floats[2, RESPONSE_DELAY] == 48.0 and a.tier_floats[2, RESPONSE_DELAY] == 24.0
+    assert b.class_cumulative is a.class_cumulative and b.clock is a.clock and b.tier_ints is a.tier_ints
+    assert b.tier_floats is not a.tier_floats and second.layout is first.layout
     assert all(np.array_equal(x, y) for x, y in zip(b, compile_params(make_config("tier3.delay_hours=48"))))
     # equal is bit for bit: -0.0 stays -0.0 beside 0.0, an integer stays an integer beside a float
-    zero = a._replace(t3_stand_down_rate=0.0, t2_threshold=3)
-    kept = share_values(a._replace(t3_stand_down_rate=-0.0, t2_threshold=3.0), zero)
-    assert np.signbit(kept.t3_stand_down_rate) and type(kept.t2_threshold) is float
+    zero = a._replace(delay_median=0.0, draws=6)
+    kept = share_values(a._replace(delay_median=-0.0, draws=6.0), zero)
+    assert np.signbit(kept.delay_median) and type(kept.draws) is float
     assert share_values(a._replace(severity=a.severity.astype(np.float32)), a).severity.dtype == np.float32

@@ -6,7 +6,7 @@ import pytest
 import stress
 from stress.model import records
 from stress.statistics.intervals import histogram_quantile
-from stress.statistics.tally import bin_count_for, bin_width_for, reach_times
+from stress.statistics.tally import bin_count_for, bin_width_for, outputs_of, reach_times
 
 
 @pytest.mark.parametrize("n, workers", [(3_000, 1), (60_000, 2)])
@@ -16,8 +16,8 @@ def test_reach_counts_and_quantiles_are_those_of_the_records(n, workers):
     result = stress.run(n=n, seed=2, workers=workers, engine="fast", keep_records=True, save_records=False)
     horizon = result.summary.horizon_hours
     width, bins = bin_width_for(horizon), bin_count_for(horizon)
-    columns = records.layout(result.config).names
-    times = reach_times(result.records[columns].to_numpy(dtype=np.float64))
+    layout = records.layout(result.config)
+    times = reach_times(result.records[list(layout.names)].to_numpy(dtype=np.float64), outputs_of(layout))
     for k, row in enumerate(result.summary.tier_rows):
         reached = times[~np.isnan(times[:, k]), k]
         assert row["n_reached"] == len(reached)

@@ -19,23 +19,21 @@ CROWDED = ["monitoring.delay_median_hours=500", "tier2.min_class=minor", "tier2.
 
 
 def scenario(path=None, overrides=()):
-    config = load_config(path, overrides)
-    return compile_params(config), len(config.breaches.classes)
+    return compile_params(load_config(path, overrides))
 
 
 def test_a_crowded_replication_grows_every_array_and_the_workspace_keeps_them():
-    params, k = scenario(HEAVY, CROWDED)
+    params = scenario(HEAVY, CROWDED)
     workspace = new_workspace()
     small = workspace.buffers
-    values = simulate_range(params, k, 3, 0, 2, workspace=workspace)
-    assert same_records(values, simulate_range(params, k, 3, 0, 2))
+    values = simulate_range(params, 3, 0, 2, workspace=workspace)
+    assert same_records(values, simulate_range(params, 3, 0, 2))
     grown = workspace.buffers
     assert grown.heap.shape[0] > small.heap.shape[0]
     assert grown.events.shape[0] == grown.free.shape[0] == grown.heap.shape[0]
-    assert grown.counted.shape[0] > small.counted.shape[0]
-    assert grown.severe.shape[0] > small.severe.shape[0]
+    assert grown.windows.shape[1] > small.windows.shape[1]
     # the same replications again need no more room
-    assert same_records(simulate_range(params, k, 3, 0, 2, workspace=workspace), values)
+    assert same_records(simulate_range(params, 3, 0, 2, workspace=workspace), values)
     assert workspace.buffers is grown
 
 
@@ -46,26 +44,29 @@ def test_records_do_not_depend_on_what_the_workspace_ran_before():
     # replication growing the arrays in the middle
     calls = [(default, 1, 0, 50), (crowded, 3, 0, 1), (default, 1, 50, 1), (heavy, 2, 10, 3),
              (default, 2, 0, 20), (default, 1, 0, 50), (default, 2**64 - 1, 7, 5)]
-    for (params, k), seed, start, count in calls:
-        expected = simulate_range(params, k, seed, start, count)
-        assert same_records(simulate_range(params, k, seed, start, count, workspace=workspace), expected)
+    for params, seed, start, count in calls:
+        expected = simulate_range(params, seed, start, count)
+        assert same_records(simulate_range(params, seed, start, count, workspace=workspace), expected)
 
 
 def test_single_replication_calls_make_the_records_of_one_call():
     # a sweep of single replications, one call each, as the job pipeline runs them
-    params, k = scenario()
+    params = scenario()
     workspace = new_workspace()
-    singles = np.vstack([simulate_range(params, k, 9, i, 1, workspace=workspace) for i in range(60)])
-    assert same_records(singles, simulate_range(params, k, 9, 0, 60))
+    singles = np.vstack([simulate_range(params, 9, i, 1, workspace=workspace) for i in range(60)])
+    assert same_records(singles, simulate_range(params, 9, 0, 60))
 
 
 def test_a_tasks_results_do_not_depend_on_the_batches_its_records_are_reduced_in(monkeypatch):
     # a worker reduces its records to tallies in batches (bounded memory); any batch size
     # gives the same arrays, pairs and replication sums included
     from stress.execution import tasks
-    (a, k), (b, _) = scenario(), scenario(overrides=["tier3.delay_hours=24"])
-    task = tasks.Task("fast", 5, ((0, 1), (0, 1), (1,)), (0, 300, 0), (300, 250, 70), {0: a, 1: b}, k,
-                      keep_records=True, replication_sums=True)
+    from stress.model import records
+    from stress.statistics.tally import outputs_of
+    a, b = scenario(), scenario(overrides=["tier3.delay_hours=24"])
+    outputs = outputs_of(records.layout(load_config()))
+    task = tasks.Task("fast", 5, ((0, 1), (0, 1), (1,)), (0, 300, 0), (300, 250, 70), {0: a, 1: b}, outputs,
+                      {0: None, 1: None}, keep_records=True, replication_sums=True)
     whole = tasks.run_task(task)
     monkeypatch.setattr(tasks, "TALLY_ROWS", 100)
     batched = tasks.run_task(task)

@@ -170,7 +170,9 @@ def alias(key: str, value: Any, tiers: list[Any]) -> list[tuple[str, Any]]:
     table, _, field = key.partition(".")
     target = canonical(key)
     prefix = target.rsplit(".", 1)[0]
-    if field == "requires_lower_tier" and isinstance(value, bool):
+    if field == "requires_lower_tier":
+        if not isinstance(value, bool):
+            raise FieldProblem(key, value, "must be true or false")
         names = [t.get("name") for t in tiers if isinstance(t, dict)]
         earlier = names[names.index(table) - 1] if table in names and names.index(table) > 0 else None
         return [(target, earlier if value else None)]

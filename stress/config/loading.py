@@ -105,7 +105,11 @@ def apply_overrides(raw: dict[str, Any], assignments: Iterable[tuple[str, Any]],
                 continue
             raw = _translated(raw, source)
         if head not in SECTIONS and _tier_named(raw, head):
-            for target, target_value in tier_assignments(key, value, raw.get("tiers")):
+            try:
+                assignments_ = tier_assignments(key, value, raw.get("tiers"))
+            except FieldProblem as exc:
+                raise ConfigError(f"{source}, --set {key}: {exc.key} = {_show(exc.value)}: {exc}") from None
+            for target, target_value in assignments_:
                 raw = _set(raw, target, target_value, shown=key)
         else:
             raw = _set(raw, key, value)

@@ -213,8 +213,8 @@ class Config(Section):
         tier_names = [t.name for t in self.tiers]
         taken = [n for n in tier_names if n in RESERVED_NAMES]
         if taken:
-            raise FieldProblem(f"tiers.{taken[0]}.name", taken[0], "names a table of the scenario; name the tier otherwise "
-                               f"(not {', '.join(RESERVED_NAMES)})")
+            raise FieldProblem("tiers", tier_names, f"a tier named {taken[0]!r} names a table of the scenario; name it "
+                               f"otherwise (not {', '.join(RESERVED_NAMES)})")
         repeated = sorted({n for n in tier_names if tier_names.count(n) > 1})
         if repeated:
             raise FieldProblem("tiers", tier_names, f"tier names must be unique; repeated: {', '.join(repeated)}")

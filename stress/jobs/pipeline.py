@@ -281,7 +281,8 @@ def _run_job(job: Job, partial: Path | None, workers: int | None, scheduler: str
     if partial is not None:
         lock.release()  # the folder is about to take its final name
         final = folders.complete(partial, began, n_per_point=totals.n.tolist(),
-                                 point_seconds=np.round(totals.seconds, 4).tolist())
+                                 point_seconds=np.round(totals.seconds, 4).tolist(),
+                                 tiers=list(layout.outputs.tiers))
         result = _with_path(result, final)
     return result
 

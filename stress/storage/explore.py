@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from stress.storage import folders
-from stress.storage.reading import BaseView, _points, _read_csv, _read_text, _require, read_point_table
+from stress.storage.reading import BaseView, _points, _read_csv, _read_text, _require, manifest_tiers, read_point_table
 
 STATISTIC_COLUMNS = ("mean", "ci_low", "ci_high", "std_error", "q05", "q25", "q50", "q75", "q95", "between_sd",
                      "noise_share")
@@ -42,7 +42,8 @@ def load_view(folder: Path, manifest: dict[str, Any]) -> ExploreView:
     where = folder / folders.MANIFEST
     _require(manifest, where, ("seed", "explore", "points"))
     points = _points(manifest, where, "sampled values")
-    table = read_point_table(folder / "table.csv", len(points), text=list(points[0]))
+    table = read_point_table(folder / "table.csv", len(points), text=list(points[0]),
+                             tiers=manifest_tiers(manifest))
     statistics = _read_csv(folder / "explore.csv", text=("statistic", "interval"),
                            numbers=STATISTIC_COLUMNS[:3], complete=("statistic", "mean"))
     data = folders.read_json(folder / "explore.json")

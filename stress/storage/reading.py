@@ -159,26 +159,38 @@ def _tier_names(column: pd.Series, where: Path) -> pd.Series:
         raise store.ResultError(f"{where}: the tier column is damaged") from None
 
 
-def read_point_table(path: Path, rows: int, *, text: Iterable[str] = (), complete: Iterable[str] = ()) -> pd.DataFrame:
+def manifest_tiers(manifest: dict[str, Any]) -> list[str] | None:
+    """The tiers a finished job's manifest names (format 1: the first form's three;
+    None where a result has none, such as one a test made by hand)."""
+    if manifest.get("format_version") == 1:
+        return ["tier1", "tier2", "tier3"]
+    tiers = manifest.get("tiers")
+    return [str(t) for t in tiers] if isinstance(tiers, list) else None
+
+
+def read_point_table(path: Path, rows: int, *, text: Iterable[str] = (), complete: Iterable[str] = (),
+                     tiers: list[str] | None = None) -> pd.DataFrame:
     """A job's point table (``table.csv``): one row per point, ``n`` and every tier's
-    columns (<tier>_p, _ci_low, _ci_high, _median_hours) holding numbers."""
+    columns (<tier>_p, _ci_low, _ci_high, _median_hours; ``tiers``: those the manifest
+    names, else those the table has) holding numbers."""
     table = _read_csv(path, text=text, numbers=["n"], complete=[*complete, "n"])
-    tiers = table_tiers(table.columns)
+    tiers = tiers or table_tiers(table.columns)
     if not tiers:
         raise store.ResultError(f"{path}: no tier columns (<tier>_p, ...); truncated or damaged")
-    _read_columns(table, path, [f"{t}_{s}" for t in tiers for s in ("p", "ci_low", "ci_high", "median_hours")])
+    needed = [f"{t}_{s}" for t in tiers for s in ("p", "ci_low", "ci_high")]
+    _read_columns(table, path, needed + [f"{t}_median_hours" for t in tiers if f"{t}_median_hours" in table.columns])
     if len(table) != rows:
         raise store.ResultError(f"{path}: {len(table)} rows for {rows} points (truncated or damaged)")
     return table
 
 
 def table_tiers(columns: Iterable[str]) -> list[str]:
-    """The tiers of a point table: the names X with columns X_p, X_ci_low, X_ci_high
-    and X_median_hours, in table order."""
+    """The tiers of a point table: the names X with columns X_p, X_ci_low and X_ci_high
+    (a metric's interval is <metric>_ci_low), in table order."""
     columns = list(columns)
     present = set(columns)
-    return [c[:-len("_median_hours")] for c in columns if c.endswith("_median_hours")
-            and all(f"{c[:-len('_median_hours')]}{s}" in present for s in ("_p", "_ci_low", "_ci_high"))]
+    return [c[:-2] for c in columns if c.endswith("_p") and f"{c[:-2]}_ci_low" in present
+            and f"{c[:-2]}_ci_high" in present]
 
 
 def _load_sweep(folder: Path, manifest: dict[str, Any]) -> SweepView:
@@ -190,7 +202,8 @@ def _load_sweep(folder: Path, manifest: dict[str, Any]) -> SweepView:
     except ValidationError as exc:
         raise store.ResultError(f"{where}: 'sweep' is not a sweep definition ({exc.errors()[0]['msg']})") from None
     keys = list(points[0])
-    table = read_point_table(folder / "table.csv", len(points), text=keys, complete=keys)
+    table = read_point_table(folder / "table.csv", len(points), text=keys, complete=keys,
+                             tiers=manifest_tiers(manifest))
     return SweepView(folder, manifest, {store.CONFIG: _read_text(folder / store.CONFIG)}, points, spec, table)
 
 
@@ -258,7 +271,7 @@ def _summary(data: Any, where: Path, curves: dict[str, Any]) -> RunSummary:
     if len(set(summary.tier_names)) != len(summary.tier_names):
         raise store.ResultError(f"{where}: 'tiers' damaged (a tier named twice)")
     for row in summary.tier_rows:
-        _check_interval(where, f"tier {row['tier']}", row["p_reached"], row["ci_low"], row["ci_high"], True)
+        _check_interval(where, f"{row['tier']}", row["p_reached"], row["ci_low"], row["ci_high"], True)
     for row in summary.metric_rows:
         _check_interval(where, row["metric"], row["estimate"], row["ci_low"], row["ci_high"],
                         row["metric"].startswith("p_"))

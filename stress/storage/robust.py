@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from stress.storage import folders
-from stress.storage.reading import BaseView, _points, _read_csv, _read_text, _require, read_point_table
+from stress.storage.reading import BaseView, _points, _read_csv, _read_text, _require, manifest_tiers, read_point_table
 
 NUMBERS = ("mean", "mean_ci_low", "mean_ci_high", "worst10", "regret_mean", "regret_p90", "regret_max",
            "best_share")
@@ -56,7 +56,8 @@ def load_view(folder: Path, manifest: dict[str, Any]) -> RobustView:
     if not isinstance(data, dict):
         raise folders.ResultError(f"{folder / 'robust.json'}: not a robustness study")
     _require(data, folder / "robust.json", ("n", "samples", "variants", "outcomes", "table", "notes"))
-    table = read_point_table(folder / "table.csv", len(points), text=("variant",), complete=("point", "variant"))
+    table = read_point_table(folder / "table.csv", len(points), text=("variant",), complete=("point", "variant"),
+                             tiers=manifest_tiers(manifest))
     robustness = _read_csv(folder / "robust.csv", text=("variant", "outcome", "direction"), numbers=NUMBERS,
                            complete=("variant", "outcome", "mean", "regret_mean", "undominated"))
     expected = len(data["variants"]) * len(data["outcomes"])

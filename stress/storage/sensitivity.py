@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from stress.storage import folders
-from stress.storage.reading import BaseView, _points, _read_csv, _read_text, _require, read_point_table
+from stress.storage.reading import BaseView, _points, _read_csv, _read_text, _require, manifest_tiers, read_point_table
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def load_view(folder: Path, manifest: dict[str, Any]) -> SensitivityView:
     where = folder / folders.MANIFEST
     _require(manifest, where, ("seed", "sensitivity", "points"))
     points = _points(manifest, where, "design points", valid=lambda p: True)
-    table = read_point_table(folder / "table.csv", len(points))
+    table = read_point_table(folder / "table.csv", len(points), tiers=manifest_tiers(manifest))
     data = folders.read_json(folder / "sensitivity.json")
     if not isinstance(data, dict):
         raise folders.ResultError(f"{folder / 'sensitivity.json'}: not a sensitivity study")
