@@ -7,13 +7,27 @@ command line's ``--help``) stays fast.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+# Type checkers and IDEs read these; at run time the names below are imported lazily.
+if TYPE_CHECKING:
+    from stress.api import (as_config, calibrate, compare, discover, explore, resume, robust, run, sensitivity,
+                            sweep, trace)
+    from stress.jobs.run import RunResult
+    from stress.config.loading import ConfigError, load_config
+    from stress.config.schema import Config, Tier
+    from stress.output.plots import plot
+    from stress.output.reports import report
+    from stress.output.tables import export
+    from stress.statistics.summary import RunSummary
+    from stress.storage.reading import load_result, results
 
 _EXPORTS = {
     "Config": "stress.config.schema",
+    "Tier": "stress.config.schema",
     "ConfigError": "stress.config.loading",
     "load_config": "stress.config.loading",
-    "RunResult": "stress.api",
+    "RunResult": "stress.jobs.run",
     "as_config": "stress.api",
     "resume": "stress.api",
     "run": "stress.api",

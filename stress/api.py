@@ -128,7 +128,7 @@ def explore(config: str | Path | None = None, *, samples: int = 100, n: int = 10
             status: Status | None = None, budget: float | None = None, max_points: int | None = None):
     """Run the scenario over its uncertain inputs (an ``ExploreResult``): ``samples``
     points drawn from the distributions of the file's ``[uncertain]`` table and of
-    ``uncertain`` (``["tier3.delay_hours=triangular(24, 72, 120)"]``), by ``design``
+    ``uncertain`` (``["tier2.decision_delay_hours=triangular(24, 72, 120)"]``), by ``design``
     (mc, lhs or sobol), ``n`` replications each on the same root seed. Reports every
     tier probability and metric averaged over the uncertainty with its interval, the
     spread over the points and how much of it is Monte Carlo noise."""
@@ -228,7 +228,7 @@ def discover(result: str | Path, target: str, *, method: str = "prim", threshold
              confidence: float | None = None, resamples: int = 10, seed: int = 0, mass_min: float = 0.05,
              out: str | Path | None = None, results_dir: str | Path | None = None):
     """Scenario discovery on a finished explore or sweep folder (a ``DiscoverResult``):
-    the points where ``target`` holds (``"tier3_p > 0.3"``; NAME OP NUMBER joined by
+    the points where ``target`` holds (``"tier2_p > 0.3"``; NAME OP NUMBER joined by
     and / or) and the box of the inputs where they concentrate, by ``method`` prim (EMA
     Workbench) or cart (scikit-learn); the box reported is the one covering most cases
     at a density of at least ``threshold``. ``confidence`` classifies only the points
@@ -263,12 +263,12 @@ def robust(config: str | Path | None = None, *, variants: Iterable[str], minimiz
            progress: Progress | None = None, status: Status | None = None, budget: float | None = None,
            max_points: int | None = None):
     """Compare rule-set variants across the uncertainty (a ``RobustResult``): each of
-    ``variants`` (``["strict: tier2.threshold=2", "quick: tier3.delay_hours=24"]``) runs at
+    ``variants`` (``["strict: tier2.threshold=2", "lenient: tier2.threshold=5"]``) runs at
     the same ``samples`` points of the uncertain inputs (as ``explore`` draws them) on the
     same ``n`` replications. For each outcome to ``minimize`` or ``maximize`` (a tier
-    probability such as ``tier3_p`` or a metric), each variant's mean, worst-10% mean,
+    probability such as ``tier2_p`` or a metric), each variant's mean, worst-10% mean,
     regret against the best variant at each point (mean, 90th percentile, maximum) and
-    share of points meeting ``satisfice`` (``"p_tier3_objective_first < 0.05,
+    share of points meeting ``satisfice`` (``"tier2_p < 0.5,
     p_false_escalation < 0.02"``), with the variants no other beats at every point."""
     from stress.jobs.explore import spec_of as uncertainty_of
     from stress.jobs.robust import RobustJob, spec_of

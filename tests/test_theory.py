@@ -16,6 +16,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+import pytest
 from scipy import integrate
 from scipy import stats as sps
 
@@ -93,9 +94,13 @@ def tier3_checks(seed: int, n: int = 100_000) -> list[Check]:
     baseline, horizon_days = 0.15, 180.0
     frame = records((*POISSON, *PERFECT_MONITORING, *TIER3_RULE, f"breaches.baseline_per_day={baseline}",
                      f"scenario.horizon_days={horizon_days}"), n, seed)
+    return first_offensive_law(frame["tier3_hours"].to_numpy(), baseline, horizon_days)
+
+
+def first_offensive_law(t3: np.ndarray, baseline: float, horizon_days: float) -> list[Check]:
+    """The times of a tier reached at the first offensive, against the exponential law."""
     p_offensive = class_probabilities()["offensive"]  # the default scenario's 0.03
     rate = baseline * p_offensive / 24.0  # offensives per hour
-    t3 = frame["tier3_hours"].to_numpy()
     checks = [proportion(f"P(tier 3 by {d:g} days)", t3 <= d * 24.0, -math.expm1(-rate * d * 24.0))
               for d in (10, 30, 60, 90, 120, horizon_days)]
     # tier3_hours is NaN exactly when tier 3 was not reached
@@ -288,7 +293,11 @@ def scan_checks(seed: int, n: int = 100_000) -> list[Check]:
                      f"tier2.threshold={SCAN_K}", f"tier2.window_days={SCAN_WINDOW_DAYS}",
                      "tier2.decision_probability=1", "tier2.decision_delay_hours=0",
                      "tier2.requires_lower_tier=false"), n, seed)
-    t2 = frame["tier2_hours"].to_numpy()
+    return scan_law(frame["tier2_hours"].to_numpy())
+
+
+def scan_law(t2: np.ndarray) -> list[Check]:
+    """The times of a count tier (SCAN_K reports in SCAN_WINDOW_DAYS) against Naus's law."""
     psi = SCAN_RATE * SCAN_WINDOW_DAYS
     return [proportion(f"P(tier 2 by {L:.3g} windows)", t2 <= L * SCAN_WINDOW_DAYS * 24.0,
                        scan_probability(SCAN_K, psi, L)) for L in SCAN_LS]
@@ -357,17 +366,26 @@ def expected_shortfall(h: float, median: float, spread: float) -> float:
     return h * sps.norm.cdf(z) - median * math.exp(spread**2 / 2) * sps.norm.cdf(z - spread)
 
 
+THIN_MONITORING = (*POISSON, f"breaches.baseline_per_day={THIN['baseline']}",
+                   f"scenario.horizon_days={THIN['horizon_days']}",
+                   f"monitoring.detection_probability={THIN['detection']}",
+                   f"monitoring.attribution_probability={THIN['attribution']}",
+                   f"monitoring.delay_median_hours={THIN['median']}", f"monitoring.delay_spread={THIN['spread']}",
+                   f"monitoring.false_reports_per_day={THIN['false']}")
+
+
 def thinning_checks(seed: int, n: int = 100_000) -> list[Check]:
     c = THIN
-    frame = records((*POISSON, f"breaches.baseline_per_day={c['baseline']}",
-                     f"scenario.horizon_days={c['horizon_days']}",
-                     f"monitoring.detection_probability={c['detection']}",
-                     f"monitoring.attribution_probability={c['attribution']}",
-                     f"monitoring.delay_median_hours={c['median']}", f"monitoring.delay_spread={c['spread']}",
-                     f"monitoring.false_reports_per_day={c['false']}",
-                     f"tier1.military_response_probability={c['military']}",
+    frame = records((*THIN_MONITORING, f"tier1.military_response_probability={c['military']}",
                      f"tier1.response_within_hours={c['within']}", "tier1.min_class=minor",
                      "tier1.cooldown_hours=0"), n, seed)
+    return thinning_law(frame, "tier1_responses")
+
+
+def thinning_law(frame, responses: str) -> list[Check]:
+    """Counts of breaches, detections, reports, false reports and the responses of the
+    tier that warns on every report (column ``responses``) against their means."""
+    c = THIN
     mu, f, horizon = c["baseline"] / 24.0, c["false"] / 24.0, c["horizon_days"] * 24.0
     classes = class_probabilities()
     reported = expected_shortfall(horizon, c["median"], c["spread"])
@@ -378,7 +396,7 @@ def thinning_checks(seed: int, n: int = 100_000) -> list[Check]:
         "detected": mu * horizon * c["detection"],
         "reports": mu * c["detection"] * c["attribution"] * reported,
         "false_reports": f * reported,
-        "tier1_responses": c["military"] * (mu * c["detection"] * c["attribution"] + f) * responded,
+        responses: c["military"] * (mu * c["detection"] * c["attribution"] + f) * responded,
     } | {f"breaches_{name}": mu * horizon * p for name, p in classes.items()}
     checks = []
     for column, theory in expected.items():
@@ -396,3 +414,41 @@ def thinning_checks(seed: int, n: int = 100_000) -> list[Check]:
 
 def test_monitoring_thins_and_delays_the_breach_process():
     assert_within(thinning_checks(SEED))
+
+
+# --- 6. the same laws with the count tier first, in the middle or last of a plan ------
+# A plan of today's form with three tiers and no feedback: a warning on every report
+# (with THIN's military response), a count tier (SCAN_K reports in SCAN_WINDOW_DAYS)
+# and a tier reached at the first offensive. Where the count tier stands must change
+# nothing: its reach times follow Naus's law, the offensive tier's the exponential law,
+# and the counts the thinning law, whatever the plan's order and draws.
+
+def plan_with_count_tier(position: int) -> dict:
+    from stress.config.loading import read_raw
+    raw = {k: v for k, v in read_raw(None)[0].items() if k != "tiers"}
+    warning = {"name": "warning", "trigger": "report", "min_class": "minor", "repeats": True,
+               "response_probability": THIN["military"], "response_from": "report",
+               "response_within_hours": THIN["within"]}
+    scan = {"name": "scan", "trigger": "count", "min_class": "minor", "threshold": SCAN_K,
+            "window_days": SCAN_WINDOW_DAYS, "decision_probability": 1.0}
+    offensive = {"name": "first_offensive", "trigger": "report", "min_class": "offensive", "decision_probability": 1.0}
+    tiers = [warning, offensive]
+    tiers.insert(position, scan)
+    return raw | {"tiers": tiers}
+
+
+def count_tier_checks(position: int, seed: int, n: int = 100_000) -> list[Check]:
+    base = plan_with_count_tier(position)
+    scan = stress.run(make_config(*POISSON, *PERFECT_MONITORING, f"breaches.baseline_per_day={SCAN_RATE}",
+                                  f"scenario.horizon_days={SCAN_HORIZON_DAYS}", base=base),
+                      n=n, seed=seed, engine="fast", workers=1, keep_records=True).records
+    checks = scan_law(scan["scan_hours"].to_numpy())
+    checks += first_offensive_law(scan["first_offensive_hours"].to_numpy(), SCAN_RATE, SCAN_HORIZON_DAYS)
+    thin = stress.run(make_config(*THIN_MONITORING, base=base), n=n, seed=seed + 1, engine="fast", workers=1,
+                      keep_records=True).records
+    return checks + thinning_law(thin, "warning_responses")
+
+
+@pytest.mark.parametrize("position", [0, 1, 2], ids=["first", "middle", "last"])
+def test_the_closed_forms_hold_wherever_the_count_tier_stands(position):
+    assert_within(count_tier_checks(position, SEED))

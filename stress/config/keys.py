@@ -16,7 +16,7 @@ from stress.config.schema import Config
 
 def canonical(key: str) -> str:
     """The key in today's form: two spellings of one key compare equal after this
-    (``tier3.delay_hours``, ``tiers.tier3.response_delay_hours``; ``sanctions.threshold``,
+    (``tier2.deployment_delay_hours``, ``tiers.tier2.arrival_delay_hours``; ``sanctions.threshold``,
     ``tiers.sanctions.threshold``)."""
     head = key.split(".", 1)[0]
     if head in legacy.TABLES:

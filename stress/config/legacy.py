@@ -147,6 +147,14 @@ RENAMED = {
 WINDOW_KEYS = ("severity_threshold", "window_days", "reset_after_quiet_days")
 
 
+def key_table() -> list[tuple[str, str, str]]:
+    """Every key of the first form, the key of today's form it sets, and a note where
+    its value changed meaning (for the config reference)."""
+    notes = {"requires_lower_tier": " (true: the tier before)", "trigger": ' ("class" is "report")'}
+    return [(f"{table}.{name}", canonical(f"{table}.{name}"), notes.get(name, ""))
+            for table, model in zip(TABLES, (Tier1, Tier2, Tier3)) for name in model.model_fields]
+
+
 def is_alias(key: str) -> bool:
     return key.split(".", 1)[0] in TABLES
 

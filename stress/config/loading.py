@@ -127,7 +127,7 @@ def _tier_named(raw: dict[str, Any], name: str) -> bool:
 
 def tier_assignments(key: str, value: Any, tiers: list[Any]) -> list[tuple[str, Any]]:
     """``<tier>.<field>`` is short for ``tiers.<tier>.<field>``; for the first form's
-    tiers (tier1, tier2, tier3) its keys keep their meaning (``stress.config.legacy``)."""
+    tiers its keys keep their meaning (``stress.config.legacy``)."""
     if legacy.is_alias(key):
         return legacy.alias(key, value, tiers)
     return [(f"tiers.{key}", value)]
@@ -192,7 +192,8 @@ def _list_index(items: list[Any], part: str) -> int | None:
 
 def validate(raw: dict[str, Any], source: str, overridden: Iterable[str] = (), via: str = "--set") -> Config:
     """Validate a raw scenario; the first problem becomes a ``ConfigError``. A plan in
-    the first form (``[tier1]`` ... ``[tier3]``) is validated as such and translated."""
+    the first form (three fixed tables, ``stress.config.legacy``) is validated as such
+    and translated."""
     if legacy.is_legacy(raw):
         raw = _translated(raw, source, overridden, via)
     try:
@@ -204,8 +205,8 @@ def validate(raw: dict[str, Any], source: str, overridden: Iterable[str] = (), v
 def _translated(raw: dict[str, Any], source: str, overridden: Iterable[str] = (), via: str = "--set") -> dict[str, Any]:
     """A scenario in the plan's first form, validated with that form's messages, in today's form."""
     if "tiers" in raw:
-        raise ConfigError(f"{source}: tiers: a plan is either [[tiers]] tables or the older [tier1], [tier2] and "
-                          f"[tier3] tables, not both")
+        raise ConfigError(f"{source}: tiers: a plan is either [[tiers]] tables or the older "
+                          f"{', '.join(f'[{t}]' for t in legacy.TABLES)} tables, not both")
     try:
         old = legacy.LegacyConfig.model_validate(raw)
     except ValidationError as exc:

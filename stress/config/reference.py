@@ -99,16 +99,12 @@ def _triggers() -> list[str]:
 
 
 def _first_form() -> list[str]:
-    lines = ["The plan's first form, the tables `[tier1]`, `[tier2]` and `[tier3]`, is still read: they become "
-             "tiers named `tier1`, `tier2` and `tier3` that behave exactly as before. Their keys (in files, "
-             "`--set`, sweeps, `[uncertain]` and variants) set these keys of the tiers:", "",
-             "| first form | tier key |", "|---|---|"]
-    for table, model in (("tier1", legacy.Tier1), ("tier2", legacy.Tier2), ("tier3", legacy.Tier3)):
-        for name in model.model_fields:
-            key = f"{table}.{name}"
-            target = legacy.canonical(key)
-            note = {"requires_lower_tier": " (true: the tier before)", "trigger": ' ("class" is "report")'}.get(name, "")
-            lines.append(f"| `{key}` | `{target}`{note} |")
+    tables = ", ".join(f"`[{t}]`" for t in legacy.TABLES)
+    lines = [f"The plan's first form, the tables {tables}, is still read: they become tiers of the same names "
+             "that behave exactly as before. Their keys (in files, `--set`, sweeps, `[uncertain]` and variants) "
+             "set these keys of the tiers:", "", "| first form | tier key |", "|---|---|"]
+    for key, target, note in legacy.key_table():
+        lines.append(f"| `{key}` | `{target}`{note} |")
     return lines + [""]
 
 

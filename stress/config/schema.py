@@ -11,8 +11,6 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from stress.model.plan import MAX_TIERS
-
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
@@ -98,6 +96,9 @@ class Feedback(Section):
         10.0, description="Upper limit of the multiplier, the violator's capacity (>= 1).")
 
 
+# A plan has at most this many tiers (tables and plots stay readable; the compiled
+# engine's work per report grows with it).
+MAX_TIERS = 8
 # Counts and thresholds are bounded so that every number fits the engines' integers
 # and floats exactly.
 MAX_COUNT = 1_000_000
@@ -225,11 +226,27 @@ class Config(Section):
             if tier.after is not None and tier.after not in tier_names[:i]:
                 raise FieldProblem(f"tiers.{tier.name}.after", tier.after,
                                    "must name an earlier tier; earlier tiers are: " + (", ".join(tier_names[:i]) or "none"))
-        from stress.model.records import layout_problem  # the columns the tiers' names make
-        problem = layout_problem(self)
-        if problem is not None:
-            raise FieldProblem("tiers", tier_names, problem)
+        columns = [f"{t.name}_{suffix}" for t in self.tiers for suffix in record_suffixes(t)]
+        columns += [f"breaches_{n}" for n in names]
+        clashes = sorted({c for c in columns if columns.count(c) > 1})
+        if clashes:
+            raise FieldProblem("tiers", tier_names, f"tier or class names make two record columns named "
+                               f"{', '.join(clashes)}; rename the tier (its columns are <name>_hours, "
+                               f"<name>_latency_hours, ...)")
         return self
+
+
+def record_suffixes(tier: Tier) -> tuple[str, ...]:
+    """What a tier's record holds, each column <name>_<suffix> where the tier's keys
+    call for it (``stress.model.records`` gives each its type and meaning)."""
+    race = tier.stand_down_per_day is not None or tier.objective_median_hours is not None
+    present = (("hours", True), ("arrived_hours", tier.arrival_delay_hours is not None),
+               ("times_reached", tier.repeats), ("responses", tier.repeats),
+               ("declined", tier.decision_probability is not None),
+               ("partner_joined", tier.partner_probability is not None),
+               ("stood_down", race), ("objective_first", race), ("on_false_report", not tier.repeats),
+               ("latency_hours", True))
+    return tuple(suffix for suffix, on in present if on)
 
 
 def monitoring_references(monitoring: Monitoring, names: list[str]) -> None:

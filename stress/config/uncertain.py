@@ -4,10 +4,10 @@ In a scenario file, an ``[uncertain]`` table names any key that ``--set`` takes:
 
     [uncertain]
     "tier2.decision_probability" = { dist = "uniform", low = 0.2, high = 0.9 }
-    "tier3.delay_hours" = { dist = "triangular", low = 24, mode = 72, high = 120 }
+    "tier2.decision_delay_hours" = { dist = "triangular", low = 24, mode = 72, high = 120 }
     "tier1.min_class" = { dist = "choice", values = ["minor", "major"], weights = [0.7, 0.3] }
 
-and on the command line ``--uncertain "tier3.delay_hours=triangular(24, 72, 120)"``.
+and on the command line ``--uncertain "tier2.decision_delay_hours=triangular(24, 72, 120)"``.
 Each distribution maps a uniform u in [0, 1) to a value by its quantile function, so
 any design (Monte Carlo, Latin hypercube, Sobol') samples it. A distribution is
 checked against the key it sets: its whole support must be allowed (so a sampled
@@ -233,7 +233,7 @@ _CALL = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*=\s*([a-z]+)\s*\((.*)\)\s*$", re.S)
 
 
 def parse_option(text: str) -> "UncertainInput | CalibratedInput":
-    """``'tier3.delay_hours=triangular(24, 72, 120)'`` (positional in the order of
+    """``'tier2.decision_delay_hours=triangular(24, 72, 120)'`` (positional in the order of
     ``DISTRIBUTIONS``, or ``name=value``; ``choice(minor, major)`` lists its values).
     Values are read as TOML values (bare words as text); nothing is evaluated."""
     key, sep, value = text.partition("=")
@@ -242,7 +242,7 @@ def parse_option(text: str) -> "UncertainInput | CalibratedInput":
     match = _CALL.match(text)
     if match is None:
         raise UsageError(f"--uncertain {text!r}: expected KEY=DIST(ARGS), for example "
-                         f"tier3.delay_hours=triangular(24, 72, 120)")
+                         f"tier2.decision_delay_hours=triangular(24, 72, 120)")
     key, name, body = match.groups()
     if name not in DISTRIBUTIONS:
         raise UsageError(f"--uncertain {text!r}: {name!r} is not a distribution; use one of "

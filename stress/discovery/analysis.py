@@ -1,5 +1,5 @@
 """Scenario discovery on a finished exploration or sweep: under which combinations of
-the inputs do the points meet a target (``tier3_p > 0.3``)?
+the inputs do the points meet a target (``tier2_p > 0.3``)?
 
 The points' classes come from their estimates (``cases``); PRIM or CART finds boxes
 in the input space where the cases concentrate; one box is chosen (the most coverage

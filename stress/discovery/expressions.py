@@ -1,5 +1,5 @@
-"""Conditions on a point's outputs: ``tier3_p > 0.3``, ``p_false_escalation <= 0.05 or
-tier2_p >= 0.9``, ``p_tier3_objective_first < 0.05, p_false_escalation < 0.02``.
+"""Conditions on a point's outputs: ``tier2_p > 0.3``, ``p_false_escalation <= 0.05 or
+tier2_p >= 0.9``, ``tier2_p < 0.5, p_false_escalation < 0.02``.
 
 A tiny parser, never ``eval``: comparisons ``NAME OP NUMBER`` (OP one of < <= > >=)
 joined by ``and`` and ``or`` (``and`` binds tighter), with parentheses; where commas
@@ -112,7 +112,7 @@ def parse(text: str, option: str = "--target", commas: bool = False) -> Expressi
 
 def _tokens(text: str, option: str) -> list[tuple[str, str, int]]:
     if not isinstance(text, str) or not text.strip():
-        raise UsageError(f"{option}: empty; expected NAME OP NUMBER, for example 'tier3_p > 0.3'")
+        raise UsageError(f"{option}: empty; expected NAME OP NUMBER, for example 'tier2_p > 0.3'")
     tokens, position = [], 0
     while position < len(text):
         if text[position:].strip() == "":
@@ -121,7 +121,7 @@ def _tokens(text: str, option: str) -> list[tuple[str, str, int]]:
         if match is None:
             where = len(text) - len(text[position:].lstrip())
             raise UsageError(f"{option} {text!r}: cannot read {text[where:where + 10]!r} (at character {where + 1}); "
-                             f"expected NAME OP NUMBER joined by 'and' / 'or', for example 'tier3_p > 0.3'")
+                             f"expected NAME OP NUMBER joined by 'and' / 'or', for example 'tier2_p > 0.3'")
         group = match.lastgroup
         value = match.group(group)
         kind = value if group == "name" and value in ("and", "or") else group
@@ -141,7 +141,7 @@ class _Parser:
         at = self.tokens[self.position][2] + 1 if self.position < len(self.tokens) else len(self.text) + 1
         raise UsageError(f"{self.option} {self.text!r}: {problem} (at character {at}); expected NAME OP NUMBER "
                          f"(OP one of {', '.join(OPERATORS)}) joined by 'and' / 'or'"
-                         + (" or commas" if self.commas else "") + ", for example 'tier3_p > 0.3'")
+                         + (" or commas" if self.commas else "") + ", for example 'tier2_p > 0.3'")
 
     def peek(self) -> tuple[str, str, int] | None:
         return self.tokens[self.position] if self.position < len(self.tokens) else None

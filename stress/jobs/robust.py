@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from stress.config.keys import canonical
 from stress.config.loading import Scenario, parse_assignment
 from stress.config.uncertain import check_inputs, dimensions, sample, unit_design
 from stress.discovery import regret
@@ -67,7 +68,7 @@ def spec_of(uncertainty: ExploreSpec, variant_texts: list[str], minimize: list[s
                [{"name": n, "direction": "maximize"} for n in maximize]
     if not outcomes:
         raise UsageError("name at least one outcome with its direction: --minimize NAME or --maximize NAME "
-                         "(a tier probability such as tier3_p, or a metric such as p_false_escalation)")
+                         "(a tier probability such as tier2_p, or a metric such as p_false_escalation)")
     repeated = sorted({o["name"] for o in outcomes if sum(p["name"] == o["name"] for p in outcomes) > 1})
     if repeated:
         raise UsageError(f"outcome(s) named twice: {', '.join(repeated)}")
@@ -89,11 +90,13 @@ class RobustJob(PointsJob):
         check_inputs(inputs, scenario)
         sampled = sample(inputs, unit_design(u.design, u.samples, dimensions(inputs), u.seed))
         variants = [(v["name"], [parse_assignment(a) for a in v["assignments"]]) for v in spec.variants]
+        uncertain_key = {canonical(k): k for k in sampled[0]}
         points, labels = [], []
         for s, values in enumerate(sampled):
             for name, assignments in variants:
-                # a lever that is also uncertain is held at the variant's value at every point
-                label = {"point": s, "variant": name, **values, **{k: x for k, x in assignments if k in values}}
+                # a lever that is also uncertain (under either of its spellings) is held at the variant's value
+                held = {uncertain_key[canonical(k)]: x for k, x in assignments if canonical(k) in uncertain_key}
+                label = {"point": s, "variant": name, **values, **held}
                 where = f"variant {name!r} at sampled point {s} ({', '.join(f'{k}={x}' for k, x in values.items())})"
                 config = scenario.with_values([*values.items(), *assignments], where)
                 points.append(point_of(config, label, like=points[0] if points else None))
@@ -114,7 +117,8 @@ class RobustJob(PointsJob):
         if spec.satisfice is not None:
             check_names(parse(spec.satisfice, "--satisfice", commas=True), "--satisfice", spec.satisfice, allowed,
                         "the outcomes are")
-        self.fixed = sorted({k for _, assignments in variants for k, _ in assignments if k in sampled[0]})
+        self.fixed = sorted({uncertain_key[canonical(k)] for _, assignments in variants for k, _ in assignments
+                             if canonical(k) in uncertain_key})
 
     def manifest(self) -> dict[str, Any]:
         return {"robust": self.spec.model_dump(), **super().manifest()}

@@ -21,11 +21,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from stress.config.schema import MAX_TIERS  # noqa: F401  (the engines size their arrays by it)
 from stress.model.records import Layout
-
-# A plan has at most this many tiers (tables and plots stay readable; the compiled
-# engine's work per report grows with it).
-MAX_TIERS = 8
 
 # Trigger kinds, and what the response delay counts from.
 REPORT, COUNT, SEVERITY = 0, 1, 2
@@ -51,10 +48,10 @@ DRAWS = ((U_DECISION, "decision_probability"), (U_RESPONSE, "response_probabilit
          (U_WITHIN, "response_within_hours"), (U_PARTNER, "partner_probability"),
          (U_STAND_DOWN, "stand_down_per_day"))
 N_DRAW_KINDS = len(DRAWS)
-_COLUMNS = ((C_HOURS, "hours"), (C_ARRIVED, "arrived"), (C_TIMES_REACHED, "times_reached"),
-            (C_RESPONSES, "responses"), (C_DECLINED, "declined"), (C_PARTNER, "partner"),
-            (C_STOOD_DOWN, "stood_down"), (C_OBJECTIVE, "objective"), (C_ON_FALSE, "on_false"),
-            (C_LATENCY, "latency"))
+_COLUMNS = ((C_HOURS, "hours"), (C_ARRIVED, "arrived_hours"), (C_TIMES_REACHED, "times_reached"),
+            (C_RESPONSES, "responses"), (C_DECLINED, "declined"), (C_PARTNER, "partner_joined"),
+            (C_STOOD_DOWN, "stood_down"), (C_OBJECTIVE, "objective_first"), (C_ON_FALSE, "on_false_report"),
+            (C_LATENCY, "latency_hours"))
 _TRIGGERS = {"report": REPORT, "count": COUNT, "severity": SEVERITY}
 _FROM = {"breach": FROM_BREACH, "report": FROM_REPORT, "decision": FROM_DECISION}
 
@@ -95,8 +92,8 @@ def compile_plan(config, layout: Layout) -> CompiledPlan:
             if getattr(t, key) is not None:
                 row[column] = draws
                 draws += 1
-        for column, feature in _COLUMNS:
-            row[column] = layout.tier_column(t.name, feature)
+        for column, suffix in _COLUMNS:
+            row[column] = layout.tier_column(t.name, suffix)
         q = floats[j]
         q[THRESHOLD] = t.threshold if t.trigger == "count" else (t.severity_threshold or 0.0)
         q[WINDOW_HOURS] = (t.window_days or 0.0) * 24.0

@@ -10,12 +10,11 @@ within the horizon'.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple, Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from stress.config.schema import Config, Tier
+from stress.config.schema import Config, record_suffixes
 
 
 class Field(NamedTuple):
@@ -40,43 +39,25 @@ N_FIXED = len(FIXED)
 
 
 class TierField(NamedTuple):
-    suffix: str
     dtype: str
     description: str
 
 
-# A tier's columns, in this order, each where its feature (``features``) is present.
+# A tier's columns, <name>_<suffix>, in this order, each where the tier's keys call for
+# it (``stress.config.schema.record_suffixes``).
 TIER_FIELDS: dict[str, TierField] = {
-    "hours": TierField("hours", "float64", "Time the tier was first reached."),
-    "arrived": TierField("arrived_hours", "float64", "Time its force first arrived."),
-    "times_reached": TierField("times_reached", "int32", "Times the tier was reached (it repeats)."),
-    "responses": TierField("responses", "int32", "Its responses started within the horizon (it repeats)."),
-    "declined": TierField("declined", "int32", "Its decisions declined."),
-    "partner": TierField("partner_joined", "bool", "The partner (backstop) joined its response."),
-    "stood_down": TierField("stood_down", "bool", "A decided response was cancelled by the violator standing down."),
-    "objective": TierField("objective_first", "bool", "An attack reached its objective while the response was pending."),
-    "on_false": TierField("on_false_report", "bool", "The tier was reached only because false reports were counted."),
-    "latency": TierField("latency_hours", "float64", "Time from the incident to its response's start (a tier that "
-                                                     "repeats: the mean over its responses to real breaches)."),
+    "hours": TierField("float64", "Time the tier was first reached."),
+    "arrived_hours": TierField("float64", "Time its force first arrived."),
+    "times_reached": TierField("int32", "Times the tier was reached (it repeats)."),
+    "responses": TierField("int32", "Its responses started within the horizon (it repeats)."),
+    "declined": TierField("int32", "Its decisions declined."),
+    "partner_joined": TierField("bool", "The partner (backstop) joined its response."),
+    "stood_down": TierField("bool", "A decided response was cancelled by the violator standing down."),
+    "objective_first": TierField("bool", "An attack reached its objective while the response was pending."),
+    "on_false_report": TierField("bool", "The tier was reached only because false reports were counted."),
+    "latency_hours": TierField("float64", "Time from the incident to its response's start (a tier that repeats: "
+                                          "the mean over its responses to real breaches)."),
 }
-
-
-def features(tier: "Tier") -> tuple[str, ...]:
-    """Which of ``TIER_FIELDS`` a tier's record has, from the keys it sets."""
-    race = tier.stand_down_per_day is not None or tier.objective_median_hours is not None
-    present = {
-        "hours": True,
-        "arrived": tier.arrival_delay_hours is not None,
-        "times_reached": tier.repeats,
-        "responses": tier.repeats,
-        "declined": tier.decision_probability is not None,
-        "partner": tier.partner_probability is not None,
-        "stood_down": race,
-        "objective": race,
-        "on_false": not tier.repeats,
-        "latency": True,
-    }
-    return tuple(f for f in TIER_FIELDS if present[f])
 
 
 class Layout(NamedTuple):
@@ -98,9 +79,9 @@ class Layout(NamedTuple):
     def class_start(self) -> int:
         return self.width - self.n_classes
 
-    def tier_column(self, tier: str, feature: str) -> int:
-        """The column of a tier's feature, -1 if it has none."""
-        return self.index.get(f"{tier}_{TIER_FIELDS[feature].suffix}", -1)
+    def tier_column(self, tier: str, suffix: str) -> int:
+        """The column <tier>_<suffix>, -1 if the tier has none."""
+        return self.index.get(f"{tier}_{suffix}", -1)
 
     def empty(self, n: int) -> np.ndarray:
         return np.zeros((n, self.width), dtype=np.float64)
@@ -115,13 +96,13 @@ class Layout(NamedTuple):
         return frame.astype(whole)
 
 
-def layout(config: "Config") -> Layout:
+def layout(config: Config) -> Layout:
     names = [f.name for f in FIXED]
     dtypes = [f.dtype for f in FIXED]
     for tier in config.tiers:
-        for feature in features(tier):
-            names.append(f"{tier.name}_{TIER_FIELDS[feature].suffix}")
-            dtypes.append(TIER_FIELDS[feature].dtype)
+        for suffix in record_suffixes(tier):
+            names.append(f"{tier.name}_{suffix}")
+            dtypes.append(TIER_FIELDS[suffix].dtype)
     classes = [c.name for c in config.breaches.classes]
     names += [f"breaches_{c}" for c in classes]
     dtypes += ["int32"] * len(classes)
@@ -136,20 +117,10 @@ def describe(name: str, layout_: Layout) -> str:
     if name.startswith("breaches_") and layout_.index[name] >= layout_.class_start:
         return f"Breaches of class {name[len('breaches_'):]}."
     for tier in layout_.tiers:
-        for field in TIER_FIELDS.values():
-            if name == f"{tier}_{field.suffix}":
+        for suffix, field in TIER_FIELDS.items():
+            if name == f"{tier}_{suffix}":
                 return f"{tier}: {field.description}"
     return ""
-
-
-def layout_problem(config: "Config") -> str | None:
-    """Why the plan's names cannot make a record (two columns of one name), or None."""
-    names = layout(config).names
-    clashes = sorted({n for n in names if names.count(n) > 1})
-    if clashes:
-        return (f"tier or class names make two columns named {', '.join(clashes)}; rename the tier "
-                f"(a tier's columns are <name>_hours, <name>_latency_hours, ...)")
-    return None
 
 
 def union(layouts: Sequence[Layout]) -> Layout:

@@ -33,7 +33,7 @@ PROBABILITY = "probability of reaching at least the tier"
 
 
 def axis_label(key: str) -> str:
-    """A config key with its unit, e.g. 'tier3.delay_hours (hours)'."""
+    """A config key with its unit, e.g. 'tier2.window_days (days)'."""
     for suffix, unit in UNITS:
         if key.endswith(suffix):
             return f"{key} ({unit})"

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from stress.output.render import number
+from stress.storage.reading import table_tiers
 from stress.output.tables import Interval, ResultTable, _chosen
 
 
@@ -56,7 +57,8 @@ def reading(view) -> list[str]:
 def headline(view) -> str:
     key, _ = _key(view)
     parts = []
-    for output in ("tier3_p", "p_false_escalation"):
+    last = table_tiers(view.table.columns)[-1]  # the plan's highest tier, and false escalation
+    for output in (f"{last}_p", "p_false_escalation"):
         ranked = _ranked(view, output)
         if len(ranked):
             parts.append(f"{output}: {ranked.iloc[0]['input']} first")

@@ -3,9 +3,13 @@
     GET  /                              the page
     GET  /static/...                    its scripts, styles and the charting library (package data)
     GET  /api/scenario                  controls (from the schema) with the scenario's values, N, caps
-    POST /api/what-if                   {client, seq, values, n, seed} -> the answer
-    POST /api/save                      {values} -> the scenario as a TOML file (a download)
-    POST /api/run                       {values, n, seed} -> a result folder in --results, with its report
+    POST /api/plan                      {tiers} -> the controls of the tiers of that plan
+    POST /api/what-if                   {client, seq, tiers, values, n, seed} -> the answer
+    POST /api/save                      {tiers, values} -> the scenario as a TOML file (a download)
+    POST /api/run                       {tiers, values, n, seed} -> a result folder in --results, with its report
+
+``tiers`` is the plan in order: a loaded tier by name, an added one as {name,
+trigger}; left out, the loaded plan (``plans``).
     GET  /api/results                   the result folders in --results (as stress results lists them)
     GET  /results/{name}/report.html    the HTML report of a folder directly inside --results
 
@@ -58,22 +62,26 @@ def create_app(session: WhatIf, *, loopback: bool = True) -> Starlette:
     async def scenario(request: Request) -> Response:
         return JSONResponse(session.info())
 
+    async def plan(request: Request) -> Response:
+        body = await _json(request)
+        return JSONResponse(session.plan(body.get("tiers")))
+
     async def what_if(request: Request) -> Response:
         body = await _json(request)
         answer = await run_in_threadpool(session.what_if, body.get("client"), body.get("seq"), body.get("values", {}),
-                                         body.get("n", session.n), body.get("seed", session.seed))
+                                         body.get("n", session.n), body.get("seed", session.seed), body.get("tiers"))
         return _json_response(answer)
 
     async def save(request: Request) -> Response:
         body = await _json(request)
-        name, text = session.save(body.get("values", {}))
+        name, text = session.save(body.get("values", {}), body.get("tiers"))
         return Response(text, media_type="application/toml",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     async def run(request: Request) -> Response:
         body = await _json(request)
         done = await run_in_threadpool(session.run_in_full, body.get("values", {}), body.get("n"),
-                                       body.get("seed", session.seed))
+                                       body.get("seed", session.seed), body.get("tiers"))
         return JSONResponse(done)
 
     async def results(request: Request) -> Response:
@@ -86,6 +94,7 @@ def create_app(session: WhatIf, *, loopback: bool = True) -> Starlette:
     routes = [
         Route("/", index),
         Route("/api/scenario", scenario),
+        Route("/api/plan", _errors(plan), methods=["POST"]),
         Route("/api/what-if", _errors(what_if), methods=["POST"]),
         Route("/api/save", _errors(save), methods=["POST"]),
         Route("/api/run", _errors(run), methods=["POST"]),

@@ -3,13 +3,16 @@
 One control per config key, grouped by section, with the key's description, type,
 default and allowed values exactly as the README's config reference states them (the
 reference's own functions read them from the schema), and the loaded scenario's value.
-A control's ``key`` is the dotted path ``--set`` takes; breach classes are addressed by
-name (``breaches.classes.major.probability``), as in a message about them.
+A control's ``key`` is the dotted path ``--set`` takes; breach classes and tiers are
+addressed by name (``breaches.classes.major.probability``, ``tiers.tier2.threshold``),
+as in a message about them. Each tier of the plan is a section of its own, with every
+field of a tier; a tier added on the page shows the values it starts with.
 
 The kind of control follows the type: a slider (with a number box) for a number with a
-lower and an upper bound, a number box for other numbers, a select for an enumeration
-or a class name, a switch for true/false, a text box for text. A key the scenario may
-omit shows an empty box (or an "omitted" choice) when it is omitted.
+lower and an upper bound not far apart, a number box for other numbers, a select for an
+enumeration, a class name or an earlier tier, a switch for true/false, a text box for
+text. A key the scenario may omit shows an empty box (or an "omitted" choice) when it
+is omitted.
 """
 
 from __future__ import annotations
@@ -18,15 +21,20 @@ import math
 import types
 import typing
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Collection, Sequence
 
 from pydantic import BaseModel
 
 from stress.config import reference
-from stress.config.schema import BreachClass, Config
+from stress.config.schema import BreachClass, Config, Tier
 
 # Keys whose value names a breach class (the schema checks them against the classes).
 CLASS_KEYS = ("min_class",)
+# Keys whose value names an earlier tier of the plan.
+TIER_KEYS = ("after",)
+# A bounded number is a slider when its range is at most this wide (probabilities, the
+# horizon), a number box otherwise (a count of up to a million).
+SLIDER_SPAN = 1000.0
 
 
 @dataclass(frozen=True)
@@ -51,24 +59,31 @@ class Control:
 
 @dataclass(frozen=True)
 class Section:
-    title: str                  # as in the config reference: [tier2], [[breaches.classes]] major
+    title: str                  # as in the config reference: [feedback], [[breaches.classes]] major, [[tiers]] tier2
     controls: list[Control]
+    tier: str | None = None     # a tier's section: its name
+    added: bool = False         # a tier added on the page
 
     def to_dict(self) -> dict[str, Any]:
-        return {"title": self.title, "controls": [c.to_dict() for c in self.controls]}
+        return {"title": self.title, "tier": self.tier, "added": self.added,
+                "controls": [c.to_dict() for c in self.controls]}
 
 
 def sections(config: Config, *, caps: dict[str, float] | None = None) -> list[Section]:
-    """Every key of the schema as a control, with ``config``'s values. ``caps`` lowers
-    the upper end of keys the page limits (``{"scenario.horizon_days": 730}``)."""
+    """Every key of the schema as a control, with ``config``'s values: its tables, its
+    breach classes, then its tiers. ``caps`` lowers the upper end of keys the page
+    limits (``{"scenario.horizon_days": 730}``)."""
     caps = caps or {}
     values = config.model_dump()
     classes = [c.name for c in config.breaches.classes]
     out: list[Section] = []
     for name, info in Config.model_fields.items():
+        if name == "tiers":
+            continue
         model = _model_of(info.annotation)
         out.append(Section(f"[{name}]", [c for key, f in model.model_fields.items() if key != "classes"
-                                         for c in _controls(f"{name}.{key}", key, f, values[name][key], classes, caps)]))
+                                         for c in _controls(f"{name}.{key}", key, f, values[name][key], classes,
+                                                            caps)]))
         if name == "breaches":
             for item in values["breaches"]["classes"]:
                 prefix = f"breaches.classes.{item['name']}"
@@ -76,12 +91,24 @@ def sections(config: Config, *, caps: dict[str, float] | None = None) -> list[Se
                                    [c for key, f in BreachClass.model_fields.items()
                                     for c in _controls(f"{prefix}.{key}", key, f, item[key], classes, caps,
                                                        fixed=key == "name")]))
+    return out + tier_sections(config.tiers, classes, caps=caps)
+
+
+def tier_sections(tiers: Sequence[Tier], classes: list[str], *, added: Collection[str] = (),
+                  caps: dict[str, float] | None = None) -> list[Section]:
+    """One section per tier of a plan (in order), every field of a tier a control
+    ``tiers.<name>.<field>``; ``added`` names the tiers added on the page."""
+    caps = caps or {}
+    out = []
+    for i, tier in enumerate(tiers):
+        earlier = [t.name for t in tiers[:i]]
+        values = tier.model_dump()
+        out.append(Section(f"[[tiers]] {tier.name}",
+                           [c for key, f in Tier.model_fields.items()
+                            for c in _controls(f"tiers.{tier.name}.{key}", key, f, values[key], classes, caps,
+                                               fixed=key == "name", tiers=earlier)],
+                           tier=tier.name, added=tier.name in added))
     return out
-
-
-def keys(config: Config) -> set[str]:
-    """The keys the page has a control for."""
-    return {c.key for s in sections(config) for c in s.controls}
 
 
 def _model_of(annotation: Any) -> type[BaseModel]:
@@ -90,23 +117,26 @@ def _model_of(annotation: Any) -> type[BaseModel]:
 
 
 def _controls(key: str, label: str, info: Any, value: Any, classes: list[str], caps: dict[str, float],
-              fixed: bool = False) -> list[Control]:
+              fixed: bool = False, tiers: list[str] | None = None) -> list[Control]:
     kind_text = reference._type_name(info.annotation)
     common = dict(description=info.description or "", type=kind_text, allowed=reference._constraint(info),
                   default=reference._default(info), optional=not info.is_required() and info.default is None)
-    if fixed:  # a class's name: renaming or adding classes is a change of structure, made in the file
+    if fixed:  # a class's or a tier's name: renaming is a change of structure
         return [Control(key, label, "fixed", value, **common)]
     if kind_text in ("table by class", "number or table by class") and (isinstance(value, dict) or value is None):
         # one control per class (an omitted table: each box empty)
         low, high, _ = _bounds(common["allowed"])
         table = value or {}
-        return [Control(f"{key}.{name}", f"{label}: {name}", "slider" if _bounded(low, high) else "number",
+        return [Control(f"{key}.{name}", f"{label}: {name}", "slider" if _slider(low, high) else "number",
                         table.get(name), **{**common, "optional": value is None}, minimum=low, maximum=high,
                         step=_step(table.get(name), low, high, False))
                 for name in classes]
     annotation = _plain(info.annotation)
     if label in CLASS_KEYS:
-        return [Control(key, label, "select", value, **common, options=list(classes))]
+        return [Control(key, label, "select", value, **common, options=_with(classes, value))]
+    if label in TIER_KEYS and tiers is not None:
+        # a value no longer among the earlier tiers (one removed) stays shown, for the schema to refuse
+        return [Control(key, label, "select", value, **common, options=_with(tiers, value))]
     if typing.get_origin(annotation) is typing.Literal:
         return [Control(key, label, "select", value, **common, options=[str(a) for a in typing.get_args(annotation)])]
     if annotation is bool:
@@ -116,7 +146,7 @@ def _controls(key: str, label: str, info: Any, value: Any, classes: list[str], c
     whole = annotation is int
     low, high, allowed = _bounds(common["allowed"], caps.get(key))
     common["allowed"] = allowed
-    kind = "slider" if _bounded(low, high) else ("integer" if whole else "number")
+    kind = "slider" if _slider(low, high) else ("integer" if whole else "number")
     return [Control(key, label, kind, value, **common, minimum=low, maximum=high, step=_step(value, low, high, whole))]
 
 
@@ -148,6 +178,14 @@ def _bounds(allowed: str, cap: float | None = None) -> tuple[float | None, float
 
 def _bounded(low: float | None, high: float | None) -> bool:
     return low is not None and high is not None
+
+
+def _slider(low: float | None, high: float | None) -> bool:
+    return _bounded(low, high) and high - low <= SLIDER_SPAN
+
+
+def _with(options: list[str], value: Any) -> list[str]:
+    return [*options, value] if isinstance(value, str) and value not in options else list(options)
 
 
 def _step(value: Any, low: float | None, high: float | None, whole: bool) -> float:

@@ -20,14 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from stress.config.loading import Scenario
+from stress.config.schema import TRIGGER_KEYS
 from stress.errors import UserError
-from stress.serve import controls, values
+from stress.model.plan import MAX_TIERS
+from stress.serve import controls, plans, values
 from stress.serve.worker import Cancelled, Job, Worker
 
 CLIENT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_CLIENTS = 1000          # pages remembered at once (the oldest are forgotten)
 BUDGET_SECONDS = 0.2        # the default N answers within this (the rest of 0.3 s is HTTP and drawing)
 FULL_N = 10_000             # a run in full, as stress run
+CAPS = {"scenario.horizon_days": values.MAX_HORIZON_DAYS}   # keys the page limits below the schema
 
 
 class NotFound(UserError):
@@ -86,17 +89,35 @@ class WhatIf:
     # --- questions --------------------------------------------------------------
 
     def info(self) -> dict[str, Any]:
-        """What the page is built from: the controls with the scenario's values, N and the caps."""
-        caps = {"scenario.horizon_days": values.MAX_HORIZON_DAYS}
-        return {"source": self.scenario.source, "name": self.scenario.config.scenario.name,
-                "sections": [s.to_dict() for s in controls.sections(self.scenario.config, caps=caps)],
+        """What the page is built from: the controls with the scenario's values, the
+        plan's tiers and what a tier may be added with, N and the caps."""
+        config = self.scenario.config
+        return {"source": self.scenario.source, "name": config.scenario.name,
+                "sections": [s.to_dict() for s in controls.sections(config, caps=CAPS)],
+                "tiers": [t.name for t in config.tiers], "max_tiers": MAX_TIERS,
+                "triggers": {kind: {"needs": list(keys["needs"]), "may": list(keys["may"]),
+                                    "starts": {k: v for k, v in plans.new_tier("new", kind, config).items()
+                                               if k in keys["needs"]}}
+                             for kind, keys in TRIGGER_KEYS.items()},
                 "n": self.n, "seed": self.seed, "max_n": values.MAX_N, "full_n": FULL_N,
                 "max_full_n": values.MAX_FULL_N, "results": str(self.results), "timeout": self.timeout}
 
-    def what_if(self, client: Any, seq: Any, changes: Any, n: Any, seed: Any) -> dict[str, Any]:
-        """The answer for the scenario with ``changes``, against the loaded one. Raises
-        ``Stale`` when a newer question from ``client`` came in, ``values.InputError``,
-        ``TimedOut``."""
+    def plan(self, tiers: Any) -> dict[str, Any]:
+        """The controls of the plan ``tiers`` asks for (``plans.plan``): a section per
+        tier, a loaded tier with the scenario's values, an added one with those it starts
+        with. Raises ``values.InputError`` (at ``tiers``)."""
+        planned = values.planned(self.scenario, tiers)
+        classes = [c.name for c in self.scenario.config.breaches.classes]
+        return {"tiers": [{"name": t.name, "trigger": t.trigger, "added": t.name in planned.added}
+                          for t in planned.tiers],
+                "removed": list(planned.removed),
+                "sections": [s.to_dict() for s in controls.tier_sections(planned.tiers, classes,
+                                                                          added=planned.added, caps=CAPS)]}
+
+    def what_if(self, client: Any, seq: Any, changes: Any, n: Any, seed: Any, tiers: Any = None) -> dict[str, Any]:
+        """The answer for the scenario with the plan ``tiers`` asks for (None: the loaded
+        plan) and ``changes``, against the loaded one. Raises ``Stale`` when a newer
+        question from ``client`` came in, ``values.InputError``, ``TimedOut``."""
         if not isinstance(client, str) or not CLIENT.match(client):
             raise values.InputError([(None, "client must be 1 to 64 letters, digits, - or _")])
         if not values.whole(seq) or seq < 0:
@@ -111,7 +132,7 @@ class WhatIf:
             older = self._running.pop(client, None)
         if older is not None:          # its answer would be for values the page no longer shows
             self.answers.cancel(older)
-        settings, cfg = values.request(self.scenario, changes, n, seed)
+        settings, cfg = values.request(self.scenario, changes, n, seed, tiers=tiers)
         job = Job("what_if", {"reference": self.reference(cfg), "variant": cfg, "n": settings.n,
                               "seed": settings.seed})
         with self._lock:
@@ -129,7 +150,7 @@ class WhatIf:
         with self._lock:
             if self._latest.get(client) != seq:
                 raise Stale()       # finished, but the page has asked something newer since
-        return {**answer, "seq": seq, "changes": dict(changes)}
+        return {**answer, "seq": seq, "changes": dict(changes)}   # request() checked it is a mapping
 
     def reference(self, variant) -> Any:
         """The loaded scenario, over the variant's horizon: paired replications must
@@ -140,14 +161,16 @@ class WhatIf:
             return self.scenario.config
         return self.scenario.with_values([("scenario.horizon_days", horizon)])
 
-    def save(self, changes: Any) -> tuple[str, str]:
-        """(file name, TOML text) of the scenario with ``changes``, validated."""
-        cfg = values.config(self.scenario, changes)
-        return values.file_name(cfg), values.saved_toml(self.scenario, changes, cfg)
+    def save(self, changes: Any, tiers: Any = None) -> tuple[str, str]:
+        """(file name, TOML text) of the scenario with the plan ``tiers`` asks for and
+        ``changes``, validated; the plan is written as [[tiers]] tables."""
+        cfg = values.config(self.scenario, changes, tiers)
+        return values.file_name(cfg), values.saved_toml(self.scenario, changes, cfg,
+                                                        values.planned(self.scenario, tiers))
 
-    def run_in_full(self, changes: Any, n: Any, seed: Any) -> dict[str, Any]:
+    def run_in_full(self, changes: Any, n: Any, seed: Any, tiers: Any = None) -> dict[str, Any]:
         """A normal result folder in ``results`` (``stress run``) with its report."""
-        settings, cfg = values.request(self.scenario, changes, n, seed, max_n=values.MAX_FULL_N)
+        settings, cfg = values.request(self.scenario, changes, n, seed, tiers=tiers, max_n=values.MAX_FULL_N)
         self.results.mkdir(parents=True, exist_ok=True)
         done = self.jobs.run(Job("full_run", {"config": cfg, "n": settings.n, "seed": settings.seed,
                                               "results": str(self.results)}), self.full_timeout)

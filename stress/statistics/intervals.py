@@ -1,6 +1,20 @@
 """Statistics: pure functions over counts, sums and histograms.
 
 No I/O, no SimPy, no state. Intervals are 95% unless ``confidence`` says otherwise.
+
+Methods, each in the function that uses it:
+- Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
+  inference. JASA 22(158), 209-212: the score interval of a proportion.
+- Student (1908). The probable error of a mean. Biometrika 6(1), 1-25: the t interval
+  of a mean.
+- Newcombe, R. G. (1998). Improved confidence intervals for the difference between
+  binomial proportions based on paired data. Statistics in Medicine 17(22), 2635-2650
+  (method 10): paired differences.
+- McNemar, Q. (1947). Note on the sampling error of the difference between correlated
+  proportions or percentages. Psychometrika 12(2), 153-157; here its exact (binomial)
+  form: paired tests.
+- Holm, S. (1979). A simple sequentially rejective multiple test procedure.
+  Scandinavian Journal of Statistics 6(2), 65-70: the adjustment across variants.
 """
 
 from __future__ import annotations
@@ -23,7 +37,7 @@ def z_value(confidence: float = 0.95) -> float:
 
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> Estimate:
-    """Proportion with its Wilson score interval (NaN when n is 0)."""
+    """Proportion with its Wilson (1927) score interval (NaN when n is 0)."""
     if n == 0:
         return Estimate(math.nan, math.nan, math.nan)
     z = z_value(confidence)
@@ -36,7 +50,7 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> Estimat
 
 
 def mean_interval(total: float, total_sq: float, n: int, confidence: float = 0.95) -> Estimate:
-    """Mean with a Student-t interval, from the sum and the sum of squares."""
+    """Mean with a Student (1908) t interval, from the sum and the sum of squares."""
     if n == 0:
         return Estimate(math.nan, math.nan, math.nan)
     mean = total / n
@@ -146,7 +160,8 @@ def paired_difference(both: int, first_only: int, second_only: int, neither: int
 
 
 def mcnemar_exact(first_only: int, second_only: int) -> float:
-    """Two-sided exact McNemar p-value: the discordant pairs against Binomial(b + c, 1/2)."""
+    """Two-sided exact McNemar (1947) p-value: the discordant pairs against
+    Binomial(b + c, 1/2)."""
     discordant = first_only + second_only
     if discordant == 0:
         return 1.0
@@ -155,7 +170,7 @@ def mcnemar_exact(first_only: int, second_only: int) -> float:
 
 
 def holm(p_values: list[float]) -> list[float]:
-    """Holm's step-down adjustment of a family of p-values (same order as given)."""
+    """Holm's (1979) step-down adjustment of a family of p-values (same order as given)."""
     order = sorted(range(len(p_values)), key=lambda i: p_values[i])
     adjusted = [0.0] * len(p_values)
     running = 0.0

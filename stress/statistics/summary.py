@@ -90,7 +90,7 @@ class RunSummary:
 
 def tier_name(value: Any) -> str:
     """A tier as a summary names it: its name, or in results written before plans were
-    data, its number (1, 2, 3: the first form's tiers tier1, tier2, tier3)."""
+    data, its number k (the first form's three tiers, named tier<k> today)."""
     if isinstance(value, bool) or not isinstance(value, (int, str)) or value == "":
         raise ValueError(f"{value!r} is not a tier")
     return f"tier{value}" if isinstance(value, int) else value

@@ -55,7 +55,7 @@ _NOT_SUMMARISED = ("replication", "highest_tier")
 
 def outputs_of(layout: records.Layout) -> Outputs:
     tier_columns = tuple(layout.tier_column(t, "hours") for t in layout.tiers)
-    times = set(tier_columns) | {layout.tier_column(t, "arrived") for t in layout.tiers}
+    times = set(tier_columns) | {layout.tier_column(t, "arrived_hours") for t in layout.tiers}
     flags, means, whole = [], [], []
     for column, (name, dtype) in enumerate(zip(layout.names, layout.dtypes)):
         if name in _NOT_SUMMARISED or column in times:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 # Format 2: tiers are named (a plan is a list of tiers); format 1 numbered the three
-# tiers of the plan's first form 1, 2, 3, which readers take as tier1, tier2, tier3.
+# tiers of the plan's first form 1, 2, 3, which readers name as that form's tiers are named.
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 PARTIAL = ".partial"

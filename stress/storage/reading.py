@@ -163,7 +163,7 @@ def manifest_tiers(manifest: dict[str, Any]) -> list[str] | None:
     """The tiers a finished job's manifest names (format 1: the first form's three;
     None where a result has none, such as one a test made by hand)."""
     if manifest.get("format_version") == 1:
-        return ["tier1", "tier2", "tier3"]
+        return [tier_name(k) for k in (1, 2, 3)]
     tiers = manifest.get("tiers")
     return [str(t) for t in tiers] if isinstance(tiers, list) else None
 

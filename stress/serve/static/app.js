@@ -1,6 +1,9 @@
 // The what-if page: controls built from the schema (api/scenario), a question on every
 // change (api/what-if), the answer drawn as tables and uPlot charts. Only the answer to
 // the latest question is ever shown: an older one that arrives late is dropped.
+// Tiers can be added and removed: the server checks the new plan and sends its tiers'
+// controls (api/plan); every question carries the plan, and the answer compares it with
+// the loaded one tier by tier by name ('-' where a plan lacks a tier).
 "use strict";
 
 (() => {
@@ -13,12 +16,18 @@
   const state = {
     info: null,
     controls: new Map(),   // key -> {spec, root, read, write, reset, error}
-    changes: {},           // config key -> value, only keys that differ from the loaded scenario
+    changes: {},           // config key -> value, only keys that differ from the loaded scenario (or an
+                           // added tier's starting values)
     settings: {},          // n, seed
+    plan: [],              // the what-if's tiers in order: {name, trigger, added}
+    removed: [],           // the loaded tiers it does not keep
+    planSeq: 0,            // the latest change of the plan asked for
     seq: 0,                // the latest question asked
     client: clientId(),
     charts: [],
+    chartTiers: null,      // the tiers the charts were made for
   };
+  const ABSENT = "-";      // a tier or outcome that one of the plans does not have
 
   const $ = (selector) => document.querySelector(selector);
   const answer = () => $("#answer");
@@ -59,7 +68,14 @@
     return Number(text) > 0 ? `+${text}` : Number(text) === 0 ? text.replace("-", "") : text;
   }
 
-  function interval(cell, value, isDifference) {
+  function interval(cell, value, isDifference, absentTitle) {
+    if (value === null || value === undefined) {   // not in this plan, or (a difference) not in both
+      cell.replaceChildren(el("span", { class: "absent", text: ABSENT }));
+      cell.title = absentTitle || "";
+      cell.classList.add("absent");
+      for (const name of ["p", "ciLow", "ciHigh"]) delete cell.dataset[name];
+      return;
+    }
     const digits = digitsFor(value.ci_low, value.ci_high);
     const main = isDifference ? `${signed(value.p, digits)} pp` : percent(value.p, digits);
     const range = isDifference
@@ -90,7 +106,7 @@
     return Number.isFinite(v) ? v : t;   // text that is no number goes as text: the schema says why
   }
 
-  function buildControl(spec, onChange) {
+  function buildControl(spec, onChange, base = "loaded") {
     const id = `c-${spec.key.replace(/[^A-Za-z0-9_-]/g, "-")}`;
     const root = el("div", { class: `control kind-${spec.kind}`, "data-key": spec.key });
     const inputs = el("div", { class: "inputs" });
@@ -133,7 +149,14 @@
       select.addEventListener("change", () => onChange(spec.key));
       inputs.append(select);
       read = () => (select.value === "" ? null : select.value);
-      write = (v) => { select.value = v === null ? "" : v; };
+      write = (v) => {
+        // a value that is not among the options (an earlier tier since removed) stays visible, for the
+        // server to explain
+        if (v !== null && !spec.options.includes(v) && !Array.from(select.options).some((o) => o.value === v)) {
+          select.append(el("option", { value: v, text: v }));
+        }
+        select.value = v === null ? "" : v;
+      };
     } else if (spec.kind === "switch") {
       const check = el("input", { type: "checkbox", id, name: spec.key, role: "switch" });
       check.addEventListener("change", () => onChange(spec.key));
@@ -152,11 +175,12 @@
 
     const label = el("label", { htmlFor: id, text: spec.label });
     const reset = el("button", { type: "button", class: "reset", text: "↺", disabled: true,
-      title: `reset to the loaded scenario's value (${shown(spec.value)})`, "aria-label": `reset ${spec.key}` });
+      title: base === "loaded" ? `reset to the loaded scenario's value (${shown(spec.value)})`
+        : `reset to the value the tier was added with (${shown(spec.value)})`, "aria-label": `reset ${spec.key}` });
     if (spec.kind !== "fixed") inputs.append(reset);
     const facts = [spec.type, spec.allowed].filter(Boolean).join(", ");
     const help = el("p", { class: "help" }, spec.description, " ",
-      el("span", { class: "facts", text: `(${facts}; loaded: ${shown(spec.value)})` }));
+      el("span", { class: "facts", text: `(${facts}; ${base}: ${shown(spec.value)})` }));
     const error = el("p", { class: "error", role: "alert", hidden: true });
     root.append(label, inputs, help, error);
     write(spec.value);
@@ -167,14 +191,45 @@
   }
 
   function configChanged(key) {
+    record(key);
+    if (/^tiers\.[^.]+\.trigger$/.test(key)) triggerChanged(key);
+    ask();
+  }
+
+  function record(key) {
     const control = state.controls.get(key);
     const value = control.read();
     if (value === control.spec.value) delete state.changes[key];
     else state.changes[key] = value;
-    const changed = key in state.changes;
+    markChanged(control, key in state.changes);
+  }
+
+  function triggerChanged(key) {
+    // A tier's new trigger: the keys it does not take are omitted (the schema refuses them), and
+    // those it needs get the tier's own value, or else the value a new tier starts with. Each is
+    // shown as changed, with its reset.
+    const prefix = key.slice(0, -"trigger".length);
+    const kind = state.controls.get(key).read();
+    const keys = state.info.triggers[kind];
+    if (!keys) return;
+    const fields = new Set(Object.values(state.info.triggers).flatMap((k) => [...k.needs, ...k.may]));
+    for (const field of fields) {
+      const control = state.controls.get(prefix + field);
+      if (!control) continue;
+      const value = control.read();
+      let next = value;
+      if (!keys.needs.includes(field) && !keys.may.includes(field)) next = null;
+      else if (keys.needs.includes(field) && value === null) next = control.spec.value ?? keys.starts[field];
+      if (next !== value) {
+        control.write(next);
+        record(prefix + field);
+      }
+    }
+  }
+
+  function markChanged(control, changed) {
     control.root.classList.toggle("changed", changed);
     control.reset.disabled = !changed;
-    ask();
   }
 
   function settingChanged(key) {
@@ -198,12 +253,186 @@
       settings.append(buildControl(spec, settingChanged));
       state.settings[spec.key] = spec.value;
     }
-    for (const section of info.sections) {
+    for (const section of info.sections.filter((s) => s.tier === null)) {
       const fieldset = el("fieldset", { "data-section": section.title }, el("legend", { text: section.title }));
       for (const spec of section.controls) fieldset.append(buildControl(spec, configChanged));
       form.append(fieldset);
     }
+    form.append(buildPlanEditor(info), el("div", { id: "tier-sections" }));
+    state.plan = info.tiers.map((name) => {
+      const section = info.sections.find((s) => s.tier === name);
+      const trigger = section.controls.find((c) => c.key === `tiers.${name}.trigger`).value;
+      return { name, trigger, added: false };
+    });
+    showTiers(info.sections.filter((s) => s.tier !== null));
     form.addEventListener("submit", (event) => event.preventDefault());
+  }
+
+  // --- the plan: tiers added and removed ------------------------------------------
+
+  function buildPlanEditor(info) {
+    // a control of its own (key "tiers"): problems with the plan's structure are shown here
+    const root = el("fieldset", { id: "plan", class: "control", "data-key": "tiers" },
+      el("legend", { text: "[[tiers]] the plan" }));
+    const order = el("p", { id: "plan-order", class: "plan-order" });
+    const name = el("input", { type: "text", id: "add-tier-name", name: "add-tier-name", placeholder: "name",
+      "aria-label": "name of the new tier", maxLength: 40 });
+    const trigger = el("select", { id: "add-tier-trigger", "aria-label": "trigger of the new tier" },
+      ...Object.keys(info.triggers).map((kind) => el("option", { value: kind, text: kind })));
+    const position = el("select", { id: "add-tier-position", "aria-label": "where the new tier goes" });
+    const add = el("button", { type: "button", id: "add-tier", text: "Add tier" });
+    const needs = el("p", { class: "help", id: "add-tier-needs" });
+    const describeTrigger = () => {
+      const keys = info.triggers[trigger.value];
+      needs.textContent = `A ${trigger.value} trigger needs ${keys.needs.join(", ")}`
+        + (keys.may.length ? ` and may take ${keys.may.join(", ")}` : "")
+        + "; the new tier starts with values for what it needs (change them below), everything else at the "
+        + "schema's defaults.";
+    };
+    trigger.addEventListener("change", describeTrigger);
+    describeTrigger();
+    add.addEventListener("click", () => {
+      const tier = { name: name.value.trim(), trigger: trigger.value, added: true };
+      const next = [...state.plan];
+      const before = next.findIndex((t) => t.name === position.value);
+      next.splice(before < 0 ? next.length : before, 0, tier);
+      changePlan(next).then((done) => {
+        if (done) {
+          name.value = "";
+          position.value = "";
+        }
+      });
+    });
+    name.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        add.click();
+      }
+    });
+    const removed = el("p", { id: "removed-tiers", class: "removed", hidden: true });
+    const error = el("p", { class: "error", role: "alert", hidden: true });
+    root.append(order,
+      el("div", { class: "inputs add-tier" }, name, trigger, position, add), needs, removed, error);
+    const reset = el("button", { type: "button", hidden: true });
+    state.controls.set("tiers", { spec: { key: "tiers" }, root, read: () => null, write: () => {}, reset, error });
+    return root;
+  }
+
+  function specOf(plan) {
+    return plan.map((t) => (t.added ? { name: t.name, trigger: t.trigger } : t.name));
+  }
+
+  function planChanged() {
+    return state.plan.some((t) => t.added) || state.plan.map((t) => t.name).join(" ") !== state.info.tiers.join(" ");
+  }
+
+  function describePlan() {
+    const parts = [];
+    const added = state.plan.filter((t) => t.added);
+    // an added tier's trigger as it is now (it may have been changed since)
+    const trigger = (t) => state.controls.get(`tiers.${t.name}.trigger`)?.read() ?? t.trigger;
+    if (added.length) parts.push(`added ${added.map((t) => `${t.name} (${trigger(t)})`).join(", ")}`);
+    if (state.removed.length) parts.push(`removed ${state.removed.join(", ")}`);
+    return parts.join("; ");
+  }
+
+  async function changePlan(next) {
+    const planSeq = ++state.planSeq;
+    let response;
+    let data;
+    try {
+      response = await fetch("api/plan", { method: "POST", headers: JSON_HEADERS,
+        body: JSON.stringify({ tiers: specOf(next) }) });
+      data = await response.json();
+    } catch (error) {
+      $("#status").textContent = "no answer from the server (is stress serve still running?)";
+      return false;
+    }
+    if (planSeq !== state.planSeq) return false;   // a newer change of the plan is out
+    if (!response.ok) {   // shown at the plan; the messages at the controls stay until the next answer
+      const plan = state.controls.get("tiers");
+      plan.error.textContent = (data.errors || [data]).map((problem) => problem.message).join("\n");
+      plan.error.hidden = false;
+      plan.root.classList.add("invalid");
+      return false;
+    }
+    // the changes of a tier that is gone, or that is now another tier of the same name, go with it
+    const identity = (plan) => new Map(plan.map((t) => [t.name, t.added ? `added ${t.trigger}` : "loaded"]));
+    const before = identity(state.plan);
+    const after = identity(data.tiers);
+    for (const key of Object.keys(state.changes)) {
+      const match = /^tiers\.([^.]+)\./.exec(key);
+      if (match && before.get(match[1]) !== after.get(match[1])) delete state.changes[key];
+    }
+    state.plan = data.tiers;
+    state.removed = data.removed;
+    showTiers(data.sections);
+    ask();
+    return true;
+  }
+
+  function showTiers(sections) {
+    for (const key of [...state.controls.keys()]) if (key.startsWith("tiers.")) state.controls.delete(key);
+    const single = sections.length === 1;
+    $("#tier-sections").replaceChildren(...sections.map((section) => {
+      const remove = el("button", { type: "button", class: "remove-tier", text: "remove", disabled: single,
+        title: single ? "a plan has at least one tier" : `remove ${section.tier} from the plan`,
+        "aria-label": `remove tier ${section.tier}` });
+      remove.addEventListener("click", () => changePlan(state.plan.filter((t) => t.name !== section.tier)));
+      const legend = el("legend", {}, section.title, section.added ? el("span", { class: "tag", text: "added" }) : "",
+        remove);
+      const fieldset = el("fieldset", { "data-section": section.title, "data-tier": section.tier,
+        class: section.added ? "tier added" : "tier" }, legend);
+      for (const spec of section.controls) {
+        fieldset.append(buildControl(spec, configChanged, section.added ? "starts at" : "loaded"));
+      }
+      return fieldset;
+    }));
+    // the values changed before, on the tiers still there
+    for (const key of Object.keys(state.changes)) {
+      const control = state.controls.get(key);
+      if (control) {
+        control.write(state.changes[key]);
+        markChanged(control, true);
+      } else if (key.startsWith("tiers.")) {
+        delete state.changes[key];
+      }
+    }
+    updatePlanEditor();
+  }
+
+  function updatePlanEditor() {
+    $("#plan-order").textContent = `In order of escalation: ${state.plan.map((t) => t.name).join(" → ")}`
+      + `${state.plan.length >= state.info.max_tiers ? ` (at most ${state.info.max_tiers} tiers)` : ""}.`;
+    const position = $("#add-tier-position");
+    const chosen = position.value;
+    position.replaceChildren(el("option", { value: "", text: "at the end" }),
+      ...state.plan.map((t) => el("option", { value: t.name, text: `before ${t.name}` })));
+    if (state.plan.some((t) => t.name === chosen)) position.value = chosen;
+    const removed = $("#removed-tiers");
+    removed.hidden = state.removed.length === 0;
+    removed.replaceChildren("Removed: ", ...state.removed.flatMap((name, i) => {
+      const restore = el("button", { type: "button", class: "restore", text: `restore ${name}`,
+        "data-tier": name, "aria-label": `restore tier ${name}` });
+      restore.addEventListener("click", () => changePlan(restored(name)));
+      return i ? [" ", restore] : [restore];
+    }));
+    $("#plan").classList.toggle("changed", planChanged());
+  }
+
+  function restored(name) {
+    // back where it was: after the nearest tier before it in the loaded plan that is still there
+    const loaded = state.info.tiers;
+    const next = state.plan.filter((t) => !(t.added && t.name === name));
+    let at = 0;
+    for (const earlier of loaded.slice(0, loaded.indexOf(name))) {
+      const i = next.findIndex((t) => t.name === earlier && !t.added);
+      if (i >= 0) at = i + 1;
+    }
+    const section = state.info.sections.find((s) => s.tier === name);
+    const trigger = section.controls.find((c) => c.key === `tiers.${name}.trigger`).value;
+    next.splice(at, 0, { name, trigger, added: false });
+    return next;
   }
 
   function showProblems(data) {
@@ -239,8 +468,8 @@
     box.dataset.state = "running";
     box.classList.add("busy");
     $("#status").textContent = "computing…";
-    const body = { client: state.client, seq, values: { ...state.changes }, n: state.settings.n,
-      seed: state.settings.seed };
+    const body = { client: state.client, seq, tiers: specOf(state.plan), values: { ...state.changes },
+      n: state.settings.n, seed: state.settings.seed };
     let response;
     let data;
     try {
@@ -275,34 +504,41 @@
     box.dataset.state = outcome;
   }
 
+  // Where a plan lacks a tier or an outcome: why its cell shows '-'.
+  const ABSENT_TITLES = { reference: "not in the loaded scenario's plan", variant: "not in the what-if's plan",
+    diff: "no paired difference: only one of the plans has it" };
+
+  function onlyIn(row) {
+    if (row.reference === null) return "what if only";
+    if (row.variant === null) return "loaded only";
+    return null;
+  }
+
+  function cells(tr, row) {
+    for (const [name, isDifference] of [["reference", false], ["variant", false], ["diff", true]]) {
+      const td = el("td", { class: `number ${name}` });
+      interval(td, row[name], isDifference, ABSENT_TITLES[name]);
+      tr.append(td);
+    }
+    return tr;
+  }
+
   function draw(data) {
     const changed = Object.keys(data.changes);
+    const plan = describePlan();
     $("#status").textContent = `N = ${data.n.toLocaleString("en")} replications of each, seed ${data.seed}, `
       + `over ${data.horizon_days} days${"scenario.horizon_days" in data.changes ? " (the loaded scenario too)" : ""}; `
       + "the same replications for both (paired); "
-      + `${changed.length ? `changed: ${changed.join(", ")}` : "nothing changed yet"}; `
+      + `${plan ? `tiers: ${plan}; ` : ""}`
+      + `${changed.length ? `changed: ${changed.join(", ")}` : plan ? "no value changed" : "nothing changed yet"}; `
       + `computed in ${data.seconds.toFixed(2)} s.`;
-    const tiers = $("#tiers tbody");
-    tiers.replaceChildren(...data.tiers.map((row) => {
-      const tr = el("tr", { "data-tier": row.tier }, el("th", { text: `${row.tier} ${row.name}` }));
-      for (const [name, isDifference] of [["reference", false], ["variant", false], ["diff", true]]) {
-        const td = el("td", { class: `number ${name}` });
-        interval(td, row[name], isDifference);
-        tr.append(td);
-      }
-      return tr;
+    $("#tiers tbody").replaceChildren(...data.tiers.map((row) => {
+      const only = onlyIn(row);
+      const th = el("th", { text: row.tier }, only ? el("span", { class: "only", text: ` (${only})` }) : "");
+      return cells(el("tr", { "data-tier": row.tier, class: only ? "one-plan" : null }, th), row);
     }));
-    const metrics = $("#metrics tbody");
-    metrics.replaceChildren(...data.metrics.map((row) => {
-      const tr = el("tr", { "data-metric": row.metric, class: row.key ? "key" : "other" },
-        el("th", { text: row.label }));
-      for (const [name, isDifference] of [["reference", false], ["variant", false], ["diff", true]]) {
-        const td = el("td", { class: `number ${name}` });
-        interval(td, row[name], isDifference);
-        tr.append(td);
-      }
-      return tr;
-    }));
+    $("#metrics tbody").replaceChildren(...data.metrics.map((row) => cells(
+      el("tr", { "data-metric": row.metric, class: row.key ? "key" : "other" }, el("th", { text: row.label })), row)));
     drawCurves(data);
   }
 
@@ -314,12 +550,16 @@
   }
 
   function makeCharts(tiers) {
+    // one chart per tier of either plan, made again whenever the tiers change
+    for (const chart of state.charts) chart.destroy();
     const holder = $("#curves");
+    holder.replaceChildren();
     state.charts = tiers.map((row) => {
       const figure = el("figure", { "data-tier": row.tier });
       holder.append(figure);
+      const only = onlyIn(row);
       const options = {
-        title: `tier ${row.tier} ${row.name}`,
+        title: only ? `${row.tier} (${only})` : row.tier,
         width: chartWidth(),
         height: 210,
         scales: { x: { time: false }, y: { range: [0, 1] } },
@@ -342,19 +582,23 @@
       };
       return new uPlot(options, [[], [], [], [], [], [], []], figure);
     });
-    window.addEventListener("resize", () => {
-      for (const chart of state.charts) chart.setSize({ width: chartWidth(), height: 210 });
-    });
   }
 
   function drawCurves(data) {
     if (typeof uPlot === "undefined") return;
-    if (state.charts.length === 0) makeCharts(data.tiers);
+    // the same tiers, and the same ones in only one plan: the same charts (titles say which)
+    const tiers = data.tiers.map((row) => `${row.tier} ${onlyIn(row)}`).join("\n");
+    if (tiers !== state.chartTiers) makeCharts(data.tiers);
+    state.chartTiers = tiers;
     data.tiers.forEach((row, i) => {
-      const ref = data.curves.reference[String(row.tier)];
-      const variant = data.curves.variant[String(row.tier)];
-      // both share the horizon, so the same days
-      state.charts[i].setData([ref.days, ref.p, ref.ci_low, ref.ci_high, variant.p, variant.ci_low, variant.ci_high]);
+      const ref = data.curves.reference[row.tier];
+      const variant = data.curves.variant[row.tier];
+      // both share the horizon, so the same days; a plan without the tier has no curve
+      const days = (ref || variant).days;
+      const none = days.map(() => null);
+      const missing = { p: none, ci_low: none, ci_high: none };
+      const [r, v] = [ref || missing, variant || missing];
+      state.charts[i].setData([days, r.p, r.ci_low, r.ci_high, v.p, v.ci_low, v.ci_high]);
     });
   }
 
@@ -363,7 +607,7 @@
   async function save() {
     const status = $("#full-status");
     const response = await fetch("api/save", { method: "POST", headers: JSON_HEADERS,
-      body: JSON.stringify({ values: state.changes }) });
+      body: JSON.stringify({ tiers: specOf(state.plan), values: state.changes }) });
     if (!response.ok) {
       const data = await response.json();
       showProblems(data);
@@ -388,7 +632,7 @@
     status.replaceChildren(`running ${typeof n === "number" ? n.toLocaleString("en") : n} replications…`);
     try {
       const response = await fetch("api/run", { method: "POST", headers: JSON_HEADERS,
-        body: JSON.stringify({ values: state.changes, n, seed: state.settings.seed }) });
+        body: JSON.stringify({ tiers: specOf(state.plan), values: state.changes, n, seed: state.settings.seed }) });
       const data = await response.json();
       if (!response.ok) {
         showProblems(data);
@@ -447,6 +691,9 @@
     $("#run-full").addEventListener("click", runInFull);
     $("#refresh-results").addEventListener("click", loadResults);
     window.addEventListener("hashchange", route);
+    window.addEventListener("resize", () => {
+      for (const chart of state.charts) chart.setSize({ width: chartWidth(), height: 210 });
+    });
     route();
     ask();
   }
