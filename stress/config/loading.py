@@ -101,7 +101,7 @@ def apply_overrides(raw: dict[str, Any], assignments: Iterable[tuple[str, Any]],
         head = key.split(".", 1)[0]
         if legacy.is_legacy(raw):
             if head != "tiers":  # the first form's keys set its tables, as they always did
-                raw = _set(raw, key, value)
+                raw = _set(raw, key, value, source=source)
                 continue
             raw = _translated(raw, source)
         if head not in SECTIONS and _tier_named(raw, head):
@@ -110,9 +110,9 @@ def apply_overrides(raw: dict[str, Any], assignments: Iterable[tuple[str, Any]],
             except FieldProblem as exc:
                 raise ConfigError(f"{source}, --set {key}: {exc.key} = {_show(exc.value)}: {exc}") from None
             for target, target_value in assignments_:
-                raw = _set(raw, target, target_value, shown=key)
+                raw = _set(raw, target, target_value, shown=key, source=source)
         else:
-            raw = _set(raw, key, value)
+            raw = _set(raw, key, value, source=source)
     return raw
 
 
@@ -133,9 +133,10 @@ def tier_assignments(key: str, value: Any, tiers: list[Any]) -> list[tuple[str, 
     return [(f"tiers.{key}", value)]
 
 
-def _set(raw: dict[str, Any], key: str, value: Any, shown: str | None = None) -> dict[str, Any]:
+def _set(raw: dict[str, Any], key: str, value: Any, shown: str | None = None,
+         source: str = "<scenario>") -> dict[str, Any]:
     """``raw`` (a copy the caller owns) with one dotted key set; ``shown`` is the key as
-    the user gave it, for messages."""
+    the user gave it, for messages, ``source`` the scenario's file."""
     shown = shown or key
     node: Any = raw
     parts = key.split(".")
@@ -145,7 +146,7 @@ def _set(raw: dict[str, Any], key: str, value: Any, shown: str | None = None) ->
         if isinstance(node, list):
             index = _list_index(node, part)
             if index is None:
-                raise ConfigError(f"--set {shown}: no item {part!r} in {'.'.join(parts[:depth])}"
+                raise ConfigError(f"{source}, --set {shown}: no item {part!r} in {'.'.join(parts[:depth])}"
                                   + _items_named(node))
             if last:
                 node[index] = _own(value)
@@ -157,7 +158,8 @@ def _set(raw: dict[str, Any], key: str, value: Any, shown: str | None = None) ->
             else:
                 node[part] = node = _copied(node.get(part, {}))
         else:
-            raise ConfigError(f"--set {shown}: {'.'.join(parts[:depth])} is a value, not a table, so {where} cannot be set")
+            raise ConfigError(f"{source}, --set {shown}: {'.'.join(parts[:depth])} is a value, not a table, so {where} "
+                              f"cannot be set")
     return raw
 
 
