@@ -47,7 +47,10 @@ _EXPORTS = {
     "report": "stress.output.reports",
 }
 
-__all__ = sorted(_EXPORTS)
+# Written out for type checkers; a test keeps it equal to the exports.
+__all__ = ["Config", "ConfigError", "RunResult", "RunSummary", "Tier", "as_config", "calibrate", "compare",
+           "discover", "explore", "export", "load_config", "load_result", "plot", "report", "results",
+           "resume", "robust", "run", "sensitivity", "sweep", "trace"]
 
 
 def __getattr__(name: str) -> Any:
