@@ -178,7 +178,50 @@ def plans(draw):
     }
     if draw(st.booleans()):
         raw["feedback"]["half_life_days"] = draw(st.floats(0.05, 100.0))
+    if draw(st.booleans()):
+        raw["adversary"] = draw(adversaries(names, [t["name"] for t in tiers]))
     return validate(raw, "<hypothesis>")
+
+
+behaviour = st.sampled_from(["blind", "threshold", "learning", "timing", "monitoring"])
+
+
+@st.composite
+def adversaries(draw, classes: list[str], tiers: list[str]):
+    """An [adversary] table: one behaviour or a weighted mix, each with random parameters."""
+    if draw(st.booleans()):
+        strategy = draw(behaviour)
+    else:
+        strategy = {b: draw(st.floats(0.0, 1.0)) for b in draw(st.lists(behaviour, min_size=1, max_size=5,
+                                                                           unique=True))}
+        if not sum(strategy.values()) > 0:
+            strategy[next(iter(strategy))] = 1.0
+    threshold = {"margin": draw(st.one_of(st.just(0.0), st.floats(0.0, 3.0))),
+                 "knowledge_error": draw(st.one_of(st.just(0.0), st.floats(0.0, 0.9))),
+                 "action": draw(st.sampled_from(["defer", "downgrade"]))}
+    if draw(st.booleans()):
+        threshold["tiers"] = draw(st.lists(st.sampled_from(tiers), unique=True))
+    if draw(st.booleans()):
+        threshold["believed_detection"] = draw(st.one_of(probability,
+                                                         st.fixed_dictionaries({c: probability for c in classes})))
+    if draw(st.booleans()):
+        threshold["believed_attribution"] = draw(probability)
+    raw = {"strategy": strategy, "threshold": threshold,
+           "learning": {"prior_a": draw(st.floats(0.1, 5.0)), "prior_b": draw(st.floats(0.1, 5.0)),
+                        "boldness": draw(st.floats(0.0, 3.0))},
+           "timing": {"planning_error": draw(st.one_of(st.just(0.0), st.floats(0.0, 2.0))),
+                      "action": draw(st.sampled_from(["downgrade", "postpone"])),
+                      "postpone_hours": draw(st.floats(0.5, 100.0))},
+           "monitoring": {"strength": draw(probability)}}
+    if draw(st.booleans()):
+        raw["learning"]["tiers"] = draw(st.lists(st.sampled_from(tiers), unique=True))
+    if draw(st.booleans()):
+        raw["timing"]["believed_delay_hours"] = draw(hours)
+    if draw(st.booleans()):
+        raw["payoff"] = {"unanswered": draw(st.fixed_dictionaries({c: st.floats(0.0, 10.0) for c in classes})),
+                         "objective": draw(st.floats(0.0, 50.0)),
+                         "tier_cost": draw(st.fixed_dictionaries({t: st.floats(0.0, 20.0) for t in tiers}))}
+    return raw
 
 
 PLAN_EXAMPLES = int(os.environ.get("STRESS_EQUIVALENCE_PLANS", "1000"))

@@ -9,17 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
+from stress.config.adversary import Adversary
+from stress.config.base import FieldProblem, NonNegative, Positive, Probability, Section, TierName
 
-
-class Section(BaseModel):
-    # Unknown keys, NaN and infinities are rejected everywhere; strings are never
-    # silently turned into numbers.
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True, frozen=True)
+__all__ = ["Adversary", "BreachClass", "Breaches", "Config", "Feedback", "FieldProblem", "Monitoring", "NonNegative",
+           "Positive", "Probability", "Scenario", "Section", "Tier", "TierName", "MAX_TIERS", "MAX_COUNT"]
 
 
 class Scenario(Section):
@@ -103,7 +99,6 @@ MAX_TIERS = 8
 # and floats exactly.
 MAX_COUNT = 1_000_000
 
-TierName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=40)]
 # Per trigger kind: the keys it needs, and those it may take (any other trigger key is
 # an error: it would be ignored).
 TRIGGER_KEYS = {
@@ -199,6 +194,8 @@ class Config(Section):
     tiers: list[Tier] = Field(
         min_length=1, max_length=MAX_TIERS,
         description=f"The plan: 1 to {MAX_TIERS} tiers in order of escalation ('at least tier X' means X or a later one).")
+    adversary: Adversary | None = Field(
+        None, description="A violator that reads the plan (omit: the blind breach process).")
 
     def tier(self, name: str) -> Tier:
         """The tier called ``name``."""
@@ -226,6 +223,8 @@ class Config(Section):
             if tier.after is not None and tier.after not in tier_names[:i]:
                 raise FieldProblem(f"tiers.{tier.name}.after", tier.after,
                                    "must name an earlier tier; earlier tiers are: " + (", ".join(tier_names[:i]) or "none"))
+        if self.adversary is not None:
+            adversary_references(self.adversary, names, tier_names)
         columns = [f"{t.name}_{suffix}" for t in self.tiers for suffix in record_suffixes(t)]
         columns += [f"breaches_{n}" for n in names]
         clashes = sorted({c for c in columns if columns.count(c) > 1})
@@ -249,6 +248,28 @@ def record_suffixes(tier: Tier) -> tuple[str, ...]:
     return tuple(suffix for suffix, on in present if on)
 
 
+def adversary_references(adversary: Adversary, classes: list[str], tiers: list[str]) -> None:
+    """The class and tier names the [adversary] table uses exist."""
+    refs = [(f"adversary.{section}.tiers", name, tiers, "tier") for section in ("threshold", "learning")
+            for name in (getattr(adversary, section).tiers or [])]
+    for key, table, allowed, what in (("threshold.believed_detection", adversary.threshold.believed_detection,
+                                       classes, "breach class"),
+                                      ("payoff.unanswered", adversary.payoff and adversary.payoff.unanswered,
+                                       classes, "breach class"),
+                                      ("payoff.tier_cost", adversary.payoff and adversary.payoff.tier_cost,
+                                       tiers, "tier")):
+        if isinstance(table, dict):
+            refs += [(f"adversary.{key}.{name}", name, allowed, what) for name in table]
+    for key, name, allowed, what in refs:
+        if name not in allowed:
+            raise FieldProblem(key, name, f"no {what} named {name!r}; {what}s are: {', '.join(allowed)}")
+    if isinstance(adversary.threshold.believed_detection, dict):
+        missing = [c for c in classes if c not in adversary.threshold.believed_detection]
+        if missing:
+            raise FieldProblem("adversary.threshold.believed_detection", None,
+                               f"has no entry for class {', '.join(missing)}; classes are: {', '.join(classes)}")
+
+
 def monitoring_references(monitoring: Monitoring, names: list[str]) -> None:
     """The class names the monitoring section uses exist, and detection covers every class."""
     refs: list[tuple[str, str]] = []
@@ -263,12 +284,3 @@ def monitoring_references(monitoring: Monitoring, names: list[str]) -> None:
     for key, name in refs:
         if name not in names:
             raise FieldProblem(key, name, f"no breach class named {name!r}; classes are: {', '.join(names)}")
-
-
-class FieldProblem(ValueError):
-    """A problem that a section's validator pins to one key path and value."""
-
-    def __init__(self, key: str, value: object, message: str) -> None:
-        super().__init__(message)
-        self.key = key
-        self.value = value

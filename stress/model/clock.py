@@ -116,6 +116,40 @@ def breach(state, t, source, fresh_mass, k):
 
 
 @jitable
+def skip(state, t, source, fresh_mass, k):
+    """The clock of ``source`` ran out at ``t`` (``next_breach``) but the violator holds
+    the breach back: that clock restarts with ``fresh_mass`` as in ``breach``, and the
+    excitation runs on without a jump (it comes with the breach, when it is made:
+    ``excite``)."""
+    beta = k[BETA]
+    decay = expm1(-beta * (t - state[EXC_REF]))
+    if source == EXCITED:
+        state[EXC_LEFT] = fresh_mass
+    else:
+        state[EXC_LEFT] += state[EXCITATION] * decay * k[INV_BETA]
+        state[M_REF] = state[M_DUE]
+        state[BASE_REF] = t
+        state[BASE_LEFT] = fresh_mass
+        _replan_baseline(state, k)
+    state[EXCITATION] = state[EXCITATION] * (1.0 + decay)
+    state[EXC_REF] = t
+    state[EXC_DUE] = t + excitation_wait(state[EXC_LEFT], state[EXCITATION], beta, k[INV_BETA])
+
+
+@jitable
+def excite(state, t, k):
+    """A held-back breach is made at ``t``: the excitation jumps by alpha * beta; no
+    clock restarts (none ran out)."""
+    beta = k[BETA]
+    decay = expm1(-beta * (t - state[EXC_REF]))
+    # minus the mass used up (never below 0: the clock would have run out first)
+    state[EXC_LEFT] = max(state[EXC_LEFT] + state[EXCITATION] * decay * k[INV_BETA], 0.0)
+    state[EXCITATION] = state[EXCITATION] * (1.0 + decay) + k[ALPHA] * beta
+    state[EXC_REF] = t
+    state[EXC_DUE] = t + excitation_wait(state[EXC_LEFT], state[EXCITATION], beta, k[INV_BETA])
+
+
+@jitable
 def scale(state, t, factor, k):
     """A response takes effect at ``t``: m(t) is multiplied by ``factor``."""
     used, m = relax(t - state[BASE_REF], k[MU], state[M_REF], k[RELAX], k[INV_RELAX])

@@ -13,6 +13,7 @@ import numpy as np
 from stress.config.schema import Config
 from stress.model import clock, records
 from stress.model.cost import breach_cap, expected_count
+from stress.model.adversary import compile_adversary
 from stress.model.plan import compile_plan, most_new_events
 
 
@@ -34,6 +35,12 @@ class Params(NamedTuple):
     tier_floats: np.ndarray
     draws: int
     windows: int
+    # the violator's behaviour (stress.model.adversary)
+    adversary_floats: np.ndarray
+    adversary_ints: np.ndarray
+    adversary_tiers: np.ndarray
+    adversary_classes: np.ndarray
+    adversary_cumulative: np.ndarray
     # the record: its width and where the class counts start (stress.model.records)
     width: int
     class_start: int
@@ -71,6 +78,7 @@ def compile_params(config: Config, record: records.Layout | None = None) -> Para
     horizon = config.scenario.horizon_days * 24.0
     record = record or records.layout(config)
     tiers = compile_plan(config, record)
+    adversary = compile_adversary(config, record.index)
     return Params(
         horizon=horizon,
         clock=clock.constants(
@@ -91,6 +99,11 @@ def compile_params(config: Config, record: records.Layout | None = None) -> Para
         tier_floats=tiers.floats,
         draws=tiers.draws,
         windows=tiers.windows,
+        adversary_floats=adversary[0],
+        adversary_ints=adversary[1],
+        adversary_tiers=adversary[2],
+        adversary_classes=adversary[3],
+        adversary_cumulative=adversary[4],
         width=record.width,
         class_start=record.class_start,
         max_new_events=most_new_events(len(config.tiers)),

@@ -2,7 +2,8 @@
 
 Both engines write records as rows of a float64 matrix (counts and flags are exact in a
 double), one matrix per chunk of replications; ``Layout.to_frame`` gives them their
-proper types. The columns are the fixed ones (``FIXED``), then each tier's own in plan
+proper types. The columns are the fixed ones (``FIXED``), the violator's when it reads the plan
+(``stress.model.adversary.RECORD``), then each tier's own in plan
 order (``<tier>_hours`` and those its keys call for, ``TIER_FIELDS``), then one breach
 count per class. Times are hours since the ceasefire began; NaN means 'did not happen
 within the horizon'.
@@ -97,8 +98,12 @@ class Layout(NamedTuple):
 
 
 def layout(config: Config) -> Layout:
+    from stress.model.adversary import record_columns
     names = [f.name for f in FIXED]
     dtypes = [f.dtype for f in FIXED]
+    for name, dtype, _ in record_columns(config):  # the violator's, when it reads the plan
+        names.append(name)
+        dtypes.append(dtype)
     for tier in config.tiers:
         for suffix in record_suffixes(tier):
             names.append(f"{tier.name}_{suffix}")
@@ -111,7 +116,8 @@ def layout(config: Config) -> Layout:
 
 def describe(name: str, layout_: Layout) -> str:
     """What a record column holds."""
-    fixed = {f.name: f.description for f in FIXED}
+    from stress.model.adversary import RECORD
+    fixed = {f.name: f.description for f in FIXED} | {n: d for n, _, d in RECORD}
     if name in fixed:
         return fixed[name]
     if name.startswith("breaches_") and layout_.index[name] >= layout_.class_start:

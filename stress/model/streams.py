@@ -16,17 +16,19 @@ from __future__ import annotations
 import numpy as np
 from stress.model.jit import jitable
 
-# Component streams of one replication, in spawn-key order.
-BREACHES, DETECTION, FALSE_REPORTS, RESPONSES = 0, 1, 2, 3
-N_STREAMS = 4
-STREAM_NAMES = ("breaches", "detection", "false_reports", "responses")
+# Component streams of one replication, in spawn-key order. The adversary's is seeded
+# only for a violator that reads the plan.
+BREACHES, DETECTION, FALSE_REPORTS, RESPONSES, ADVERSARY = 0, 1, 2, 3, 4
+N_STREAMS = 5
+STREAM_NAMES = ("breaches", "detection", "false_reports", "responses", "adversary")
 
 
-def generators(root_seed: int, replication: int) -> list[np.random.Generator]:
-    """The NumPy generators of one replication, indexed by the constants above."""
+def generators(root_seed: int, replication: int, count: int = ADVERSARY) -> list[np.random.Generator]:
+    """The NumPy generators of one replication's first ``count`` components, indexed by
+    the constants above."""
     return [
         np.random.Generator(np.random.PCG64(np.random.SeedSequence(root_seed, spawn_key=(replication, k))))
-        for k in range(N_STREAMS)
+        for k in range(count)
     ]
 
 

@@ -21,8 +21,10 @@ from numba import njit
 
 from stress.engines.fast import queue
 from stress.engines.fast.state import (ARRIVAL, DECISION, DONE, EFFECT, FITS, GENUINE_RESPONSES, HEAD, LAST_COUNTED,
-                                       LATENCY_SUM, OBJECTIVE, OPEN_AT, PENDING, REPORT, STAND_DOWN, START, TAIL,
+                                       LATENCY_SUM, OBJECTIVE, OPEN_AT, PENDING, STAND_DOWN, START, TAIL,
                                        WINDOW_FULL, window_push)
+from stress.engines.fast.violator import begin_mind, payoff, report_due, saw_decision, take_effect, violator_plans
+from stress.model import adversary as adv
 from stress.model import clock, plan, records
 from stress.model.plan import (AFTER, ARRIVAL_DELAY, C_ARRIVED, C_DECLINED, C_HOURS, C_LATENCY, C_OBJECTIVE,
                                C_ON_FALSE, C_PARTNER, C_RESPONSES, C_STOOD_DOWN, C_TIMES_REACHED, COOLDOWN,
@@ -33,12 +35,12 @@ from stress.model.plan import (AFTER, ARRIVAL_DELAY, C_ARRIVED, C_DECLINED, C_HO
                                WINDOW_HOURS, WITHIN)
 from stress.model.rules import (NO_OBJECTIVE, at_least, false_escalation, highest_tier, may_trigger, quiet_reset,
                                 race_outcome, race_times, reaches, response_start, rests_on_false, window_sums)
-from stress.model.streams import BREACHES, DETECTION, FALSE_REPORTS, RESPONSES, next_double, seed_pcg64
+from stress.model.streams import ADVERSARY, BREACHES, DETECTION, FALSE_REPORTS, RESPONSES, next_double, seed_pcg64
 from stress.model.variates import categorical, exponential, lognormal
 
 _C = records.COLUMN
 C_REPLICATION, C_HIGHEST, C_FINAL_M = _C["replication"], _C["highest_tier"], _C["final_multiplier"]
-C_BREACHES, C_DETECTED, C_REPORTS, C_FALSE = _C["breaches"], _C["detected"], _C["reports"], _C["false_reports"]
+C_REPORTS, C_FALSE = _C["reports"], _C["false_reports"]
 C_FALSE_ESC = _C["false_escalation"]
 
 
@@ -66,9 +68,14 @@ def begin(p, prefix, index, row, ws):
     seed_pcg64(prefix, index, DETECTION, ws.detection_rng)
     seed_pcg64(prefix, index, FALSE_REPORTS, ws.false_rng)
     seed_pcg64(prefix, index, RESPONSES, ws.response_rng)
+    if p.adversary_ints[adv.ACTIVE]:  # a blind violator draws nothing of its own
+        seed_pcg64(prefix, index, ADVERSARY, ws.adversary_rng)
     s = ws.state[0]
+    s.last_breach = -1.0
+    s.same_instant = 0
     clock.start(ws.clock, exponential(next_double(ws.breach_rng)), exponential(next_double(ws.breach_rng)), p.clock)
-    _violator_plans(s, ws.clock, 0.0)
+    begin_mind(p, ws, row)
+    violator_plans(s, ws.clock, 0.0)
     # monitoring.false_reporter: its first incident
     s.next_false = math.inf if p.false_rate == 0.0 else exponential(next_double(ws.false_rng)) / p.false_rate
     s.false_now = 0.0
@@ -88,55 +95,13 @@ def finish(p, row, ws):
 
 
 @njit(inline='always')
-def _violator_plans(s, clock_state, now):
-    """The violator (re)starts its wait for the next breach at clock reading ``now``:
-    until the loop needs the breach's exact time, only a bound on it, which costs no
-    root-finding."""
-    s.violator_now = now
-    s.next_breach = clock.next_breach_not_before(clock_state)
-    s.breach_planned = False
-
-
-@njit(inline='always')
-def _take_effect(p, ws, now, t, factor):
-    """Replication.take_effect: a response multiplies the violator's baseline rate by
-    ``factor``, and the interrupted violator plans again."""
-    if factor != 1.0:
-        clock.scale(ws.clock, t, factor, p.clock)
-        _violator_plans(ws.state[0], ws.clock, now)
-
-
-@njit(inline='always')
 def _reach(row, column, t):
     """Replication.reach: a time column keeps the first time it was set."""
     if math.isnan(row[column]):
         row[column] = t
 
 
-# --- the breach process and the monitors (breaches.py, monitoring.py) -------------
-
-@njit(inline='always')
-def on_breach(p, ws, row, now):
-    """breaches.violator, Replication.on_breach and monitoring.observe: a breach at
-    the planned time, the monitors' view of it, and the violator's next plan."""
-    s = ws.state[0]
-    t = s.next_breach
-    rng = ws.breach_rng
-    cls = categorical(next_double(rng), p.class_cumulative)
-    u_objective = next_double(rng)
-    clock.breach(ws.clock, t, s.breach_source, exponential(next_double(rng)), p.clock)
-    row[C_BREACHES] += 1
-    row[p.class_start + cls] += 1
-    rng = ws.detection_rng
-    detected = next_double(rng) < p.detection[cls]
-    u_delay = next_double(rng)
-    attributed = next_double(rng) < p.attribution
-    if detected:
-        row[C_DETECTED] += 1
-    if detected and attributed:
-        _report_due(p, ws, now, t + lognormal(u_delay, p.delay_median, p.delay_spread), cls, False, t, u_objective)
-    _violator_plans(s, ws.clock, now)
-
+# --- the false reporter (monitoring.py) --------------------------------------------
 
 @njit(inline='always')
 def on_false_incident(p, ws, row, now):
@@ -146,19 +111,9 @@ def on_false_incident(p, ws, row, now):
     rng = ws.false_rng
     cls = categorical(next_double(rng), p.false_class_cumulative)
     delay = lognormal(next_double(rng), p.delay_median, p.delay_spread)
-    _report_due(p, ws, now, t + delay, cls, True, t, NO_OBJECTIVE)
+    report_due(p, ws, now, t + delay, cls, True, t, NO_OBJECTIVE)
     s.next_false = t + exponential(next_double(rng)) / p.false_rate
     s.false_now = now
-
-
-@njit(inline='always')
-def _report_due(p, ws, now, due, cls, is_false, t_incident, u_objective):
-    if due < p.horizon:
-        event = queue.schedule(ws.queue, now, due, REPORT)
-        event.report_class = cls
-        event.is_false = is_false
-        event.incident = t_incident
-        event.u_objective = u_objective
 
 
 # --- the policy (policy.py) ---------------------------------------------------------
@@ -172,10 +127,15 @@ def on_report(p, ws, row, now, event):
     for k in range(p.draws):  # the report's uniforms (stress.model.plan)
         ws.draws[k] = next_double(rng)
     row[C_FALSE if event.is_false else C_REPORTS] += 1
+    answered = False
     for j in range(len(p.tier_ints)):
-        if not _trigger(p, ws, row, now, j, event.time, event.report_class, event.is_false, event.incident,
-                        event.u_objective):
+        triggered = _trigger(p, ws, row, now, j, event.time, event.report_class, event.is_false, event.incident,
+                             event.u_objective)
+        if triggered < 0:
             return WINDOW_FULL
+        answered |= triggered > 0
+    if answered and not event.is_false:  # a breach some tier answered is worth nothing to the violator
+        payoff(p, row, -p.adversary_classes[event.report_class, adv.UNANSWERED])
     return FITS
 
 
@@ -186,11 +146,11 @@ def _draw(ws, slot):
 
 @njit(inline='always')
 def _trigger(p, ws, row, now, j, t, cls, is_false, t_incident, u_objective):
-    """Policy._trigger: tier ``j`` counts the report and maybe triggers. False if its
-    window's array is full."""
+    """Policy._trigger: tier ``j`` counts the report and maybe triggers: 1 if it did, 0
+    if not, -1 if its window's array is full."""
     ints, floats = p.tier_ints[j], p.tier_floats[j]
     if not at_least(cls, ints[MIN_CLASS]):
-        return True
+        return 0
     state, counts = ws.tier_floats[j], ws.tier_ints[j]
     trigger = ints[TRIGGER]
     if trigger != plan.REPORT:
@@ -202,19 +162,19 @@ def _trigger(p, ws, row, now, j, t, cls, is_false, t_incident, u_objective):
         window = ws.windows[ints[WINDOW]]
         head, tail = window_push(window, counts[HEAD], counts[TAIL], t, weight, is_false, floats[WINDOW_HOURS])
         if tail < 0:
-            return False
+            return -1
         counts[HEAD] = head
         counts[TAIL] = tail
     after = ints[AFTER]
     after_reached = row[p.tier_ints[after, C_HOURS]] if after >= 0 else math.nan
     if not may_trigger(t, counts[DONE] != 0, counts[PENDING] != 0, state[OPEN_AT], after >= 0, after_reached):
-        return True
+        return 0
     if trigger == plan.REPORT:
         on_false = is_false
     else:
         total, real = window_sums(ws.windows[ints[WINDOW]][counts[HEAD]:counts[TAIL]])
         if not reaches(total, floats[THRESHOLD]):
-            return True
+            return 0
         on_false = rests_on_false(real, floats[THRESHOLD])
     decides = _draw(ws, ints[U_DECISION]) < floats[DECISION_P]
     u_response, u_within = _draw(ws, ints[U_RESPONSE]), _draw(ws, ints[U_WITHIN])
@@ -238,7 +198,7 @@ def _trigger(p, ws, row, now, j, t, cls, is_false, t_incident, u_objective):
     else:
         _decide(p, ws, row, now, j, t, decides, on_false, is_false, t, t_incident, u_objective, u_response, u_within,
                 u_partner, u_stand_down)
-    return True
+    return 1
 
 
 @njit(inline='always')
@@ -256,11 +216,12 @@ def _decide(p, ws, row, now, j, t, decides, on_false, is_false, t_report, t_inci
     state, counts = ws.tier_floats[j], ws.tier_ints[j]
     counts[PENDING] = 0
     state[OPEN_AT] = t + floats[COOLDOWN]
+    saw_decision(p, ws, now, t, j, decides)
     if not decides:
         row[ints[C_DECLINED]] += 1
         return
     if not ints[REACHED_AT_START]:
-        _reached(ws, row, j, ints, t, on_false)
+        _reached(p, ws, row, j, ints, t, on_false)
     if not u_response < floats[RESPONSE_P]:
         return
     source = ints[RESPONSE_FROM]
@@ -306,9 +267,10 @@ def _decide(p, ws, row, now, j, t, decides, on_false, is_false, t_report, t_inci
 
 
 @njit(inline='always')
-def _reached(ws, row, j, ints, t, on_false):
+def _reached(p, ws, row, j, ints, t, on_false):
     """Policy._reached."""
     _reach(row, ints[C_HOURS], t)
+    payoff(p, row, -p.adversary_tiers[j, adv.COST])
     if ints[REPEATS]:
         row[ints[C_TIMES_REACHED]] += 1
     else:
@@ -338,7 +300,7 @@ def on_start(p, ws, row, now, event):
     ints = p.tier_ints[j]
     ws.tier_ints[j, PENDING] = 0
     if ints[REACHED_AT_START]:
-        _reached(ws, row, j, ints, t, event.on_false)
+        _reached(p, ws, row, j, ints, t, event.on_false)
     _responded(ws, row, j, ints, t, event.partner, event.is_false, event.incident)
     if ints[FORCE]:
         when = t + p.tier_floats[j, ARRIVAL_DELAY]
@@ -346,20 +308,20 @@ def on_start(p, ws, row, now, event):
             arrival = queue.schedule(ws.queue, now, when, ARRIVAL)
             arrival.tier = j
     else:
-        _take_effect(p, ws, now, t, p.tier_floats[j, RATE_FACTOR])
+        take_effect(p, ws, now, t, p.tier_floats[j, RATE_FACTOR])
 
 
 @njit(inline='always')
 def on_arrival(p, ws, row, now, event):
     """Policy._arrive."""
     _reach(row, p.tier_ints[event.tier, C_ARRIVED], event.time)
-    _take_effect(p, ws, now, event.time, p.tier_floats[event.tier, RATE_FACTOR])
+    take_effect(p, ws, now, event.time, p.tier_floats[event.tier, RATE_FACTOR])
 
 
 @njit(inline='always')
 def on_effect(p, ws, row, now, event):
     """Policy._take_effect."""
-    _take_effect(p, ws, now, event.time, p.tier_floats[event.tier, RATE_FACTOR])
+    take_effect(p, ws, now, event.time, p.tier_floats[event.tier, RATE_FACTOR])
 
 
 @njit(inline='always')
@@ -375,3 +337,4 @@ def on_stand_down(p, ws, row, now, event):
 def on_objective(p, ws, row, now, event):
     """Policy._objective_reached."""
     row[p.tier_ints[event.tier, C_OBJECTIVE]] = 1.0
+    payoff(p, row, p.adversary_floats[adv.OBJECTIVE_VALUE])

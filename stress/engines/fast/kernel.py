@@ -18,13 +18,13 @@ import numba
 import numpy as np
 from numba import njit
 
-from stress.engines.fast import handlers, queue, state
-from stress.engines.fast.state import (ARRIVAL, DECISION, EFFECT, FITS, OBJECTIVE, REPORT, STAND_DOWN, START,
+from stress.engines.fast import handlers, queue, state, violator
+from stress.engines.fast.state import (ARRIVAL, DECISION, EFFECT, FITS, HELD, OBJECTIVE, REPORT, STAND_DOWN, START,
                                        Buffers)
 from stress.model import clock
 from stress.model import params as _params_module
-from stress.model import compensators, cost, plan, records, rules, streams, variates
-from stress.model.cost import SAME_INSTANT_CAP, runaway
+from stress.model import adversary, compensators, cost, plan, records, rules, streams, variates
+from stress.model.cost import runaway
 from stress.model.params import Params
 from stress.model.streams import seed_prefix, seed_words
 
@@ -40,7 +40,7 @@ def _cache_dir() -> str:
     them can never load stale machine code."""
     digest = hashlib.sha256(numba.__version__.encode())
     shared = [Path(m.__file__) for m in (variates, compensators, rules, streams, records, clock, _params_module,
-                                         cost, plan)]
+                                         cost, plan, adversary)]
     for path in shared + sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -48,8 +48,6 @@ def _cache_dir() -> str:
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "stress")
     return os.path.join(base, f"numba-{digest.hexdigest()[:16]}")
 
-
-C_BREACHES = records.COLUMN["breaches"]
 
 # numba reads CACHE_DIR when each function below is decorated; restored at the end.
 _previous_cache_dir = numba.config.CACHE_DIR
@@ -100,7 +98,6 @@ def _simulate_range(params_fields, prefix, start, count, out, *buffers):
     for r in range(count):
         row = out[r]
         handlers.begin(p, prefix, start + r, row, ws)
-        last_breach, same_instant = -1.0, 0
         while True:
             if not queue.has_room(ws.queue, p.max_new_events):
                 return r, state.HEAP_FULL
@@ -108,11 +105,9 @@ def _simulate_range(params_fields, prefix, start, count, out, *buffers):
             if not now < p.horizon:
                 break
             if source == BREACH:
-                handlers.on_breach(p, ws, row, now)
-                same_instant = same_instant + 1 if now == last_breach else 0
-                last_breach = now
-                if row[C_BREACHES] > p.max_breaches or same_instant > SAME_INSTANT_CAP:
-                    return r, state.RUNAWAY
+                status = violator.on_breach(p, ws, row, now)
+                if status != FITS:
+                    return r, status
             elif source == FALSE_INCIDENT:
                 handlers.on_false_incident(p, ws, row, now)
             else:
@@ -135,6 +130,10 @@ def _simulate_range(params_fields, prefix, start, count, out, *buffers):
                     handlers.on_stand_down(p, ws, row, now, event)
                 elif kind == OBJECTIVE:
                     handlers.on_objective(p, ws, row, now, event)
+                elif kind == HELD:
+                    status = violator.on_held(p, ws, row, now, event)
+                    if status != FITS:
+                        return r, status
                 queue.release(ws.queue, slot)  # only now: the handler has read the event's record
         handlers.finish(p, row, ws)
     return count, FITS

@@ -27,7 +27,7 @@ f8, i8, b1 = np.float64, np.int64, np.bool_
 
 # Kinds of scheduled events: a verified report, and a tier's actions
 # (stress.engines.simpy.policy).
-REPORT, DECISION, START, EFFECT, ARRIVAL, STAND_DOWN, OBJECTIVE = range(7)
+REPORT, DECISION, START, EFFECT, ARRIVAL, STAND_DOWN, OBJECTIVE, HELD = range(8)
 
 # A scheduled event: its time and kind, and the fields its kind reads.
 EVENT = np.dtype([
@@ -42,6 +42,9 @@ EVENT = np.dtype([
     ("u_response", f8), ("u_within", f8), ("u_partner", f8), ("u_stand_down", f8),
     # START: whether the partner joins (and on_false, is_false, incident as above)
     ("partner", b1),
+    # HELD: a breach the violator held back, of class report_class and u_objective as above,
+    # with the monitors' three draws for it
+    ("u_detected", f8), ("u_delay", f8), ("u_attributed", f8),
 ], align=True)
 
 STATE = np.dtype([
@@ -52,14 +55,20 @@ STATE = np.dtype([
     # the false reporter (stress.engines.simpy.monitoring): its next incident, and the
     # clock reading when it last acted
     ("next_false", f8), ("false_now", f8),
+    # the runaway guard (stress.model.cost): the last breach's time, breaches made at it
+    ("last_breach", f8), ("same_instant", i8),
+    # the violator's mind (stress.engines.simpy.adversary): its behaviour, its boldness
+    ("behaviour", i8), ("multiplier", f8),
 ], align=True)
 
-# Each tier's state (stress.engines.simpy.policy.TierState): its numbers ...
-OPEN_AT, LAST_COUNTED, LATENCY_SUM = range(3)
-N_TIER_FLOATS = 3
-# ... and whole numbers; its window is windows[w, head:tail] (w: the tier's WINDOW)
-PENDING, DONE, HEAD, TAIL, GENUINE_RESPONSES = range(5)
-N_TIER_INTS = 5
+# Each tier's state (stress.engines.simpy.policy.TierState, and what the violator's
+# mind keeps of it): its numbers ...
+OPEN_AT, LAST_COUNTED, LATENCY_SUM, BELIEVED = range(4)
+N_TIER_FLOATS = 4
+# ... and whole numbers; its window is windows[w, head:tail] (w: the tier's WINDOW),
+# the violator's own of it adversary_windows[j, adv_head:adv_tail]
+PENDING, DONE, HEAD, TAIL, GENUINE_RESPONSES, ADV_HEAD, ADV_TAIL, DECIDED, DECLINED = range(9)
+N_TIER_INTS = 9
 
 # What the kernel reports when a workspace array was too small for a replication.
 FITS, HEAP_FULL, WINDOW_FULL, RUNAWAY = 0, 1, 2, 3
@@ -74,6 +83,7 @@ class Buffers(NamedTuple):
     free: np.ndarray        # (n,) int64
     counters: np.ndarray    # (N_COUNTERS,) int64
     windows: np.ndarray     # (MAX_TIERS, m, 3) each windowed tier's reports, rows of (time, weight, is_false)
+    adversary_windows: np.ndarray  # (MAX_TIERS, m, 3) the violator's own breaches in each tier's window
     tier_floats: np.ndarray  # (MAX_TIERS, N_TIER_FLOATS) each tier's state
     tier_ints: np.ndarray   # (MAX_TIERS, N_TIER_INTS)
     draws: np.ndarray       # (MAX_DRAWS,) a report's uniforms
@@ -85,6 +95,7 @@ class Buffers(NamedTuple):
 def new_buffers(events: int = 64, window: int = 32) -> Buffers:
     return Buffers(np.empty((events, 3)), np.empty(events, dtype=EVENT), np.empty(events, dtype=np.int64),
                    np.zeros(N_COUNTERS, dtype=np.int64), np.empty((MAX_TIERS, window, 3)),
+                   np.empty((MAX_TIERS, window, 3)),
                    np.zeros((MAX_TIERS, N_TIER_FLOATS)), np.zeros((MAX_TIERS, N_TIER_INTS), dtype=np.int64),
                    np.zeros(MAX_DRAWS), np.empty((streams.N_STREAMS, 4), dtype=np.uint64), np.zeros(clock.SIZE),
                    np.zeros(1, dtype=STATE))
@@ -98,7 +109,8 @@ def grown(buffers: Buffers, full: int) -> Buffers:
         return buffers._replace(heap=np.empty((rows, 3)), events=np.empty(rows, dtype=EVENT),
                                 free=np.empty(rows, dtype=np.int64))
     if full == WINDOW_FULL:
-        return buffers._replace(windows=np.empty((MAX_TIERS, 4 * buffers.windows.shape[1], 3)))
+        rows = 4 * buffers.windows.shape[1]
+        return buffers._replace(windows=np.empty((MAX_TIERS, rows, 3)), adversary_windows=np.empty((MAX_TIERS, rows, 3)))
     raise ValueError(f"full must be HEAP_FULL or WINDOW_FULL, got {full}")
 
 
@@ -106,6 +118,7 @@ class Arrays(NamedTuple):
     """The buffers as the handlers see them, named inside the kernel (``arrays``)."""
     queue: Queue
     windows: np.ndarray
+    adversary_windows: np.ndarray
     tier_floats: np.ndarray
     tier_ints: np.ndarray
     draws: np.ndarray
@@ -113,6 +126,7 @@ class Arrays(NamedTuple):
     detection_rng: np.ndarray  # none in the loop
     false_rng: np.ndarray
     response_rng: np.ndarray
+    adversary_rng: np.ndarray
     clock: np.ndarray
     state: np.ndarray
 
@@ -120,10 +134,11 @@ class Arrays(NamedTuple):
 @njit(inline='always')
 def arrays(buffers):
     """``Arrays`` from the buffers, a tuple in ``Buffers``' order."""
-    heap, events, free, counters, windows, tier_floats, tier_ints, draws, rng, clock_state, state = buffers
-    return Arrays(Queue(heap, events, free, counters), windows, tier_floats, tier_ints, draws,
+    heap, events, free, counters, windows, adversary_windows, tier_floats, tier_ints, draws, rng, clock_state, state = \
+        buffers
+    return Arrays(Queue(heap, events, free, counters), windows, adversary_windows, tier_floats, tier_ints, draws,
                   rng[streams.BREACHES], rng[streams.DETECTION], rng[streams.FALSE_REPORTS],
-                  rng[streams.RESPONSES], clock_state, state)
+                  rng[streams.RESPONSES], rng[streams.ADVERSARY], clock_state, state)
 
 
 @njit(_nrt=False, forceinline=True)  # compiled once, inlined by LLVM: see queue._heap_push

@@ -1,7 +1,8 @@
 """Component 1: the violator's breach process, as a SimPy process.
 
 The process itself is exact simulation by random time change (``stress.model.clock``,
-shared with the fast engine): no clock ticking, no thinning.
+shared with the fast engine): no clock ticking, no thinning. What a violator that reads
+the plan does with a breach its clock brings is its mind's (``adversary.Violator``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def violator(env: simpy.Environment, rep: "Replication") -> Generator:
     p = rep.params
     state = rep.clock
     draw = rep.draw_breach
-    cumulative = p.class_cumulative.tolist()  # Python floats compare faster than numpy's
+    cumulative = rep.mind.cumulative  # its class mix (shifted, for a violator that games the monitors)
     while True:
         t, source = clock.next_breach(state, p.clock)
         try:
@@ -34,5 +35,4 @@ def violator(env: simpy.Environment, rep: "Replication") -> Generator:
             continue
         breach_class = categorical(draw(), cumulative)
         u_objective = draw()  # how long this attack would need to reach its objective
-        clock.breach(state, t, source, exponential(draw()), p.clock)
-        rep.on_breach(t, breach_class, u_objective)
+        rep.clock_ran_out(t, source, breach_class, u_objective, exponential(draw()))

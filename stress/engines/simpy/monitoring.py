@@ -20,13 +20,13 @@ if TYPE_CHECKING:
     from stress.engines.simpy.replication import Replication
 
 
-def observe(rep: "Replication", t: float, breach_class: int, u_objective: float) -> None:
-    """The monitors' view of a breach at ``t``: maybe a verified report later."""
+def observe(rep: "Replication", t: float, breach_class: int, u_objective: float, detection) -> None:
+    """The monitors' view of a breach at ``t``: maybe a verified report later.
+    ``detection``: the three uniforms its clock drew for it (detected, delay, attributed)."""
     p = rep.params
-    draw = rep.draw_detection
-    detected = draw() < p.detection[breach_class]
-    u_delay = draw()
-    attributed = draw() < p.attribution
+    u_detected, u_delay, u_attributed = detection
+    detected = u_detected < p.detection[breach_class]
+    attributed = u_attributed < p.attribution
     if detected:
         rep.count("detected")
     if detected and attributed:

@@ -32,7 +32,7 @@ import math
 from collections import deque
 from typing import TYPE_CHECKING
 
-from stress.model import plan
+from stress.model import adversary, plan
 from stress.model.plan import TierRule, tier_rules
 from stress.model.rules import (at_least, may_trigger, out_of_window, quiet_reset, race_outcome, race_times, reaches,
                                 response_start, rests_on_false, window_sums)
@@ -47,6 +47,11 @@ def _add_to_window(window: deque, t: float, weight: float, is_false: bool, lengt
     window.append((t, weight, is_false))
     while out_of_window(window[0][0], t, length):
         window.popleft()
+
+
+def p_unanswered(p, cls: int) -> float:
+    """What a breach of ``cls`` that goes unanswered is worth to the violator."""
+    return float(p.adversary_classes[cls, adversary.UNANSWERED])
 
 
 class TierState:
@@ -77,13 +82,17 @@ class Policy:
         rep.count("false_reports" if is_false else "reports")
         rep.log(t, "report", f"{'FALSE ' if is_false else ''}{rep.class_names[cls]} report verified "
                 f"(incident at {t_incident:.2f} h)")
+        answered = False
         for tier, state in zip(self.tiers, self.states):
-            self._trigger(tier, state, t, cls, is_false, t_incident, u_objective, u)
+            answered |= self._trigger(tier, state, t, cls, is_false, t_incident, u_objective, u)
+        if answered and not is_false:  # a breach some tier answered is worth nothing to the violator
+            rep.payoff(-p_unanswered(self.p, cls))
 
-    def _trigger(self, tier: TierRule, s: TierState, t, cls, is_false, t_incident, u_objective, u) -> None:
+    def _trigger(self, tier: TierRule, s: TierState, t, cls, is_false, t_incident, u_objective, u) -> bool:
+        """Offer the report to ``tier``; whether the tier triggered on it."""
         rep, p = self.rep, self.p
         if not at_least(cls, tier.min_class):
-            return
+            return False
         if tier.trigger != plan.REPORT:
             if quiet_reset(t, s.last_counted, tier.quiet_hours):
                 s.window.clear()
@@ -92,13 +101,13 @@ class Policy:
             _add_to_window(s.window, t, weight, is_false, tier.window_hours)
         after = rep.row[self.tiers[tier.after].c_hours] if tier.after >= 0 else math.nan
         if not may_trigger(t, s.done, s.pending, s.open_at, tier.after >= 0, after):
-            return
+            return False
         if tier.trigger == plan.REPORT:
             on_false = is_false
         else:
             total, real = window_sums(s.window)
             if not reaches(total, tier.threshold):
-                return
+                return False
             on_false = rests_on_false(real, tier.threshold)
         draws = tuple(u[k] if k >= 0 else 0.0 for k in (tier.u_decision, tier.u_response, tier.u_within,
                                                          tier.u_partner, tier.u_stand_down))
@@ -111,12 +120,14 @@ class Policy:
                          u_objective, draws)
         else:
             self._decide(t, tier, decides, on_false, is_false, t, t_incident, u_objective, draws)
+        return True
 
     def _decide(self, t, tier: TierRule, decides, on_false, is_false, t_report, t_incident, u_objective,
                 draws) -> None:
         rep, s = self.rep, self.states[tier.index]
         s.pending = False
         s.open_at = t + tier.cooldown
+        rep.mind.saw_decision(t, tier.index, decides)
         if not decides:
             rep.add(tier.c_declined, 1)
             rep.log(t, tier.name, "decision declined")
@@ -158,6 +169,7 @@ class Policy:
     def _reached(self, t, tier: TierRule, s: TierState, on_false) -> None:
         rep = self.rep
         rep.reach(tier.c_hours, t)
+        rep.payoff(-float(self.p.adversary_tiers[tier.index, adversary.COST]))
         if tier.repeats:
             rep.add(tier.c_times_reached, 1)
         else:
@@ -208,6 +220,7 @@ class Policy:
 
     def _objective_reached(self, t, tier: TierRule, objective) -> None:
         self.rep.set(tier.c_objective, True)
+        self.rep.payoff(float(self.p.adversary_floats[adversary.OBJECTIVE_VALUE]))
         self.rep.log(t, tier.name, f"attack reached its objective at {objective:.2f} h, before the response started")
 
     def finish(self) -> None:
