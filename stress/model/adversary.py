@@ -18,8 +18,9 @@ functions below, and keep their own windows):
   own estimate, it reaches its objective before that tier's response would start;
   otherwise it is one class lower ('downgrade') or held ``postpone_hours``.
 - learning: every decision of a watched tier, taken or declined, updates its Beta
-  posterior of that tier's will; its baseline rate is scaled to
-  1 + boldness (1 - the mean of the posterior means).
+  posterior of that tier's will; its baseline rate mu is scaled to
+  1 + boldness (1 - the mean of the posterior means) times its own (``clock.embolden``:
+  a belief, which the responses' relaxation toward m = 1 leaves alone).
 - monitoring: its class mix is shifted toward the class the monitors detect least.
 """
 

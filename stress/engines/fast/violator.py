@@ -312,8 +312,8 @@ def saw_decision(p, ws, now, t, j, taken):
 
 @njit(inline='always')
 def _learn(p, ws, now, t, started):
-    """Violator._learn: the boldness its belief of the will gives; the violator plans
-    again if it has started."""
+    """Violator._learn and Replication.embolden: the boldness its belief of the will
+    gives; the violator plans again if it has started."""
     f = p.adversary_floats
     s = ws.state[0]
     total = 0.0
@@ -327,7 +327,7 @@ def _learn(p, ws, now, t, started):
     multiplier = adv.boldness_factor(f[adv.BOLDNESS], will)
     factor = multiplier / s.multiplier
     s.multiplier = multiplier
-    if started:
-        take_effect(p, ws, now, t, factor)
-    elif factor != 1.0:
-        clock.scale(ws.clock, t, factor, p.clock)
+    if factor != 1.0:
+        clock.embolden(ws.clock, t, factor, p.clock)
+        if started:
+            violator_plans(s, ws.clock, now)

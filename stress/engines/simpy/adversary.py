@@ -173,4 +173,4 @@ class Violator:
         multiplier = a.boldness_factor(float(f[a.BOLDNESS]), will)
         factor = multiplier / self.multiplier
         self.multiplier = multiplier
-        self.rep.take_effect(t, factor, interrupt=t > 0.0)
+        self.rep.embolden(t, factor, interrupt=t > 0.0)

@@ -139,6 +139,15 @@ class Replication:
         if interrupt:
             self.violator.interrupt()
 
+    def embolden(self, t: float, factor: float, interrupt: bool = True) -> None:
+        """The violator's learned boldness multiplies its baseline rate by ``factor``."""
+        if factor == 1.0:
+            return
+        clock.embolden(self.clock, t, factor, self.params.clock)
+        self.log(t, "violator", f"bolder: baseline rate now {self.clock[clock.MU_NOW] * 24.0:.3f} per day")
+        if interrupt:
+            self.violator.interrupt()
+
     def payoff(self, amount: float) -> None:
         """The violator gains ``amount`` (loses, if negative), where its payoff is recorded."""
         column = self.params.adversary_ints[adversary.C_PAYOFF]

@@ -1,0 +1,182 @@
+"""Violators that read the plan (stress.model.adversary): each behaviour does what it
+says, against closed forms and against the blind violator on the same replications."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import stress
+from stress.engines import simulate_chunk
+from stress.model import adversary, records
+from stress.model.params import compile_params
+
+from conftest import make_config
+
+Z_MAX = 4.0
+
+
+def run(*overrides, n: int, seed: int, base=None):
+    config = make_config(*overrides, base=base)
+    values = simulate_chunk("fast", compile_params(config), seed, 0, n)
+    return values, records.layout(config).index
+
+
+# --- blind ---------------------------------------------------------------------------
+
+def test_a_blind_adversary_table_changes_no_record():
+    plain, index = run(n=2000, seed=3)
+    blind, blind_index = run("adversary.strategy=blind", "adversary.payoff.unanswered=1", n=2000, seed=3)
+    for name, column in index.items():
+        assert np.array_equal(plain[:, column], blind[:, blind_index[name]], equal_nan=True), name
+    assert "violator_payoff" in blind_index
+
+
+# --- threshold -----------------------------------------------------------------------
+# Perfect, instant monitoring, no false reports, no feedback, and one count tier (3
+# reports of any class within 7 days): a violator that knows the threshold exactly
+# never lets it trigger; one whose belief can be off triggers it, more often the more.
+
+PERFECT = ("monitoring.detection_probability=1", "monitoring.attribution_probability=1",
+           "monitoring.delay_median_hours=0", "monitoring.delay_spread=0", "monitoring.false_reports_per_day=0",
+           "breaches.baseline_per_day=0.6")
+
+
+def count_plan() -> dict:
+    from stress.config.loading import read_raw
+    raw = {k: v for k, v in read_raw(None)[0].items() if k != "tiers"}
+    return raw | {"tiers": [{"name": "continued", "trigger": "count", "min_class": "minor", "threshold": 3,
+                             "window_days": 7, "decision_probability": 1.0}]}
+
+
+def count_trigger_rate(error: float, n: int, seed: int) -> tuple[float, float]:
+    values, index = run(*PERFECT, "adversary.strategy=threshold", f"adversary.threshold.knowledge_error={error}",
+                        "adversary.threshold.margin=1", n=n, seed=seed, base=count_plan())
+    hits = ~np.isnan(values[:, index["continued_hours"]])
+    p = hits.mean()
+    return p, math.sqrt(max(p * (1 - p), 1.0 / n) / n)
+
+
+def test_a_violator_that_knows_the_threshold_never_reaches_it():
+    values, index = run(*PERFECT, "adversary.strategy=threshold", n=100_000, seed=11, base=count_plan())
+    assert np.isnan(values[:, index["continued_hours"]]).all()
+    assert values[:, index["breaches_held"]].sum() > 10_000  # it did hold breaches back
+    blind, blind_index = run(*PERFECT, n=20_000, seed=11, base=count_plan())
+    assert (~np.isnan(blind[:, blind_index["continued_hours"]])).mean() > 0.9  # a blind one reaches it
+
+
+def test_the_trigger_rate_rises_with_the_error_of_the_violators_belief():
+    # a cautious violator (a margin of 1 report) whose belief of the threshold (3) is off
+    # by a factor 1 + e U: it reaches the trigger only when it believes the threshold
+    # above 4, which happens more often the larger e (counts are whole: a symmetric error
+    # without a margin crosses in half the replications whatever e)
+    rates = [count_trigger_rate(e, 20_000, 12) for e in (0.4, 0.6, 0.9)]
+    for (low, low_se), (high, high_se) in zip(rates, rates[1:]):
+        assert high - low > Z_MAX * math.hypot(low_se, high_se), rates
+    assert rates[0][0] > 0
+
+
+def test_downgrading_keeps_the_breaches_below_the_counted_class():
+    # a tier that counts major and worse: the violator that downgrades makes its breaches
+    # minor instead of holding them back
+    plan = count_plan()
+    plan["tiers"][0]["min_class"] = "major"
+    values, index = run(*PERFECT, "adversary.strategy=threshold", "adversary.threshold.action=downgrade", n=20_000,
+                        seed=13, base=plan)
+    assert np.isnan(values[:, index["continued_hours"]]).all()
+    assert values[:, index["breaches_downgraded"]].sum() > 0 and values[:, index["breaches_held"]].sum() == 0
+
+
+# --- learning ------------------------------------------------------------------------
+
+def test_the_posterior_mean_is_the_conjugate_update():
+    for a, b, d, k in ((1.0, 1.0, 0, 0), (2.0, 3.0, 4, 1), (0.5, 0.5, 0, 7), (3.0, 1.0, 10, 10)):
+        assert adversary.posterior_mean(a, b, d, k) == (a + d) / (a + b + d + k)
+
+
+def test_a_plan_that_declines_invites_more_breaches_as_the_violator_learns():
+    # a tier that decides on every report with probability 0.1: the learning violator
+    # sees mostly declines, believes the will weak, and breaches more as time goes on
+    base = count_plan()
+    base["tiers"] = [{"name": "warning", "trigger": "report", "min_class": "minor", "decision_probability": 0.1,
+                      "repeats": True}]
+    overrides = ("breaches.self_excitation=0", "breaches.baseline_per_day=0.3", "adversary.strategy=learning",
+                 "adversary.learning.boldness=2", "adversary.learning.prior_a=2", "adversary.learning.prior_b=2")
+    result = stress.run(make_config(*overrides, base=base), n=4000, seed=5, engine="fast", workers=1,
+                        keep_records=True)
+    config = make_config(*overrides, base=base)
+    first, second = [], []
+    for i in range(200):  # the breach times, from the traces
+        events, _ = stress.trace(config, seed=5, replication=i)
+        times = np.array([e.hours for e in events if e.kind == "breach"])
+        half = config.scenario.horizon_days * 12.0
+        first.append((times < half).sum())
+        second.append((times >= half).sum())
+    first, second = np.array(first), np.array(second)
+    difference = second - first
+    assert difference.mean() > Z_MAX * difference.std(ddof=1) / math.sqrt(len(difference))
+    blind = stress.run(make_config(*overrides[:2], base=base), n=4000, seed=5, engine="fast", workers=1)
+    rows = {r["metric"]: r for r in result.summary.metric_rows}
+    blind_rows = {r["metric"]: r for r in blind.summary.metric_rows}
+    assert rows["mean_breaches"]["ci_low"] > blind_rows["mean_breaches"]["ci_high"]
+
+
+# --- timing --------------------------------------------------------------------------
+# One tier answers an offensive report with a coordinated response `delay` hours after
+# the breach, reported at once; the attack needs a lognormal time (median 96 h) to reach
+# its objective. The timing violator launches only the attacks that win the race.
+
+def race_plan(delay: float) -> dict:
+    base = count_plan()
+    base["tiers"] = [{"name": "coordinated", "trigger": "report", "min_class": "offensive",
+                      "decision_probability": 1.0, "response_from": "breach", "response_delay_hours": delay,
+                      "reached_at": "start", "objective_median_hours": 96.0, "objective_spread": 0.6}]
+    return base
+
+
+def objective_first(delay: float, strategy: str, n: int, seed: int) -> tuple[float, float]:
+    values, index = run(*PERFECT, "breaches.baseline_per_day=0.3", f"adversary.strategy={strategy}", n=n, seed=seed,
+                        base=race_plan(delay))
+    hits = values[:, index["coordinated_objective_first"]] == 1.0
+    p = hits.mean()
+    return p, math.sqrt(max(p * (1 - p), 1.0 / n) / n)
+
+
+def test_timing_wins_more_races_against_a_slow_response():
+    (blind, blind_se), (timing, timing_se) = (objective_first(72.0, s, 20_000, 21) for s in ("blind", "timing"))
+    assert timing - blind > Z_MAX * math.hypot(blind_se, timing_se), (blind, timing)
+
+
+def test_timing_changes_nothing_against_an_immediate_response():
+    # the response starts at the breach: no attack can win, blind or not
+    assert objective_first(0.0, "blind", 20_000, 22)[0] == objective_first(0.0, "timing", 20_000, 22)[0] == 0.0
+
+
+# --- monitoring ------------------------------------------------------------------------
+
+def test_the_monitoring_violator_shifts_its_mix_toward_the_least_detected_class():
+    mix = adversary.monitoring_mix(np.array([0.75, 0.22, 0.03]), np.array([0.5, 0.85, 0.99]), 0.5)
+    np.testing.assert_allclose(mix, [0.875, 0.11, 0.015])
+    values, index = run("adversary.strategy=monitoring", "adversary.monitoring.strength=0.5", n=20_000, seed=31)
+    share = values[:, index["breaches_minor"]].sum() / values[:, index["breaches"]].sum()
+    se = math.sqrt(0.875 * 0.125 / values[:, index["breaches"]].sum())
+    assert abs(share - 0.875) < Z_MAX * se * 3  # breaches of one replication share its feedback: wider
+
+
+# --- payoff ----------------------------------------------------------------------------
+
+def test_the_payoff_adds_unanswered_breaches_and_objectives_less_tier_costs():
+    # no tier can trigger (class 'none' ...): every breach is unanswered
+    values, index = run("adversary.strategy=blind", "adversary.payoff.unanswered.minor=1",
+                        "adversary.payoff.unanswered.major=2", "adversary.payoff.unanswered.offensive=5",
+                        "monitoring.detection_probability=0", n=2000, seed=41)
+    expected = (values[:, index["breaches_minor"]] + 2 * values[:, index["breaches_major"]]
+                + 5 * values[:, index["breaches_offensive"]])
+    np.testing.assert_allclose(values[:, index["violator_payoff"]], expected)
+    summary = stress.run(make_config("adversary.strategy=blind", "adversary.payoff.tier_cost.tier1=1"), n=2000, seed=41,
+                         engine="fast", workers=1).summary
+    row = next(r for r in summary.metric_rows if r["metric"] == "mean_violator_payoff")
+    times = next(r for r in summary.metric_rows if r["metric"] == "mean_tier1_times_reached")
+    assert row["estimate"] == pytest.approx(-times["estimate"]) and row["ci_low"] < row["estimate"] < row["ci_high"]
