@@ -282,6 +282,32 @@ def robust(config: str | Path | None = None, *, variants: Iterable[str], minimiz
                    progress=progress, status=status, budget=budget)
 
 
+def adversary(config: str | Path | None = None, *, variants: Iterable[str] = (), behaviours: Iterable[str] | None = None,
+              outcome: str | None = None, worst: str = "max", search: str | None = None,
+              search_points: int | None = None, n: int = 10_000, seed: int = 0, overrides: Iterable[str] = (),
+              engine: str = "auto", workers: int | None = None, scheduler: str | None = None,
+              out: str | Path | None = None, results_dir: str | Path | None = None, records: bool = False,
+              progress: Progress | None = None, status: Status | None = None, budget: float | None = None):
+    """Each variant of the plan (``["strict: tier2.threshold=2"]``; none: the scenario as
+    it is) against each kind of violator (``behaviours``; default all of blind,
+    threshold, learning, timing, monitoring) on the same ``n`` replications (an
+    ``AdversaryResult``): per variant the ``outcome`` (default: the violator's payoff,
+    from the scenario's ``[adversary.payoff]``) under each behaviour with its paired
+    difference from the blind violator, and the worst behaviour for the plan (the
+    highest outcome; ``worst="min"``: the lowest). ``search`` (``"adversary.threshold.margin=0:3"``)
+    adds the violator's best response over a grid of one behaviour's parameter."""
+    from stress.jobs.adversary import AdversaryJob, spec_of
+    check_run_arguments(n, seed, engine, workers)
+    if isinstance(variants, str) or isinstance(behaviours, str):
+        raise UsageError("variants and behaviours are lists (of texts and of behaviour names)")
+    scenario = load_scenario(config, overrides)
+    spec = spec_of(scenario, list(variants), list(behaviours) if behaviours is not None else None, outcome, worst,
+                   search, search_points, int(n), int(seed))
+    job = AdversaryJob(scenario, spec, engine=engine, records=records)
+    return execute(job, out=out, results_dir=results_dir, workers=workers, scheduler=scheduler,
+                   progress=progress, status=status, budget=budget)
+
+
 def _uncertain_study(config, overrides, uncertain, samples, n, design, seed, engine, workers):
     """The checks and inputs explore and robust share: the scenario and its uncertain inputs."""
     from stress.config.loading import file_table

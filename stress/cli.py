@@ -546,6 +546,54 @@ def robust(
 
 @app.command()
 @handles_errors
+def adversary(
+    ctx: typer.Context,
+    config: Optional[Path] = CONFIG_ARG,
+    variant: Optional[List[str]] = typer.Option(None, "--variant", metavar="'NAME: KEY=VALUE, ...'",
+                                                help="A variant of the plan (repeatable; none: the scenario as it is)."),
+    behaviour: Optional[List[str]] = typer.Option(None, "--behaviour", metavar="NAME",
+                                                  help="A kind of violator: blind, threshold, learning, timing or "
+                                                       "monitoring (repeatable; default: all; blind always runs)."),
+    outcome: Optional[str] = typer.Option(None, "--outcome", metavar="NAME",
+                                          help="What judges the plan: a tier probability or a metric (default: "
+                                               "mean_violator_payoff, from the scenario's [adversary.payoff])."),
+    worst: str = typer.Option("max", "--worst", help="max: the plan does worse the higher the outcome; min: the "
+                                                     "lower."),
+    search: Optional[str] = typer.Option(None, "--search", metavar="adversary.BEHAVIOUR.PARAMETER=LOW:HIGH",
+                                         help="The violator's best response over a grid of one of its parameters."),
+    search_points: Optional[int] = typer.Option(None, "--search-points", min=2, max=101,
+                                                help="Values in the search's grid (default 7)."),
+    n: int = typer.Option(10_000, "-n", "--replications", min=2, help="Replications per variant and behaviour."),
+    seed: int = SEED_OPT,
+    set_: Optional[List[str]] = SET_OPT,
+    workers: Optional[int] = WORKERS_OPT,
+    scheduler: Optional[str] = SCHEDULER_OPT,
+    engine: str = ENGINE_OPT,
+    out: Optional[Path] = OUT_OPT,
+    records: bool = POINT_RECORDS_OPT,
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted adversary study."),
+    budget: Optional[float] = BUDGET_OPT,
+    as_json: bool = typer.Option(False, "--json", help="Print the behaviours' table as JSON."),
+) -> None:
+    """The plan against violators that read it: each variant against each kind of violator on
+    the same replications, the worst for the plan, and (--search) the violator's best response."""
+    import stress
+    if resume is not None:
+        result = _resume(ctx, resume, "adversary", workers, scheduler)
+    else:
+        interactive = err_console.is_terminal
+        with progress_bar("", interactive) as bar:
+            result = stress.adversary(config, variants=variant or [], behaviours=behaviour or None, outcome=outcome,
+                                      worst=worst, search=search, search_points=search_points, n=n, seed=seed,
+                                      overrides=set_ or [], engine=engine, workers=workers, scheduler=scheduler,
+                                      out=out, results_dir=None if out else Path("results"), records=records,
+                                      progress=_updater(bar, "adversary"), status=_status(interactive),
+                                      budget=budget)
+    _study_result(result, as_json, lambda r: json.dumps(r.to_dict(), indent=2))
+
+
+@app.command()
+@handles_errors
 def calibrate(
     events: Path = typer.Argument(..., help="Event log (one row per event) or counts per period: CSV or Parquet.",
                                   show_default=False),

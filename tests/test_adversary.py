@@ -180,3 +180,66 @@ def test_the_payoff_adds_unanswered_breaches_and_objectives_less_tier_costs():
     row = next(r for r in summary.metric_rows if r["metric"] == "mean_violator_payoff")
     times = next(r for r in summary.metric_rows if r["metric"] == "mean_tier1_times_reached")
     assert row["estimate"] == pytest.approx(-times["estimate"]) and row["ci_low"] < row["estimate"] < row["ci_high"]
+
+
+# --- the best response ---------------------------------------------------------------
+# A violator that shifts its mix toward minor breaches (the least detected) by strength
+# s, against one costly count tier (6 verified reports of any class within 10 days)
+# over 30 days: its payoff, the value of its unanswered breaches less 50 if the tier is
+# reached, is analytic in s. Verified reports are a Poisson process of rate
+# mu sum_c p_c(s) d_c, so P(reached) is the scan statistic over exactly 3 windows (Naus's
+# Q3, exact there); the report that reaches it is answered, of class c with probability
+# p_c(s) d_c / sum p d. The search must find the maximum within the tolerance it reports.
+
+SEARCH_BASE = ("breaches.self_excitation=0", "breaches.baseline_per_day=0.5", "scenario.horizon_days=30",
+               "monitoring.detection_probability.minor=0.2", "monitoring.detection_probability.major=0.9",
+               "monitoring.detection_probability.offensive=0.99", "monitoring.attribution_probability=1",
+               "monitoring.delay_median_hours=0", "monitoring.delay_spread=0", "monitoring.false_reports_per_day=0",
+               "adversary.payoff.unanswered.minor=1", "adversary.payoff.unanswered.major=2",
+               "adversary.payoff.unanswered.offensive=4", "adversary.payoff.tier_cost=50")
+VALUES = np.array([1.0, 2.0, 4.0])
+DETECTION = np.array([0.2, 0.9, 0.99])
+MIX = np.array([0.75, 0.22, 0.03])
+
+
+def scan_plan() -> dict:
+    base = count_plan()
+    base["tiers"] = [{"name": "continued", "trigger": "count", "min_class": "minor", "threshold": 6,
+                      "window_days": 10, "decision_probability": 1.0}]
+    return base
+
+
+def analytic_payoff(s: float) -> float:
+    from test_theory import naus_q2_q3
+    mix = adversary.monitoring_mix(MIX, DETECTION, s)
+    verified = mix * DETECTION
+    _, q3 = naus_q2_q3(6, 0.5 * verified.sum() * 10.0)
+    triggered = 1.0 - q3
+    return 0.5 * 30.0 * float((mix * VALUES).sum()) - triggered * (50.0 + float((VALUES * verified).sum() / verified.sum()))
+
+
+def best_response(seed: int, n: int):
+    from stress.config.toml import dumps
+    from stress.jobs.adversary import AdversaryJob, spec_of
+    from stress.config.loading import scenario_of
+    from stress.jobs.pipeline import execute
+    scenario = scenario_of(make_config(*SEARCH_BASE, base=scan_plan()))
+    spec = spec_of(scenario, [], ["blind"], None, "max", "adversary.monitoring.strength=0:1", 11, n, seed)
+    return execute(AdversaryJob(scenario, spec, engine="fast"), workers=1)
+
+
+def test_the_best_response_search_finds_the_analytic_optimum_within_its_tolerance():
+    from scipy.optimize import minimize_scalar
+    optimum = minimize_scalar(lambda s: -analytic_payoff(s), bounds=(0.0, 1.0), method="bounded").x
+    assert 0.2 < optimum < 0.8  # an interior maximum: the case tests something
+    result = best_response(seed=51, n=40_000)
+    rows = result.search
+    near = rows[rows["within_noise_of_best"]]["value"]
+    assert near.min() <= optimum <= near.max(), (optimum, list(near))
+    assert near.max() - near.min() <= 0.6  # the tolerance says something
+    best = rows[rows["best"]].iloc[0]
+    se = (best["ci_high"] - best["ci_low"]) / (2 * 1.96)
+    assert abs(best["estimate"] - analytic_payoff(best["value"])) < Z_MAX * se
+    for row in rows.itertuples():  # every grid point against the closed form
+        se = (row.ci_high - row.ci_low) / (2 * 1.96)
+        assert abs(row.estimate - analytic_payoff(row.value)) < Z_MAX * se, row

@@ -18,7 +18,7 @@ from stress.engines import new_workspace, simulate_chunk
 from stress.model.params import Params
 from stress.model.records import to_job
 from stress.statistics.tally import (Outputs, UnitTallies, bin_count_for, bin_width_for, concat_tallies, outcomes,
-                                     pair_cells, replication_values, tally_units)
+                                     pair_cells, paired_sums, replication_values, tally_units)
 
 
 class Item(NamedTuple):
@@ -49,6 +49,7 @@ class TaskResult(NamedTuple):
     records: np.ndarray | None           # every unit's records, stacked in unit order (in the job's layout)
     replication_blocks: np.ndarray | None = None  # (B, 2): first replication, count of each block of ...
     replication_sums: np.ndarray | None = None    # ... (sum of counts, K): replication_values summed over units
+    pair_means: np.ndarray | None = None          # (Q, means, 3): per pair, each mean's b - a summed, squared, counted
 
 
 # A task's records are reduced to tallies in batches of about this many replications,
@@ -60,7 +61,7 @@ TALLY_ROWS = 4096
 def run_task(task: Task) -> TaskResult:
     out = task.outputs
     workspace = new_workspace(task.engine)
-    units, seconds, pairs, cells = [], [], [], []
+    units, seconds, pairs, cells, pair_means = [], [], [], [], []
     tallies, kept, sums = [], [], {}
     batch: list[np.ndarray] = []   # records of units[len(units) - len(batch):], not yet tallied
 
@@ -89,10 +90,11 @@ def run_task(task: Task) -> TaskResult:
             batch.append(values)
             rows += count
             if len(group) > 1:
-                mine = outcomes(values, out)
+                mine = outcomes(values, out), values[:, list(out.mean_columns)]
                 for other, theirs in seen:
                     pairs.append((other, point, start))
-                    cells.append(pair_cells(theirs, mine))
+                    cells.append(pair_cells(theirs[0], mine[0]))
+                    pair_means.append(paired_sums(theirs[1], mine[1]))
                 seen.append((point, mine))
             if rows >= TALLY_ROWS:
                 reduce_batch()
@@ -104,7 +106,8 @@ def run_task(task: Task) -> TaskResult:
                       np.array(cells, dtype=np.int64).reshape(-1, len(out.outcomes), 4),
                       (kept[0] if len(kept) == 1 else np.concatenate(kept)) if task.keep_records else None,
                       np.array(list(sums), dtype=np.int64).reshape(-1, 2) if task.replication_sums else None,
-                      np.concatenate(list(sums.values())) if task.replication_sums else None)
+                      np.concatenate(list(sums.values())) if task.replication_sums else None,
+                      np.array(pair_means, dtype=np.float64).reshape(-1, len(out.mean_columns), 3))
 
 
 def _add_replication_sums(sums: dict[tuple[int, int], np.ndarray], values: np.ndarray, units: np.ndarray,

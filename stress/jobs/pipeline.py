@@ -270,7 +270,7 @@ def _run_job(job: Job, partial: Path | None, workers: int | None, scheduler: str
             totals.add(result.units[:, 0], result.tallies, result.seconds)
             if fresh:  # saved ones were added when read (integer sums: the order does not matter)
                 totals.add_replication_sums(result.replication_blocks, result.replication_sums)
-            totals.add_pairs(result.pairs[:, :2], result.cells)
+            totals.add_pairs(result.pairs[:, :2], result.cells, result.pair_means)
             finished = [point for group in run.folded(result) for point in job.groups[group]]
             if finished:
                 totals.finish(finished, {p: horizons[p] for p in finished if p in curve_points})
@@ -437,7 +437,8 @@ def _select(saved: list[checkpoints.Saved], found: list[tuple[int, int]], item: 
     if len(members) > 1:
         source = saved[found[0][0]].result
         keep = np.isin(source.pairs[:, 0], members) & (source.pairs[:, 2] == item.start)
-        result = result._replace(pairs=source.pairs[keep], cells=source.cells[keep])
+        result = result._replace(pairs=source.pairs[keep], cells=source.cells[keep],
+                                 pair_means=source.pair_means[keep] if source.pair_means is not None else None)
     return result
 
 

@@ -159,6 +159,12 @@ def paired_difference(both: int, first_only: int, second_only: int, neither: int
     return PairedDifference(diff, min(low, diff), max(high, diff), ind_high - ind_low)
 
 
+def paired_mean_difference(total: float, total_sq: float, n: int, confidence: float = 0.95) -> Estimate:
+    """The mean of paired differences (the same replications of two points) with its
+    Student t interval, from their sum and sum of squares (``mean_interval``)."""
+    return mean_interval(total, total_sq, int(n), confidence)
+
+
 def mcnemar_exact(first_only: int, second_only: int) -> float:
     """Two-sided exact McNemar (1947) p-value: the discordant pairs against
     Binomial(b + c, 1/2)."""

@@ -126,6 +126,7 @@ class PointTotals:
         self.curves: dict[int, Curve] = {}
         self._histograms: dict[int, ReachHistogram] = {}
         self.pairs: dict[tuple[int, int], np.ndarray] = {}
+        self.pair_means: dict[tuple[int, int], np.ndarray] = {}   # (means, 3): b - a summed, squared, counted
         self.replication_sums: np.ndarray | None = None   # (replications, K), when the job asks for them
 
     def add(self, points: np.ndarray, tallies: UnitTallies, seconds: np.ndarray) -> None:
@@ -165,10 +166,15 @@ class PointTotals:
             self.replication_sums[start:start + count] += sums[row:row + count]
             row += count
 
-    def add_pairs(self, pairs: np.ndarray, cells: np.ndarray) -> None:
-        for (a, b), c in zip(pairs.tolist(), cells):
+    def add_pairs(self, pairs: np.ndarray, cells: np.ndarray, means: np.ndarray | None = None) -> None:
+        """Add paired counts of the yes/no outcomes (and of the means' differences) of
+        pairs of points, in the order of their replications."""
+        for q, ((a, b), c) in enumerate(zip(pairs.tolist(), cells)):
             total = self.pairs.get((a, b))
             self.pairs[(a, b)] = c.copy() if total is None else total + c
+            if means is not None:
+                total = self.pair_means.get((a, b))
+                self.pair_means[(a, b)] = means[q].copy() if total is None else total + means[q]
 
     def finish(self, points: Sequence[int], curve_horizons: dict[int, float] | None = None,
                confidence: float = 0.95) -> None:

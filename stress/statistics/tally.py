@@ -186,6 +186,16 @@ def outcomes(values: np.ndarray, out: Outputs) -> np.ndarray:
     return np.concatenate([reached, values[:, list(out.flag_columns)] == 1.0], axis=1)
 
 
+def paired_sums(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """(means, 3): for each mean metric of the same replications of two points, the sum
+    of the differences second - first, of their squares, and how many replications had
+    both defined (NaN-padded columns a plan lacks count for neither)."""
+    difference = second - first
+    defined = ~np.isnan(difference)
+    clean = np.where(defined, difference, 0.0)
+    return np.stack([clean.sum(axis=0), (clean * clean).sum(axis=0), defined.sum(axis=0)], axis=1)
+
+
 def pair_cells(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """(len(outcomes), 4) counts of replications where both, only the first, only the
     second, or neither had each outcome (``outcomes`` of the same replications)."""

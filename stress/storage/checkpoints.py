@@ -30,6 +30,8 @@ def save(partial: Path, sequence: int, result: TaskResult) -> Path:
         arrays["records"] = result.records
     if result.replication_sums is not None:
         arrays |= {"replication_blocks": result.replication_blocks, "replication_sums": result.replication_sums}
+    if result.pair_means is not None:
+        arrays["pair_means"] = result.pair_means
     path = partial / CHECKPOINTS / f"t{sequence:07d}.npz"
     with atomic_file(path, sync=False) as handle:  # losing the last checkpoint to a crash only costs its rerun
         np.savez(handle, **arrays)
@@ -46,7 +48,8 @@ def load_all(partial: Path) -> list[Saved]:
                 tallies = UnitTallies(**{name: data[f"tally_{name}"] for name in UnitTallies._fields})
                 sums = ("replication_blocks", "replication_sums")
                 extra = tuple(data[k] for k in sums) if all(k in data.files for k in sums) else (None, None)
-                result = TaskResult(data["units"], tallies, data["seconds"], data["pairs"], data["cells"], None, *extra)
+                result = TaskResult(data["units"], tallies, data["seconds"], data["pairs"], data["cells"], None, *extra,
+                                    data["pair_means"] if "pair_means" in data.files else None)
                 saved.append(Saved(path, result, "records" in data.files))
         except (OSError, ValueError, KeyError, TypeError):
             continue
