@@ -261,7 +261,7 @@ def robust(config: str | Path | None = None, *, variants: Iterable[str], minimiz
            engine: str = "auto", workers: int | None = None, scheduler: str | None = None,
            out: str | Path | None = None, results_dir: str | Path | None = None, records: bool = False,
            progress: Progress | None = None, status: Status | None = None, budget: float | None = None,
-           max_points: int | None = None):
+           max_points: int | None = None, adversary: Iterable[str] | None = None):
     """Compare rule-set variants across the uncertainty (a ``RobustResult``): each of
     ``variants`` (``["strict: tier2.threshold=2", "lenient: tier2.threshold=5"]``) runs at
     the same ``samples`` points of the uncertain inputs (as ``explore`` draws them) on the
@@ -269,14 +269,16 @@ def robust(config: str | Path | None = None, *, variants: Iterable[str], minimiz
     probability such as ``tier2_p`` or a metric), each variant's mean, worst-10% mean,
     regret against the best variant at each point (mean, 90th percentile, maximum) and
     share of points meeting ``satisfice`` (``"tier2_p < 0.5,
-    p_false_escalation < 0.02"``), with the variants no other beats at every point."""
+    p_false_escalation < 0.02"``), with the variants no other beats at every point.
+    ``adversary`` (kinds of violator, or ``["worst"]`` for all) runs every variant against
+    each at every point and judges each outcome under the worst of them."""
     from stress.jobs.explore import spec_of as uncertainty_of
     from stress.jobs.robust import RobustJob, spec_of
     scenario, inputs = _uncertain_study(config, overrides, uncertain, samples, n, design, seed, engine, workers)
     if isinstance(variants, str) or isinstance(minimize, str) or isinstance(maximize, str):
         raise UsageError("variants, minimize and maximize are lists (of texts and of outcome names)")
     spec = spec_of(uncertainty_of(inputs, design, samples, int(n), seed, max_points), list(variants),
-                   list(minimize), list(maximize), satisfice)
+                   list(minimize), list(maximize), satisfice, list(adversary) if adversary is not None else None)
     job = RobustJob(scenario, spec, engine=engine, records=records)
     return execute(job, out=out, results_dir=results_dir, workers=workers, scheduler=scheduler,
                    progress=progress, status=status, budget=budget)

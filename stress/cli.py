@@ -522,6 +522,9 @@ def robust(
     engine: str = ENGINE_OPT,
     out: Optional[Path] = OUT_OPT,
     records: bool = POINT_RECORDS_OPT,
+    adversary: Optional[List[str]] = typer.Option(None, "--adversary", metavar="BEHAVIOUR",
+                                                  help="A kind of violator every variant meets (repeatable; 'worst': "
+                                                       "all of them); each outcome is judged under the worst."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted robustness study."),
     budget: Optional[float] = BUDGET_OPT,
     max_points: Optional[int] = MAX_POINTS_OPT,
@@ -540,7 +543,8 @@ def robust(
                                    satisfice=satisfice, samples=samples, n=n, design=design, seed=seed,
                                    uncertain=uncertain or [], overrides=set_ or [], engine=engine, workers=workers,
                                    scheduler=scheduler, out=out, results_dir=None if out else Path("results"),
-                                   records=records, progress=_updater(bar, "robust"), status=_status(interactive), budget=budget, max_points=max_points)
+                                   records=records, progress=_updater(bar, "robust"), status=_status(interactive),
+                                   budget=budget, max_points=max_points, adversary=adversary or None)
     _study_result(result, as_json, lambda r: json.dumps(r.to_dict(), indent=2))
 
 

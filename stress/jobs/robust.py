@@ -20,19 +20,20 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from stress.config.adversary import BEHAVIOURS
 from stress.config.keys import canonical
 from stress.config.loading import Scenario, parse_assignment
 from stress.config.uncertain import check_inputs, dimensions, sample, unit_design
 from stress.discovery import regret
-from stress.discovery.cases import interval_columns, is_proportion
+from stress.discovery.cases import interval_columns
 from stress.discovery.expressions import UNCLEAR, check_names, parse
 from stress.errors import UsageError
 from stress.jobs.compare import parse_variant
 from stress.jobs.explore import ExploreSpec
 from stress.jobs.pipeline import Job, Outcome, job_layout, point_of
 from stress.jobs.points import PointsJob, PointTable, check_point_count
+from stress.statistics import paired
 from stress.statistics.summary import json_safe
-from stress.statistics.intervals import z_value
 from stress.statistics.tally import Outputs
 from stress.storage import folders
 
@@ -51,10 +52,13 @@ class RobustSpec(BaseModel):
     variants: list[dict[str, Any]] = Field(description="Per variant: name and its KEY=VALUE assignments.")
     outcomes: list[dict[str, str]] = Field(description="Per outcome: name and direction (minimize or maximize).")
     satisfice: str | None = None
+    adversary: list[str] | None = Field(
+        None, description="Kinds of violator every variant meets at every point; each outcome is judged under the "
+                          "worst of them for that variant and point.")
 
 
 def spec_of(uncertainty: ExploreSpec, variant_texts: list[str], minimize: list[str], maximize: list[str],
-            satisfice: str | None) -> RobustSpec:
+            satisfice: str | None, adversary: list[str] | None = None) -> RobustSpec:
     variants = []
     for text in variant_texts:
         name, assignments = parse_variant(text)
@@ -72,7 +76,14 @@ def spec_of(uncertainty: ExploreSpec, variant_texts: list[str], minimize: list[s
     repeated = sorted({o["name"] for o in outcomes if sum(p["name"] == o["name"] for p in outcomes) > 1})
     if repeated:
         raise UsageError(f"outcome(s) named twice: {', '.join(repeated)}")
-    return RobustSpec(uncertainty=uncertainty, variants=variants, outcomes=outcomes, satisfice=satisfice)
+    if adversary is not None:
+        adversary = list(BEHAVIOURS) if adversary in (["worst"], ["all"]) else list(dict.fromkeys(adversary))
+        unknown = [b for b in adversary if b not in BEHAVIOURS]
+        if unknown or not adversary:
+            raise UsageError(f"--adversary {', '.join(unknown) or '(none)'}: the kinds of violator are "
+                             f"{', '.join(BEHAVIOURS)}, or 'worst' for all of them")
+    return RobustSpec(uncertainty=uncertainty, variants=variants, outcomes=outcomes, satisfice=satisfice,
+                      adversary=adversary)
 
 
 def outcome_names(outputs: Outputs) -> list[str]:
@@ -85,7 +96,8 @@ class RobustJob(PointsJob):
 
     def __init__(self, scenario: Scenario, spec: RobustSpec, *, engine: str, records: bool = False) -> None:
         u = spec.uncertainty
-        check_point_count(u.samples * len(spec.variants), u.max_points, "robustness study")
+        behaviours = spec.adversary or [None]
+        check_point_count(u.samples * len(spec.variants) * len(behaviours), u.max_points, "robustness study")
         inputs = u.uncertain()
         check_inputs(inputs, scenario)
         sampled = sample(inputs, unit_design(u.design, u.samples, dimensions(inputs), u.seed))
@@ -93,15 +105,19 @@ class RobustJob(PointsJob):
         uncertain_key = {canonical(k): k for k in sampled[0]}
         points, labels = [], []
         for s, values in enumerate(sampled):
-            for name, assignments in variants:
-                # a lever that is also uncertain (under either of its spellings) is held at the variant's value
-                held = {uncertain_key[canonical(k)]: x for k, x in assignments if canonical(k) in uncertain_key}
-                label = {"point": s, "variant": name, **values, **held}
-                where = f"variant {name!r} at sampled point {s} ({', '.join(f'{k}={x}' for k, x in values.items())})"
-                config = scenario.with_values([*values.items(), *assignments], where)
-                points.append(point_of(config, label, like=points[0] if points else None))
-                labels.append(label)
-        width = len(variants)
+            for behaviour in behaviours:
+                violator = [("adversary.strategy", behaviour)] if behaviour is not None else []
+                for name, assignments in variants:
+                    # a lever that is also uncertain (under either of its spellings) is held at the variant's value
+                    held = {uncertain_key[canonical(k)]: x for k, x in assignments if canonical(k) in uncertain_key}
+                    label = {"point": s, "variant": name, **({"behaviour": behaviour} if behaviour else {}),
+                             **values, **held}
+                    where = (f"variant {name!r}{f' against a {behaviour} violator' if behaviour else ''} at sampled "
+                             f"point {s} ({', '.join(f'{k}={x}' for k, x in values.items())})")
+                    config = scenario.with_values([*values.items(), *violator, *assignments], where)
+                    points.append(point_of(config, label, like=points[0] if points else None))
+                    labels.append(label)
+        width = len(variants) * len(behaviours)
         # PointsJob's table, inputs and records serve as they are; its points are built here
         Job.__init__(self, points, scenario=scenario.config.scenario.name, n=u.n, seed=u.seed, engine=engine,
                      groups=[tuple(range(s * width, (s + 1) * width)) for s in range(len(sampled))], records=records)
@@ -145,44 +161,42 @@ class RobustJob(PointsJob):
         return result
 
     def _grid(self, frame, column: str) -> np.ndarray:
-        """A column of the point table as (S, V): points by variants."""
-        return frame[column].to_numpy(dtype=np.float64).reshape(-1, len(self.spec.variants))
+        """A column of the point table as (S, B, V): points by behaviours (one without an
+        adversary) by variants."""
+        return frame[column].to_numpy(dtype=np.float64).reshape(len(self.groups), -1, len(self.spec.variants))
+
+    def _point(self, s: int, b: int, v: int) -> int:
+        behaviours, variants = len(self.spec.adversary or [None]), len(self.spec.variants)
+        return (s * behaviours + b) * variants + v
+
+    def worst(self, values: np.ndarray, direction: str) -> np.ndarray:
+        """(S, V): the behaviour worst for each variant at each point (0 without an adversary)."""
+        return np.argmax(values, axis=1) if direction == "minimize" else np.argmin(values, axis=1)
 
     def measures(self, table: PointTable, outcome: Outcome) -> list[regret.Measure]:
+        """Each outcome at each point and variant, under the worst behaviour for it, with
+        the paired intervals of how much worse each variant does than each other (the
+        points of a sampled point share their replications: Newcombe's for a probability,
+        Student t of the replications' differences for a mean)."""
         frame = table.to_frame()
-        columns = set(frame.columns)
         out = []
         for item in self.spec.outcomes:
             name, direction = item["name"], item["direction"]
-            values = self._grid(frame, name)
-            if is_proportion(name, columns):
-                low, high = regret.paired_proportions(self._cells(outcome, self._outcome_index(name)))
-            else:  # a mean: the table's 95% Student-t half-width as its standard error's scale
-                lo, hi = (self._grid(frame, c) for c in interval_columns(name, columns))
-                low, high = regret.independent_means(values, np.nan_to_num((hi - lo) / (2 * z_value(0.95))))
+            grid = self._grid(frame, name)
+            chosen = self.worst(grid, direction)
+            samples, variants = chosen.shape
+            values = np.take_along_axis(grid, chosen[:, None, :], axis=1)[:, 0, :]
+            low = np.zeros((samples, variants, variants))
+            high = np.zeros((samples, variants, variants))
+            for s in range(samples):
+                for v in range(variants):
+                    for w in range(variants):
+                        if v != w:   # x_v - x_w
+                            d = paired.difference(outcome.totals, self._point(s, chosen[s, w], w),
+                                                  self._point(s, chosen[s, v], v), name)
+                            low[s, v, w], high[s, v, w] = d.ci_low, d.ci_high
             out.append(regret.Measure(name, direction, values, *regret.oriented(low, high, direction)))
         return out
-
-    def _outcome_index(self, name: str) -> int:
-        """The column of a yes/no outcome (``<tier>_p`` or a proportion) in the
-        pipeline's paired counts."""
-        if name.endswith("_p") and name[:-2] in self.outputs.tiers:
-            return self.outputs.outcomes.index(name[:-2])
-        return self.outputs.outcomes.index(name)
-
-    def _cells(self, outcome: Outcome, index: int) -> np.ndarray:
-        """(S, V, V, 4): per point, the replications' agreement on one yes/no outcome for
-        each ordered pair of variants (both, first only, second only, neither)."""
-        width = len(self.spec.variants)
-        points = len(self.groups)
-        cells = np.zeros((points, width, width, 4), dtype=np.int64)
-        for s in range(points):
-            for v in range(width):
-                for w in range(v + 1, width):
-                    c = outcome.totals.pairs[(s * width + v, s * width + w)][index]
-                    cells[s, v, w] = c
-                    cells[s, w, v] = c[[0, 2, 1, 3]]
-        return cells
 
     def criteria(self, table: PointTable) -> regret.Criteria | None:
         if self.spec.satisfice is None:
@@ -193,8 +207,10 @@ class RobustJob(PointsJob):
         for name in expression.names():
             estimates[name] = self._grid(frame, name)
             low[name], high[name] = (self._grid(frame, c) for c in interval_columns(name, set(frame.columns)))
-        return regret.Criteria(expression.text(), expression.holds(estimates),
-                               expression.classes(low, high) == UNCLEAR)
+        # a variant meets the criteria at a point if it meets them against every behaviour
+        held = expression.holds(estimates).all(axis=1)
+        unclear = (expression.classes(low, high) == UNCLEAR).any(axis=1)
+        return regret.Criteria(expression.text(), held, unclear)
 
     def notes(self, measures: list[regret.Measure], names: list[str], criteria: regret.Criteria | None) -> list[str]:
         out = []
@@ -213,9 +229,7 @@ class RobustJob(PointsJob):
                            f"(every regret's paired interval reaches 0): the regrets there could be noise, and since "
                            f"the best variant at a point is picked by the same estimates, noise makes regret look "
                            f"larger than it is; raise -n to separate the variants.")
-            if not m.name.startswith("p_") and m.name[:-2] not in self.outputs.tiers:
-                out.append(f"{m.name}: a mean, so its paired intervals treat the variants' means as independent "
-                           f"(common random numbers make them narrower than shown).")
+
         worse = np.concatenate([m.worse() for m in measures], axis=0)
         worse_low = np.concatenate([m.worse_low for m in measures], axis=0)
         for v, dominators in enumerate(regret.dominated_by(measures, names)):
@@ -228,6 +242,10 @@ class RobustJob(PointsJob):
         if criteria is not None and criteria.unclear.any():
             out.append(f"{int(criteria.unclear.sum())} of the {criteria.met.size} (point, variant) pairs are within "
                        f"noise of a threshold of the criteria ({criteria.text}): whether they meet it could be noise.")
+        if self.spec.adversary:
+            out.append(f"Each outcome is judged, for each variant at each point, under the worst of "
+                       f"{', '.join(self.spec.adversary)} violators for it; the worst is picked by the same estimates, "
+                       f"so noise makes the plan look a little worse than it is.")
         if self.fixed:
             out.append(f"{', '.join(self.fixed)}: uncertain, but set by some variants: those variants hold it at their "
                        f"value at every point while the others draw it from its distribution.")
