@@ -3,6 +3,7 @@ says, against closed forms and against the blind violator on the same replicatio
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -243,3 +244,53 @@ def test_the_best_response_search_finds_the_analytic_optimum_within_its_toleranc
     for row in rows.itertuples():  # every grid point against the closed form
         se = (row.ci_high - row.ci_low) / (2 * 1.96)
         assert abs(row.estimate - analytic_payoff(row.value)) < Z_MAX * se, row
+
+
+# --- the study: stress adversary and robust --adversary --------------------------------
+
+def _study(tmp_path, name, workers, progress=None):
+    return stress.adversary(overrides=["adversary.payoff.unanswered=1", "adversary.payoff.objective=20"],
+                            behaviours=["timing"], variants=["a: tier2.threshold=3", "b: tier2.threshold=2"],
+                            search="adversary.timing.planning_error=0:1", search_points=3, n=1500, seed=2,
+                            engine="fast", workers=workers, out=tmp_path / name, progress=progress)
+
+
+def test_the_same_tables_for_one_and_two_workers_and_after_a_resume(tmp_path):
+    from conftest import check_workers_and_resume
+    check_workers_and_resume(_study, tmp_path, ("table.csv", "adversary.csv", "search.csv", "adversary.json"))
+
+
+def test_an_adversary_study_on_the_command_line_reads_back(tmp_path):
+    from conftest import run_cli
+    args = ("adversary", "--set", "adversary.payoff.unanswered=1", "--set", "adversary.payoff.objective=20",
+            "--set", "adversary.payoff.tier_cost.tier2=5", "--behaviour", "threshold", "--behaviour", "monitoring",
+            "--variant", "plan: tier2.threshold=3", "--variant", "strict: tier2.threshold=2", "-n", "3000",
+            "--seed", "4", "--search", "adversary.monitoring.strength=0:1", "--search-points", "3")
+    done = run_cli(*args, "--out", "study", "--workers", "1", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "worst" in done.stdout and "best response" in done.stdout
+    data = json.loads(run_cli(*args, "--out", "again", "--json", cwd=tmp_path).stdout)
+    assert [r["behaviour"] for r in data["table"]] == ["blind", "threshold", "monitoring"] * 2
+    view = stress.load_result(tmp_path / "study")
+    assert view.kind == "adversary" and set(view.behaviours["behaviour"]) == {"blind", "threshold", "monitoring"}
+    blind = view.behaviours[view.behaviours["behaviour"] == "blind"]
+    assert (blind["diff_from_blind"] == 0).all()
+    assert "mean_violator_payoff" in stress.export(tmp_path / "study", "markdown")
+    assert {p.name for p in stress.plot(tmp_path / "study")} >= {"behaviours.png", "search.png"}
+    assert stress.report(tmp_path / "study").is_file()
+    (entry,) = [e for e in stress.results(tmp_path) if e.id == "study"]
+    assert entry.kind == "adversary" and entry.status == "complete" and "worst" in entry.headline
+
+
+def test_robust_judges_each_outcome_under_the_worst_violator():
+    variants = ["plan: tier2.threshold=3", "strict: tier2.threshold=2"]
+    kwargs = dict(variants=variants, minimize=["p_tier3_objective_first"], samples=4, n=400, seed=3,
+                  uncertain=["tier2.decision_probability=uniform(0.2, 0.9)"], engine="fast", workers=1)
+    worst = stress.robust(adversary=["blind", "timing"], **kwargs)
+    frame = worst.to_frame()
+    for (point, variant), rows in frame.groupby(["point", "variant"]):
+        value = rows["p_tier3_objective_first"].max()  # the worst for the plan: the highest
+        regret_value = worst.regrets[(worst.regrets["point"] == point) & (worst.regrets["variant"] == variant)
+                                     & (worst.regrets["outcome"] == "p_tier3_objective_first")]["value"].iloc[0]
+        assert regret_value == value
+    assert set(frame["behaviour"]) == {"blind", "timing"}
