@@ -16,7 +16,9 @@ the tiers' times).
 Printed: per scenario, replications per second of each, and the ratio of the time per
 replication (new / reference; below 1: new is faster); then this tree's cost of a
 six-tier plan (the seed plan with three more tiers: a sanctions count, a severity-sum
-monitoring surge, a report-triggered no-fly zone) against the seed plan's three tiers.
+monitoring surge, a report-triggered no-fly zone) against the seed plan's three tiers;
+then of each kind of violator that reads the plan (``[adversary] strategy``) against
+the blind one, on the seed plan.
 Replications per second are for one core; the numbers depend on the machine and its
 load, the ratios much less.
 """
@@ -117,6 +119,17 @@ def six_tier_plan(folder: Path) -> Path:
     return path
 
 
+def with_adversary(folder: Path, behaviour: str) -> Path:
+    """The seed plan against one kind of violator (its payoff recorded too)."""
+    from stress.config.loading import validate
+    from stress.config.toml import dumps
+    raw = tomllib.loads((ROOT / DEFAULT).read_text())
+    raw["adversary"] = {"strategy": behaviour, "payoff": {"unanswered": 1.0, "objective": 20.0, "tier_cost": 2.0}}
+    path = folder / f"adversary-{behaviour}.toml"
+    path.write_text(dumps(validate(raw, f"<{behaviour}>")))
+    return path
+
+
 def alternate(first: Worker, second: Worker, path_a: Path, path_b: Path, n: int, rounds: int) -> tuple[float, float]:
     """Median CPU seconds of ``first`` on ``path_a`` and ``second`` on ``path_b``, A B B A ..."""
     a, b = [], []
@@ -161,6 +174,14 @@ def main() -> None:
             print(f"| three tiers (configs/ceasefire.toml) | {args.default_n / t_three:,.0f} | 1.000 |")
             print(f"| six tiers (three more: count, severity, report) | {args.default_n / t_six:,.0f} | "
                   f"{t_six / t_three:.3f} |")
+            print(f"\nthis tree: each kind of violator against the blind one (default scenario, CPU time, median of "
+                  f"{args.rounds})\n")
+            print("| violator | rep/s | time / blind |")
+            print("|---|---|---|")
+            for behaviour in ("threshold", "learning", "timing", "monitoring"):
+                t_blind, t_other = alternate(new, new, DEFAULT, with_adversary(Path(folder), behaviour),
+                                             args.default_n, args.rounds)
+                print(f"| {behaviour} | {args.default_n / t_other:,.0f} | {t_other / t_blind:.3f} |")
             new.close()
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(reference_tree)], cwd=ROOT, check=False)

@@ -28,10 +28,7 @@ BASE_REF, BASE_LEFT, M_REF, BASE_DUE, M_DUE, BASE_SOON = 0, 1, 2, 3, 4, 5
 # Self-excited part: its intensity and its clock's remaining mass as of EXC_REF; when
 # the clock runs out.
 EXC_REF, EXCITATION, EXC_LEFT, EXC_DUE = 6, 7, 8, 9
-# The baseline rate mu now, and its reciprocal: the constants' mu, times a learning
-# violator's boldness (``embolden``; relaxation pulls m(t), never this, toward 1).
-MU_NOW, INV_MU_NOW = 10, 11
-SIZE = 12
+SIZE = 10
 
 BASELINE, EXCITED = 0, 1
 
@@ -54,7 +51,7 @@ def _replan_baseline(state, k):
     mu * max(m, 1) (m moves monotonically toward 1), less a margin for rounding."""
     state[BASE_DUE] = math.nan
     m0 = state[M_REF]
-    soonest = state[BASE_LEFT] * state[INV_MU_NOW] * (1.0 - 1e-9) if state[MU_NOW] > 0.0 else math.inf  # not 0 * inf
+    soonest = state[BASE_LEFT] * k[INV_MU] * (1.0 - 1e-9) if k[MU] > 0.0 else math.inf  # not 0 * inf
     state[BASE_SOON] = state[BASE_REF] + (soonest if m0 <= 1.0 else soonest / m0)
 
 
@@ -62,8 +59,7 @@ def _replan_baseline(state, k):
 def _baseline_due(state, k):
     """When the baseline clock runs out if nothing changes m(t) first."""
     if math.isnan(state[BASE_DUE]):
-        tau, m_due = baseline_wait(state[BASE_LEFT], state[MU_NOW], state[INV_MU_NOW], state[M_REF], k[RELAX],
-                                   k[INV_RELAX])
+        tau, m_due = baseline_wait(state[BASE_LEFT], k[MU], k[INV_MU], state[M_REF], k[RELAX], k[INV_RELAX])
         state[BASE_DUE] = state[BASE_REF] + tau
         state[M_DUE] = m_due
         state[BASE_SOON] = state[BASE_DUE]
@@ -73,8 +69,6 @@ def _baseline_due(state, k):
 @jitable
 def start(state, baseline_mass_drawn, excitation_mass_drawn, k):
     """The state at t = 0: no excitation, m = 1, two fresh clocks."""
-    state[MU_NOW] = k[MU]
-    state[INV_MU_NOW] = k[INV_MU]
     state[BASE_REF] = 0.0
     state[BASE_LEFT] = baseline_mass_drawn
     state[M_REF] = 1.0
@@ -158,7 +152,7 @@ def excite(state, t, k):
 @jitable
 def scale(state, t, factor, k):
     """A response takes effect at ``t``: m(t) is multiplied by ``factor``."""
-    used, m = relax(t - state[BASE_REF], state[MU_NOW], state[M_REF], k[RELAX], k[INV_RELAX])
+    used, m = relax(t - state[BASE_REF], k[MU], state[M_REF], k[RELAX], k[INV_RELAX])
     # max(): a response just before the baseline clock runs out must not overdraw it
     state[BASE_LEFT] = max(state[BASE_LEFT] - used, 0.0)
     state[M_REF] = capped_multiplier(m, factor, k[CAP])
@@ -168,14 +162,16 @@ def scale(state, t, factor, k):
 
 @jitable
 def embolden(state, t, factor, k):
-    """A learning violator's boldness changes at ``t``: its baseline rate mu is
-    multiplied by ``factor`` (m(t), and its relaxation, are left as they are)."""
-    used, m = relax(t - state[BASE_REF], state[MU_NOW], state[M_REF], k[RELAX], k[INV_RELAX])
-    state[BASE_LEFT] = max(state[BASE_LEFT] - used, 0.0)
+    """A learning violator's boldness multiplies its baseline rate by ``factor`` from
+    ``t`` (m(t), and its relaxation toward 1, are left as they are). A rate L times
+    higher uses up a unit-exponential clock as fast as the rate itself would use up one
+    of 1 / L: so the baseline clock's remaining mass is divided by ``factor`` here, and
+    every fresh mass it draws later by the boldness then (the engines do that), and the
+    clock's own arithmetic, which every breach runs, stays as it is."""
+    used, m = relax(t - state[BASE_REF], k[MU], state[M_REF], k[RELAX], k[INV_RELAX])
+    state[BASE_LEFT] = max(state[BASE_LEFT] - used, 0.0) / factor
     state[M_REF] = m
     state[BASE_REF] = t
-    state[MU_NOW] *= factor
-    state[INV_MU_NOW] = math.inf if state[MU_NOW] == 0.0 else 1.0 / state[MU_NOW]
     _replan_baseline(state, k)
 
 

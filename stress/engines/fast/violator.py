@@ -101,6 +101,8 @@ def on_breach(p, ws, row, now):
     cls = categorical(next_double(rng), p.adversary_cumulative if s.behaviour == MONITORING else p.class_cumulative)
     u_objective = next_double(rng)
     fresh = exponential(next_double(rng))
+    if s.multiplier != 1.0 and s.breach_source == clock.BASELINE:
+        fresh /= s.multiplier  # a bolder violator's baseline clock (clock.embolden)
     rng = ws.detection_rng
     u_detected = next_double(rng)
     u_delay = next_double(rng)

@@ -33,6 +33,7 @@ class Violator:
         self.p = p
         self.active = bool(p.adversary_ints[a.ACTIVE])
         self.behaviour = BLIND
+        self.multiplier = 1.0  # its boldness (a learning violator's)
         self.cumulative = p.class_cumulative.tolist()  # Python floats compare faster than numpy's
         if not self.active:
             return
@@ -50,7 +51,6 @@ class Violator:
         self.gamed = [bool(g) for g in tiers[:, a.GAMED]]
         self.watched = [bool(w) for w in tiers[:, a.WATCHED]]
         self.timed = [bool(x) for x in tiers[:, a.TIMED]]
-        self.multiplier = 1.0
         if self.behaviour == MONITORING:
             self.cumulative = p.adversary_cumulative.tolist()
         column = p.adversary_ints[a.C_BEHAVIOUR]

@@ -35,4 +35,7 @@ def violator(env: simpy.Environment, rep: "Replication") -> Generator:
             continue
         breach_class = categorical(draw(), cumulative)
         u_objective = draw()  # how long this attack would need to reach its objective
-        rep.clock_ran_out(t, source, breach_class, u_objective, exponential(draw()))
+        fresh = exponential(draw())
+        if rep.mind.multiplier != 1.0 and source == clock.BASELINE:
+            fresh /= rep.mind.multiplier  # a bolder violator's baseline clock (clock.embolden)
+        rep.clock_ran_out(t, source, breach_class, u_objective, fresh)

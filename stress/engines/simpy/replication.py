@@ -144,7 +144,7 @@ class Replication:
         if factor == 1.0:
             return
         clock.embolden(self.clock, t, factor, self.params.clock)
-        self.log(t, "violator", f"bolder: baseline rate now {self.clock[clock.MU_NOW] * 24.0:.3f} per day")
+        self.log(t, "violator", f"bolder: its baseline rate multiplied by {factor:.3f}")
         if interrupt:
             self.violator.interrupt()
 
