@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +58,7 @@ def test_quickstart_install_and_run_works_from_an_empty_folder(tmp_path, tmp_pat
 
 
 def test_python_example_runs(tmp_path, monkeypatch):
+    shutil.copytree(ROOT / "configs", tmp_path / "configs")  # the examples run in a checkout
     monkeypatch.chdir(tmp_path)
     for block in _blocks("python"):
         exec(compile(block, "README.md", "exec"), {})

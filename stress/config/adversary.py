@@ -79,7 +79,7 @@ class Payoff(Section):
                          "triggered on its report): one number or a table by class.")
     objective: NonNegative = Field(0.0, description="Value of each objective its attacks reach before the response.")
     tier_cost: float | dict[str, NonNegative] = Field(
-        0.0, description="Cost to it of each time a tier is reached: one number or a table by tier name.")
+        0.0, json_schema_extra={"type_name": "number or table by tier"}, description="Cost to it of each time a tier is reached: one number or a table by tier name.")
 
     @model_validator(mode="after")
     def _non_negative(self) -> "Payoff":
@@ -92,12 +92,22 @@ class Payoff(Section):
 
 class Adversary(Section):
     strategy: Behaviour | dict[Behaviour, NonNegative] = Field(
-        "blind", description="The violator's behaviour ('blind', 'threshold', 'learning', 'timing', 'monitoring'), or "
+        "blind", json_schema_extra={"type_name": "text or table of weights"}, description="The violator's behaviour ('blind', 'threshold', 'learning', 'timing', 'monitoring'), or "
                              "a table of several with weights (each replication's violator is one of them).")
-    threshold: ThresholdGame = Field(default_factory=ThresholdGame)
-    learning: Learning = Field(default_factory=Learning)
-    timing: Timing = Field(default_factory=Timing)
-    monitoring: MonitoringShift = Field(default_factory=MonitoringShift)
+    threshold: ThresholdGame = Field(
+        default_factory=ThresholdGame,
+        description="The 'threshold' violator: it keeps what it believes the monitors report below each trigger.")
+    learning: Learning = Field(
+        default_factory=Learning,
+        description="The 'learning' violator: it learns the will to respond from the decisions it sees taken or "
+                    "declined, and breaches more often the less it believes in it.")
+    timing: Timing = Field(
+        default_factory=Timing,
+        description="The 'timing' violator: it makes an attack only when it expects the objective before the "
+                    "response.")
+    monitoring: MonitoringShift = Field(
+        default_factory=MonitoringShift,
+        description="The 'monitoring' violator: it favours the class the monitors detect least.")
     payoff: Payoff | None = Field(None, description="What the violator gains and loses (omit: no payoff recorded).")
 
     @model_validator(mode="after")

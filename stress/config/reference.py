@@ -35,8 +35,11 @@ def _type_name(annotation) -> str:
         return "number or table by class"
     if typing.get_origin(annotation) is dict or any(typing.get_origin(a) is dict for a in args):
         return "table by class"
-    if "list" in text:
-        return "list of tables"
+    if typing.get_origin(annotation) is list:
+        item = typing.get_args(annotation)[0]
+        if typing.get_origin(item) is typing.Annotated:
+            item = typing.get_args(item)[0]
+        return "list of names" if item is str else "list of tables"
     args = [a for a in args if a is not type(None)]
     if args:
         return _type_name(args[0])
@@ -79,14 +82,33 @@ def _default(field) -> str:
     return str(value)
 
 
-def _table(title: str, model: type[BaseModel]) -> list[str]:
-    lines = [f"#### `{title}`", "", "| key | type | default | allowed | meaning |", "|---|---|---|---|---|"]
+def _section(annotation) -> type[BaseModel] | None:
+    """The model of a field that is a table of its own (``Payoff | None`` -> Payoff)."""
+    for candidate in (annotation, *typing.get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def _table(title: str, model: type[BaseModel], intro: str | None = None) -> list[str]:
+    """The table of ``model``'s keys, then a table of each key that is a table itself."""
+    lines = [f"#### `{title}`", ""] + ([intro, ""] if intro else [])
+    lines += ["| key | type | default | allowed | meaning |", "|---|---|---|---|---|"]
+    nested = []
     for name, field in model.model_fields.items():
         if name == "classes":
             continue
-        lines.append(f"| `{name}` | {_type_name(field.annotation)} | {_default(field)} | "
+        inner = _section(field.annotation)
+        if inner is not None:
+            nested.append((f"{title[1:-1]}.{name}", inner, field))
+            continue
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        lines.append(f"| `{name}` | {extra.get('type_name') or _type_name(field.annotation)} | {_default(field)} | "
                      f"{_constraint(field)} | {field.description} |")
-    return lines + [""]
+    lines.append("")
+    for path, inner, field in nested:
+        lines += _table(f"[{path}]", inner, field.description)
+    return lines
 
 
 def _triggers() -> list[str]:

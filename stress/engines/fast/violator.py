@@ -95,6 +95,8 @@ def on_breach(p, ws, row, now):
     draws for it, and the violator makes it now or holds it back. Returns FITS, or
     WINDOW_FULL / RUNAWAY (the kernel grows an array and runs the replication again,
     or stops)."""
+    if not p.adversary_ints[adv.ACTIVE]:
+        return _blind_breach(p, ws, row, now)
     s = ws.state[0]
     t = s.next_breach
     rng = ws.breach_rng
@@ -118,6 +120,34 @@ def on_breach(p, ws, row, now):
         _hold(p, ws, row, now, t, cls, u_objective, u_detected, u_delay, u_attributed, until, True)
     violator_plans(s, ws.clock, now)
     return status
+
+
+@njit(inline='always')
+def _blind_breach(p, ws, row, now):
+    """on_breach of a violator that does not read the plan (no [adversary]): the same
+    draws in the same order, without the mind's branches, the hot path of most runs."""
+    s = ws.state[0]
+    t = s.next_breach
+    rng = ws.breach_rng
+    cls = categorical(next_double(rng), p.class_cumulative)
+    u_objective = next_double(rng)
+    clock.breach(ws.clock, t, s.breach_source, exponential(next_double(rng)), p.clock)
+    rng = ws.detection_rng
+    u_detected = next_double(rng)
+    u_delay = next_double(rng)
+    u_attributed = next_double(rng)
+    row[C_BREACHES] += 1
+    s.same_instant = s.same_instant + 1 if t == s.last_breach else 0
+    s.last_breach = t
+    if row[C_BREACHES] > p.max_breaches or s.same_instant > SAME_INSTANT_CAP:
+        return RUNAWAY
+    row[p.class_start + cls] += 1
+    if u_detected < p.detection[cls]:
+        row[C_DETECTED] += 1
+        if u_attributed < p.attribution:
+            report_due(p, ws, now, t + lognormal(u_delay, p.delay_median, p.delay_spread), cls, False, t, u_objective)
+    violator_plans(s, ws.clock, now)
+    return FITS
 
 
 @njit(inline='always')
