@@ -307,7 +307,8 @@ def compare(
     _finished(result, as_json, render.compare_table, lambda r: json.dumps(r.to_dicts(), indent=2))
 
 
-RESULT_ARG = typer.Argument(..., help="A result folder written by stress run, sweep or compare.", show_default=False)
+RESULT_ARG = typer.Argument(..., help="A result folder written by any stress command (run, sweep, compare, a study).",
+                            show_default=False)
 
 
 @app.command()
@@ -324,7 +325,7 @@ def export(
                                                "markdown and latex show the headline ones by default)."),
     force: bool = typer.Option(False, "--force", help="Overwrite the --out file if it exists."),
 ) -> None:
-    """Export the table of a run, a sweep or a comparison, for papers and scripts."""
+    """Export the table of a result folder (any kind), for papers and scripts."""
     from stress.output import tables
     names = [m.strip() for m in metrics.split(",") if m.strip()] if metrics is not None else None
     written = tables.export(result, format_, out=out, metrics=names, force=force)

@@ -235,10 +235,16 @@ def analyse(job: AdversaryJob, table: PointTable, outcome: Outcome):
                                     "ci_low": estimates[p][1], "ci_high": estimates[p][2],
                                     "diff_from_best": d.estimate, "diff_ci_low": d.ci_low, "diff_ci_high": d.ci_high,
                                     "best": p == best, "within_noise_of_best": near})
+            values = [job.values[p]["value"] for p in searched]
+            if job.values[best]["value"] in (min(values), max(values)):
+                notes.append(f"{variant['name']}: the best response lies at the edge of the range searched "
+                             f"({spec.search.key} = {job.values[best]['value']:g}); a wider range may hold a "
+                             f"better one.")
+            direction = "high" if sign > 0 else "low"
             notes.append(f"{variant['name']}: the best of {len(searched)} noisy estimates of {name} is biased "
-                         f"{'up' if sign > 0 else 'down'} (the search picks it for being high); quote its interval "
-                         f"and the values within noise of it ({min(within):g} to {max(within):g}), not the "
-                         f"estimate alone.")
+                         f"{'up' if sign > 0 else 'down'} (the search picks it for being {direction}); quote its "
+                         f"interval and the values within noise of it ({', '.join(f'{v:g}' for v in within)}), "
+                         f"not the estimate alone.")
     return pd.DataFrame(rows), (pd.DataFrame(search_rows) if search_rows else None), notes
 
 

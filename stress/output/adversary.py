@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from stress.output.render import number
-from stress.output.tables import Interval, ResultTable, _chosen
+from stress.output.tables import Interval, ResultTable, _chosen, interval_text
 
 STATISTICS = ("estimate", "diff_from_blind", "worst", "within_noise_of_worst")
 
@@ -30,10 +30,19 @@ def title(view) -> str:
 def _value(name: str, x: float, low: float | None = None, high: float | None = None) -> str:
     """A value of the outcome, as a percentage for a probability, with its interval."""
     probability = name.startswith("p_") or name.endswith("_p")
-    text = (lambda v: f"{100 * v:.1f}%") if probability else number
     if low is None or math.isnan(low):
-        return text(x)
-    return f"{text(x)} [{text(low)}, {text(high)}]"
+        return f"{100 * x:.1f}%" if probability else number(x)
+    if probability:
+        return f"{100 * x:.1f}% [{100 * low:.1f}%, {100 * high:.1f}%]"
+    return interval_text(x, low, high)
+
+
+def _difference(name: str, d: float, low: float, high: float) -> str:
+    """A paired difference of the outcome with its interval: percentage points for a
+    probability."""
+    if name.startswith("p_") or name.endswith("_p"):
+        return f"{100 * d:+.1f} pp [{100 * low:+.1f}, {100 * high:+.1f}]"
+    return interval_text(d, low, high, signed=True)
 
 
 def sentences(behaviours, search, data: dict[str, Any]) -> list[str]:
@@ -51,13 +60,15 @@ def sentences(behaviours, search, data: dict[str, Any]) -> list[str]:
             out.append(f"{variant}: against {worst['description']}, {name} is "
                        f"{_value(name, worst['estimate'], worst['ci_low'], worst['ci_high'])} instead of "
                        f"{_value(name, blind['estimate'], blind['ci_low'], blind['ci_high'])} against a blind one "
-                       f"(paired difference {_value(name, worst['diff_from_blind'], worst['diff_ci_low'], worst['diff_ci_high'])}).")
+                       f"(paired difference {_difference(name, worst['diff_from_blind'], worst['diff_ci_low'], worst['diff_ci_high'])}).")
         if search is not None and len(search):
             found = search[(search["variant"] == variant)]
             best = found[found["best"].astype(bool)].iloc[0]
-            near = found[found["within_noise_of_best"].astype(bool)]["value"]
-            out.append(f"{variant}: the violator's best response sets {best['key']} = {best['value']:g} (values "
-                       f"{near.min():g} to {near.max():g} are within noise of it), where {name} is "
+            near = [v for v in found[found["within_noise_of_best"].astype(bool)]["value"] if v != best["value"]]
+            tolerance = (f"within noise of it: {', '.join(f'{v:g}' for v in near)}" if near
+                         else "no other value is within noise of it")
+            out.append(f"{variant}: the violator's best response sets {best['key']} = {best['value']:g} "
+                       f"({tolerance}), where {name} is "
                        f"{_value(name, best['estimate'], best['ci_low'], best['ci_high'])}.")
     return out
 
@@ -134,7 +145,7 @@ def render(console: Console, view) -> None:
     for r in view.behaviours.itertuples():
         grid.add_row(r.variant, r.behaviour, _value(view.outcome, r.estimate, r.ci_low, r.ci_high),
                      "-" if r.behaviour == "blind" else
-                     f"{number(r.diff_from_blind)} [{number(r.diff_ci_low)}, {number(r.diff_ci_high)}]",
+                     _difference(view.outcome, r.diff_from_blind, r.diff_ci_low, r.diff_ci_high),
                      "worst" if r.worst else ("within noise" if r.within_noise_of_worst else ""))
     console.print(grid)
     if view.search is not None and len(view.search):
@@ -143,7 +154,8 @@ def render(console: Console, view) -> None:
             found.add_column(header, justify="left" if header == "variant" else "right", no_wrap=True)
         for r in view.search.itertuples():
             found.add_row(r.variant, f"{r.value:g}", _value(view.outcome, r.estimate, r.ci_low, r.ci_high),
-                          f"{number(r.diff_from_best)} [{number(r.diff_ci_low)}, {number(r.diff_ci_high)}]",
+                          "-" if r.best else _difference(view.outcome, r.diff_from_best, r.diff_ci_low,
+                                                         r.diff_ci_high),
                           "best" if r.best else ("within noise" if r.within_noise_of_best else ""))
         console.print(found)
     for line in sentences(view.behaviours, view.search, view.data) + view.notes:
