@@ -19,6 +19,7 @@ pytest.importorskip("httpx2")
 from starlette.testclient import TestClient  # noqa: E402
 
 import stress  # noqa: E402
+from stress.config import reference  # noqa: E402
 from stress.config.loading import load_config, load_scenario  # noqa: E402
 from stress.config.schema import Config, Tier  # noqa: E402
 from stress.model.plan import MAX_TIERS  # noqa: E402
@@ -177,40 +178,66 @@ def test_page_and_assets_come_from_the_package_and_fetch_nothing_from_elsewhere(
     assert client.get("/static/nothing.js").status_code == 404
 
 
+# Tables keyed by breach class, each a control per class.
+BY_CLASS = ("detection_probability", "false_report_classes", "believed_detection")
+
+
+def _schema_keys(prefix: str, model, classes: list[str], listed: dict) -> set[str]:
+    """The dotted keys of a table, a nested table's keys under its name; ``listed``: the
+    scenario's breach classes as dumped."""
+    keys = set()
+    for key, field in model.model_fields.items():
+        inner = reference.section_model(field.annotation)
+        if key == "classes":
+            keys |= {f"breaches.classes.{c['name']}.{name}" for c in listed for name in c}
+        elif key in BY_CLASS:
+            keys |= {f"{prefix}.{key}.{name}" for name in classes}
+        elif inner is not None:
+            keys |= _schema_keys(f"{prefix}.{key}", inner, classes, listed)
+        else:
+            keys.add(f"{prefix}.{key}")
+    return keys
+
+
+def _field_and_value(config, key: str):
+    """The schema field a control's key names and the scenario's value of it (a table
+    the scenario omits: its defaults, which omitting it means)."""
+    model, node, parts = type(config), config, key.split(".")
+    while parts:
+        part = parts.pop(0)
+        field = model.model_fields[part]
+        listed = part == "classes" or (part == "tiers" and model is Config)
+        node = getattr(node, part)
+        if listed:   # an item of a list, by its name
+            name = parts.pop(0)
+            node = next(item for item in node if item.name == name)
+            model = type(node)
+            continue
+        inner = reference.section_model(field.annotation)
+        if inner is None:
+            return field, (node or {}).get(parts[0]) if parts else node
+        model, node = inner, node if node is not None else inner()
+    raise AssertionError(key)
+
+
 def test_every_config_key_has_a_control_from_the_schema_with_the_scenario_value(client):
     info = client.get("/api/scenario").json()
     controls = {c["key"]: c for section in info["sections"] for c in section["controls"]}
     config = load_config(None)
     classes = [c.name for c in config.breaches.classes]
     keys = set()
-    for section, body in config.model_dump().items():
+    for section in Config.model_fields:
         if section == "tiers":   # every field of every tier, by the tier's name
-            keys |= {f"tiers.{tier['name']}.{field}" for tier in body for field in Tier.model_fields}
+            keys |= {f"tiers.{tier.name}.{field}" for tier in config.tiers for field in Tier.model_fields}
             continue
-        for key, value in body.items():
-            if key == "classes":
-                keys |= {f"breaches.classes.{c['name']}.{field}" for c in value for field in c}
-            elif key in ("detection_probability", "false_report_classes"):
-                keys |= {f"{section}.{key}.{name}" for name in classes}
-            else:
-                keys.add(f"{section}.{key}")
+        model = reference.section_model(Config.model_fields[section].annotation)
+        keys |= _schema_keys(section, model, classes, config.model_dump()["breaches"]["classes"])
     assert set(controls) == keys
+    assert {"adversary.strategy", "adversary.threshold.margin", "adversary.payoff.objective"} <= keys
     # each with its schema description and the scenario's value
     for key, control in controls.items():
-        section, field, *rest = key.split(".")
-        if section == "breaches" and field == "classes":
-            model, value = type(config.breaches.classes[0]), config.breaches.classes[classes.index(rest[0])]
-            field = rest[1]
-            value = getattr(value, field)
-        elif section == "tiers":
-            model, field = Tier, rest[0]
-            value = getattr(config.tier(key.split(".")[1]), field)
-        else:
-            model = type(getattr(config, section))
-            value = getattr(getattr(config, section), field)
-            if rest:
-                value = (value or {}).get(rest[0])
-        assert control["description"] == model.model_fields[field].description
+        field, value = _field_and_value(config, key)
+        assert control["description"] == field.description, key
         assert control["value"] == value, key
     titles = [s["title"] for s in info["sections"]]
     assert titles[:3] == ["[scenario]", "[breaches]", "[[breaches.classes]] minor"]
@@ -258,6 +285,18 @@ def test_an_answer_is_the_paired_comparison_and_its_variant_equals_stress_run(cl
     # the first form's keys are aliases here too
     old = ask(client, {"tier3.delay_hours": 24, "tier2.threshold": 2}).json()
     assert old["tiers"] == answer["tiers"]
+
+
+def test_a_violator_that_reads_the_plan_is_a_change_like_any_other(client):
+    changes = {"adversary.strategy": "threshold", "adversary.threshold.margin": 1,
+               "adversary.threshold.action": "downgrade"}
+    response = ask(client, changes)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    _, variant = expected(changes)
+    assert_answer_is_the_comparison(answer, load_config(None), variant)
+    # it keeps major breaches under tier 2's count: tier 2 is reached less often
+    assert answer["tiers"][1]["diff"]["p"] < 0
 
 
 def test_no_change_differs_by_exactly_zero(client):

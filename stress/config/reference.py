@@ -46,6 +46,13 @@ def _type_name(annotation) -> str:
     return text
 
 
+def type_text(field) -> str:
+    """A key's type in words; a field may say it itself (``type_name``) where the
+    annotation cannot (a table by tier, not by class)."""
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    return extra.get("type_name") or _type_name(field.annotation)
+
+
 def _bounds(items) -> list[str]:
     """Numeric bounds found in pydantic/annotated-types metadata, recursively."""
     parts = []
@@ -82,7 +89,7 @@ def _default(field) -> str:
     return str(value)
 
 
-def _section(annotation) -> type[BaseModel] | None:
+def section_model(annotation) -> type[BaseModel] | None:
     """The model of a field that is a table of its own (``Payoff | None`` -> Payoff)."""
     for candidate in (annotation, *typing.get_args(annotation)):
         if isinstance(candidate, type) and issubclass(candidate, BaseModel):
@@ -98,12 +105,11 @@ def _table(title: str, model: type[BaseModel], intro: str | None = None) -> list
     for name, field in model.model_fields.items():
         if name == "classes":
             continue
-        inner = _section(field.annotation)
+        inner = section_model(field.annotation)
         if inner is not None:
             nested.append((f"{title[1:-1]}.{name}", inner, field))
             continue
-        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-        lines.append(f"| `{name}` | {extra.get('type_name') or _type_name(field.annotation)} | {_default(field)} | "
+        lines.append(f"| `{name}` | {type_text(field)} | {_default(field)} | "
                      f"{_constraint(field)} | {field.description} |")
     lines.append("")
     for path, inner, field in nested:

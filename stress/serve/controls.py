@@ -76,14 +76,12 @@ def sections(config: Config, *, caps: dict[str, float] | None = None) -> list[Se
     caps = caps or {}
     values = config.model_dump()
     classes = [c.name for c in config.breaches.classes]
+    names = Names(classes, [t.name for t in config.tiers])
     out: list[Section] = []
     for name, info in Config.model_fields.items():
         if name == "tiers":
             continue
-        model = _model_of(info.annotation)
-        out.append(Section(f"[{name}]", [c for key, f in model.model_fields.items() if key != "classes"
-                                         for c in _controls(f"{name}.{key}", key, f, values[name][key], classes,
-                                                            caps)]))
+        out += _table_sections(name, reference.section_model(info.annotation), values[name], names, caps)
         if name == "breaches":
             for item in values["breaches"]["classes"]:
                 prefix = f"breaches.classes.{item['name']}"
@@ -111,26 +109,50 @@ def tier_sections(tiers: Sequence[Tier], classes: list[str], *, added: Collectio
     return out
 
 
-def _model_of(annotation: Any) -> type[BaseModel]:
-    args = typing.get_args(annotation)
-    return args[0] if args else annotation
+@dataclass(frozen=True)
+class Names:
+    """What a table by name is keyed by: the breach classes, the plan's tiers."""
+    classes: list[str]
+    tiers: list[str]
+
+
+def _table_sections(path: str, model: type[BaseModel], value: dict[str, Any] | None, names: Names,
+                    caps: dict[str, float]) -> list[Section]:
+    """A table's section (``[adversary]``), then a section for each key that is a table
+    itself (``[adversary.threshold]``). A table the scenario omits shows its defaults,
+    which are what omitting it means."""
+    value = value if value is not None else model().model_dump()
+    controls, nested = [], []
+    for key, f in model.model_fields.items():
+        if key == "classes":
+            continue
+        inner = reference.section_model(f.annotation)
+        if inner is not None:
+            nested += _table_sections(f"{path}.{key}", inner, value[key], names, caps)
+        else:
+            controls += _controls(f"{path}.{key}", key, f, value[key], names.classes, caps, names=names)
+    return ([Section(f"[{path}]", controls)] if controls else []) + nested
 
 
 def _controls(key: str, label: str, info: Any, value: Any, classes: list[str], caps: dict[str, float],
-              fixed: bool = False, tiers: list[str] | None = None) -> list[Control]:
-    kind_text = reference._type_name(info.annotation)
+              fixed: bool = False, tiers: list[str] | None = None, names: Names | None = None) -> list[Control]:
+    kind_text = reference.type_text(info)
     common = dict(description=info.description or "", type=kind_text, allowed=reference._constraint(info),
                   default=reference._default(info), optional=not info.is_required() and info.default is None)
-    if fixed:  # a class's or a tier's name: renaming is a change of structure
+    if fixed or kind_text.startswith("list of") or (isinstance(value, dict) and kind_text.startswith("text")):
+        # a class's or a tier's name (renaming is a change of structure), a list, a strategy's
+        # weights: shown, changed in the file
         return [Control(key, label, "fixed", value, **common)]
-    if kind_text in ("table by class", "number or table by class") and (isinstance(value, dict) or value is None):
-        # one control per class (an omitted table: each box empty)
+    keyed = {"table by class": classes, "number or table by class": classes,
+             "number or table by tier": names.tiers if names else []}.get(kind_text)
+    if keyed is not None and (isinstance(value, dict) or value is None):
+        # one control per class or tier (an omitted table: each box empty)
         low, high, _ = _bounds(common["allowed"])
         table = value or {}
         return [Control(f"{key}.{name}", f"{label}: {name}", "slider" if _slider(low, high) else "number",
                         table.get(name), **{**common, "optional": value is None}, minimum=low, maximum=high,
                         step=_step(table.get(name), low, high, False))
-                for name in classes]
+                for name in keyed]
     annotation = _plain(info.annotation)
     if label in CLASS_KEYS:
         return [Control(key, label, "select", value, **common, options=_with(classes, value))]
