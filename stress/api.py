@@ -82,9 +82,10 @@ def resume(folder: str | Path, *, kind: str | None = None, workers: int | None =
 
 def trace(config: Config | str | Path | None = None, *, seed: int = 0, replication: int = 0,
           overrides: Iterable[str] = ()):
-    """The event timeline of one replication (SimPy engine) and its record."""
+    """The event timeline of one replication (SimPy engine) and its record. A
+    replication expected to have more than ``cost.TRACE_BREACHES`` breaches is refused."""
     from stress.engines.simpy.replication import TraceEvent, simulate
-    from stress.model import records
+    from stress.model import cost, records
     from stress.model.params import compile_params
     cfg = as_config(config, overrides)
     check_run_arguments(1, seed, "simpy", None)
@@ -92,7 +93,7 @@ def trace(config: Config | str | Path | None = None, *, seed: int = 0, replicati
         raise UsageError(f"replication must be a whole number >= 0, got {replication!r}")
     names = [c.name for c in cfg.breaches.classes]
     events: list[TraceEvent] = []
-    row = simulate(compile_params(cfg), names, seed, replication, events)
+    row = simulate(cost.check_trace(compile_params(cfg)), names, seed, replication, events)
     return events, records.to_frame(row[None, :], names).iloc[0]
 
 

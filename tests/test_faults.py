@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import stress
+from stress.model.cost import RunawayReplication
 from stress.storage import checkpoints
 
 from conftest import ROOT, run_cli
@@ -308,6 +309,15 @@ def test_runaway_work_is_refused_or_stopped_with_the_values_responsible(tmp_path
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert time.monotonic() - began < 60
     assert not any(tmp_path.iterdir()), "nothing is left behind"
+
+
+def test_a_trace_too_long_to_keep_is_refused_and_a_spiral_stopped(tmp_path):
+    # it used to run on for minutes, its memory growing by 32 MB/s
+    done = run_cli("trace", "--set", "scenario.horizon_days=1e12", cwd=tmp_path, timeout=30)
+    assert done.returncode == 2 and "a trace lists at most 10,000" in done.stderr, done.stderr
+    assert "scenario.horizon_days = 1e+12" in done.stderr and "Traceback" not in done.stderr
+    with pytest.raises(RunawayReplication, match="over 100,000 breaches"):
+        stress.trace(overrides=["scenario.horizon_days=5000", "feedback.max_multiplier=1e6", "tier1.rate_factor=2"])
 
 
 # --- messages -------------------------------------------------------------------------------
