@@ -369,10 +369,11 @@ def plot(
 def report(
     result: Path = RESULT_ARG,
     out: Optional[Path] = typer.Option(None, "--out", help="The HTML file to write (default: RESULT_DIR/report.html)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite the --out file if it exists."),
 ) -> None:
     """Write one self-contained HTML report (tables, plots, a plain reading, config, manifest)."""
     from stress.output import reports
-    typer.echo(reports.report(result, out=out))
+    typer.echo(reports.report(result, out=out, force=force))
 
 
 UNCERTAIN_OPT = typer.Option(None, "--uncertain", metavar="KEY=DIST(ARGS)",

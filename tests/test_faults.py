@@ -346,6 +346,27 @@ def test_export_and_report_refuse_a_folder_and_an_existing_file(finished, tmp_pa
     done = run_cli("export", str(finished), "--out", "t.csv", cwd=tmp_path)
     assert done.returncode == 2 and "add --force" in done.stderr and (tmp_path / "t.csv").read_text() == "mine"
     assert run_cli("export", str(finished), "--out", "t.csv", "--force", cwd=tmp_path).returncode == 0
+    (tmp_path / "r.html").write_text("mine")
+    done = run_cli("report", str(finished), "--out", "r.html", cwd=tmp_path)
+    assert done.returncode == 2 and "add --force" in done.stderr and (tmp_path / "r.html").read_text() == "mine"
+
+
+def test_nothing_is_written_inside_a_result_folder(finished, tmp_path):
+    from stress.errors import UsageError
+    from stress.storage.reading import load_result
+    copy = _copy(finished, tmp_path)
+    before = {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+    # report --out R/summary.json used to overwrite the folder's own file (exit 0)
+    for write in (lambda: stress.report(copy, out=copy / "summary.json", force=True),
+                  lambda: stress.report(copy, out=copy / "plots" / ".." / "extra.html"),
+                  lambda: stress.export(copy, out=copy / "tiers.csv", force=True),
+                  lambda: stress.plot(copy, out=copy),
+                  lambda: stress.run(n=10, out=copy / "inner")):
+        with pytest.raises(UsageError, match=f"inside the result folder {copy.resolve()}"):
+            write()
+    assert {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()} == before
+    assert stress.report(copy, out=copy / "report.html") == copy / "report.html"  # its own place
+    load_result(copy)
 
 
 def test_precision_short_of_its_target_and_max_n_below_n_are_said(tmp_path):

@@ -70,6 +70,8 @@ def plot(result: str | Path | ResultView, out: str | Path | None = None,
     if unknown or not formats:
         raise UsageError(f"plot formats must be among {', '.join(FORMATS)}, got {', '.join(unknown) or 'none'}")
     view = as_view(result)
+    if out is not None:
+        store.refuse_inside_result(Path(out), allowed=view.path / "plots")
     folder = Path(out) if out is not None else view.path / "plots"
     written = []
     for name, figure in figures(view).items():

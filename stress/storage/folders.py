@@ -27,7 +27,7 @@ from pathlib import Path
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Sequence
 
-from stress.errors import UserError
+from stress.errors import UsageError, UserError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -145,6 +145,7 @@ def new_folder(out: Path | None, kind: str, scenario: str, parent: Path = Path("
     same second never share one."""
     if out is not None:
         final = Path(out)
+        refuse_inside_result(final)
         if final.exists() and (not final.is_dir() or any(final.iterdir())):
             raise ResultError(f"--out {final}: already exists and is not empty; choose another folder")
         partial = final.with_name(final.name + PARTIAL)
@@ -241,6 +242,19 @@ def verify(folder: Path, manifest: dict[str, Any]) -> None:
         if sha256(path) != expected:
             raise ResultError(f"{path}: edited or damaged since the job wrote it (its SHA-256 is not the one "
                               f"{folder / MANIFEST} records); run the job again rather than edit its results")
+
+
+def refuse_inside_result(path: Path, allowed: Path | None = None) -> None:
+    """Refuse to write ``path`` (an --out) inside a result folder, but for the command's
+    own ``allowed`` place in it (a report's report.html): a result folder holds what its
+    job wrote, and a file written over one of them leaves it unreadable."""
+    target = Path(path).resolve()
+    if allowed is not None and target == Path(allowed).resolve():
+        return
+    for folder in (target, *target.parents):
+        if (folder / MANIFEST).is_file() and _manifest_or_none(folder) is not None:
+            raise UsageError(f"--out {path}: inside the result folder {folder}, which holds what its job "
+                             f"wrote; write it somewhere else")
 
 
 def _manifest_or_none(folder: Path) -> dict[str, Any] | None:
