@@ -34,8 +34,11 @@ class _Stdout(Console):
         raise SystemExit(0)
 
 
-out_console = _Stdout() if sys.stdout.isatty() else _Stdout(width=160)
-err_console = Console(stderr=True)
+# No markup and no emoji codes: the terminal shows names, keys, paths and values from
+# the user and from files, and "[/]" or ":x:" in them must print as written.
+out_console = _Stdout(markup=False, emoji=False) if sys.stdout.isatty() else \
+    _Stdout(width=160, markup=False, emoji=False)
+err_console = Console(stderr=True, markup=False, emoji=False)
 
 CONFIG_ARG = typer.Argument(None, help="Scenario file (TOML). Default: the packaged plan scenario.",
                             show_default=False)
@@ -59,7 +62,8 @@ OUT_OPT = typer.Option(None, "--out", help="Write the result folder here instead
 
 
 def fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    from rich.text import Text
+    err_console.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -103,7 +107,7 @@ def progress_bar(label: str, enabled: bool):
     if not enabled:
         return nullcontext(None)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("replications"),
+    return Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TextColumn("replications"),
                     TimeRemainingColumn(), console=err_console, transient=True)
 
 

@@ -185,3 +185,35 @@ def test_an_output_folder_that_cannot_be_made_is_a_clear_error(tmp_path):
     done = run_cli("run", "-n", "10", "--out", "afile/result", cwd=tmp_path)
     assert done.returncode == 2 and "afile/result.partial: Not a directory" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+HOSTILE_NAME = "a[/]b [bold red]ALERT[/bold red] :warning:"
+
+
+def test_names_paths_and_values_print_as_written_never_as_markup(tmp_path):
+    # each of these crashed on "[/]" or printed styled, with words or brackets eaten
+    (tmp_path / "plan [v2].toml").write_text("x\n")
+    missing, broken, unnamed = _together(["run", "x[/]y.toml"], ["run", "plan [v2].toml"],
+                                         ["explore", "-n", "10"], cwd=tmp_path)
+    assert missing.returncode == 2 and "x[/]y.toml: no such file" in missing.stderr
+    assert broken.returncode == 2 and "plan [v2].toml: not valid TOML" in broken.stderr
+    assert unnamed.returncode == 2 and "declare them in an [uncertain] table" in unnamed.stderr
+    done = run_cli("run", "-n", "10", "--out", "a", "--set", f"scenario.name={json.dumps(HOSTILE_NAME)}",
+                   cwd=tmp_path, env_extra={"COLUMNS": "200"})
+    assert done.returncode == 0 and f"{HOSTILE_NAME}: probability" in done.stdout, done.stderr
+    shown, listed = _together(["show", "a"], ["results", "--dir", "."], cwd=tmp_path)
+    assert shown.returncode == 0 and f"{HOSTILE_NAME}: probability" in shown.stdout
+    assert listed.returncode == 0 and HOSTILE_NAME in listed.stdout
+    for done in (missing, broken, unnamed, shown, listed):
+        assert "Traceback" not in done.stderr
+
+
+def test_the_progress_bar_shows_a_name_as_written():
+    import io
+    from rich.console import Console
+    from stress import cli
+    with cli.progress_bar("", True) as bar:
+        cli._updater(bar, HOSTILE_NAME)(1, 10)
+        text = io.StringIO()
+        Console(file=text, width=200).print(bar.make_tasks_table(bar.tasks))
+    assert HOSTILE_NAME in text.getvalue()
