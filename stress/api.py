@@ -115,7 +115,7 @@ def sweep(config: str | Path | None = None, *, grid: Mapping[str, Sequence[Any]]
         if isinstance(grid, Mapping) else list(grid)
     range_texts = [f"{k}={lo}:{hi}" for k, (lo, hi) in ranges.items()] if isinstance(ranges, Mapping) else list(ranges)
     spec = spec_from_options(file_table(config, "sweep"), grid_texts, design, samples, range_texts, n, seed,
-                             precision, max_n, max_points)
+                             precision, max_n, max_points, source=str(config))
     check_run_arguments(spec.n, spec.seed, engine, workers)
     job = SweepJob(load_scenario(config, overrides), spec, engine=engine, records=records)
     return execute(job, out=out, results_dir=results_dir, workers=workers, scheduler=scheduler,
