@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import re
 import signal
 import sys
 import threading
@@ -190,7 +191,7 @@ class DaskPool:
         else:
             try:
                 self.client = Client(address, timeout="10s")
-            except OSError as exc:
+            except (OSError, ValueError) as exc:  # ValueError: an address Dask cannot parse
                 raise UsageError(f"--scheduler {address}: cannot connect ({exc})") from None
         self.slots = max(1, sum(self.client.nthreads().values()))
 
@@ -222,6 +223,11 @@ def running(pool: Any, partial: Any = None) -> Iterator[Any]:
     pool.close()
 
 
+# what Dask would connect to (it raises a ValueError, or waits to time out, on anything else)
+SCHEDULER_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]@]+)"
+                               r":(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$")
+
+
 def check_scheduler(scheduler: str | None) -> None:
     """Fail early, before any result folder exists, if the cluster cannot be used."""
     if scheduler is None:
@@ -231,6 +237,9 @@ def check_scheduler(scheduler: str | None) -> None:
     except ImportError:
         raise UsageError('--scheduler needs the cluster extra: pip install ".[cluster]"') from None
     if scheduler != "local":
+        if not SCHEDULER_ADDRESS.match(scheduler):
+            raise UsageError(f"--scheduler {scheduler!r}: expected 'local' or a Dask scheduler's address, "
+                             f"tcp://HOST:PORT (or tls://, ws://, wss://, ucx://) with a port from 1 to 65535")
         DaskPool(scheduler, 1).close()
 
 
