@@ -49,7 +49,19 @@ BUDGET_OPT = typer.Option(None, "--budget", metavar="HOURS", min=0.0,
 MAX_POINTS_OPT = typer.Option(None, "--max-points", min=1,
                               help="Refuse a study of more points than this (default 100,000).")
 SEED_OPT = typer.Option(0, "--seed", min=0, help="Root seed; the same seed gives the same numbers.")
-WORKERS_OPT = typer.Option(None, "--workers", min=1, help="Worker processes (default: all cores).")
+def _cap_workers(workers: Optional[int]) -> Optional[int]:
+    """--workers beyond what the machine can use is capped (the pool caps it), saying so."""
+    if workers is not None:
+        from stress.execution.pools import MAX_WORKERS_PER_CORE, default_workers, max_workers
+        if workers > max_workers():
+            err_console.print(f"note: --workers {workers}: using {max_workers()}, {MAX_WORKERS_PER_CORE} per core of "
+                              f"the {default_workers()} this process may use (more would only wait for one another)",
+                              highlight=False, soft_wrap=True)
+    return workers
+
+
+WORKERS_OPT = typer.Option(None, "--workers", min=1, callback=_cap_workers,
+                           help="Worker processes (default: all cores; at most 2 per core).")
 ENGINE_OPT = typer.Option("auto", "--engine",
                           help="fast (compiled), simpy (the reference model) or auto: fast, except for jobs the "
                                "SimPy engine finishes before the compiled one has loaded (the records are the same).")

@@ -320,6 +320,19 @@ def test_a_trace_too_long_to_keep_is_refused_and_a_spiral_stopped(tmp_path):
         stress.trace(overrides=["scenario.horizon_days=5000", "feedback.max_multiplier=1e6", "tier1.rate_factor=2"])
 
 
+def test_workers_beyond_two_per_core_are_capped_saying_so(tmp_path):
+    from stress.execution.pools import LocalPool, make_pool, max_workers
+    pool = make_pool(1000, None, small=False)  # it forked 1,000 processes on 2 cores
+    try:
+        assert isinstance(pool, LocalPool) and pool.workers == max_workers()
+    finally:
+        pool.close()
+    done = run_cli("run", "-n", "100", "--no-records", "--workers", str(max_workers() + 1), "--out", "r", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"note: --workers {max_workers() + 1}: using {max_workers()}, 2 per core" in done.stderr
+    assert json.loads((tmp_path / "r" / "manifest.json").read_text())["workers"] == max_workers()
+
+
 # --- messages -------------------------------------------------------------------------------
 
 def test_json_output_still_says_where_the_results_went(tmp_path):

@@ -30,7 +30,8 @@ from stress import engines
 from stress.model import cost
 from stress.config.schema import Config
 from stress.errors import UserError
-from stress.execution.pools import check_scheduler, default_workers, interrupts_held, make_pool, running
+from stress.execution.pools import (capped_workers, check_scheduler, default_workers, interrupts_held, make_pool,
+                                    running)
 from stress.execution.tasks import Item, Task, TaskResult, run_tasks
 from stress.model.params import Params, compile_params, share_values
 from stress.statistics.points import MetricTable, PointTotals, TierTable, metric_table, tier_table
@@ -141,7 +142,7 @@ def execute(job: Job, *, out: str | Path | None = None, results_dir: str | Path 
                                              Path(results_dir) if results_dir is not None else Path("results"))
                 job.write_inputs(partial)
                 folders.start(partial, job.kind, job.scenario, job.engine, n=job.n, seed=job.seed,
-                              records=job.records, workers=workers or default_workers(), chunk_size=CHUNK,
+                              records=job.records, workers=capped_workers(workers) or default_workers(), chunk_size=CHUNK,
                               **job.manifest())
         except BaseException:  # Ctrl-C or a write error before the job could be resumed: leave nothing
             if partial is not None:
