@@ -153,6 +153,16 @@ def test_results_of_a_missing_folder_is_an_error(tmp_path):
     assert done.returncode == 2 and "elsewhere: no such folder" in done.stderr
 
 
+def test_a_results_folder_that_is_a_file_is_named_as_one(tmp_path):
+    (tmp_path / "results").write_text("mine")
+    # these said "no such folder" and "File exists"
+    with pytest.raises(store.ResultError, match="results: a file, not a folder"):
+        stress.results(tmp_path / "results")
+    with pytest.raises(store.ResultError, match="results: a file, not a folder"):
+        stress.run(n=10, results_dir=tmp_path / "results")
+    assert (tmp_path / "results").read_text() == "mine"
+
+
 def test_show_prints_the_table_again(folders):
     done = run_cli("show", str(folders["run"]), timeout=120)
     assert done.returncode == 0, done.stderr

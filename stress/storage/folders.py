@@ -137,6 +137,13 @@ def read_json(path: Path) -> Any:
         raise ResultError(f"{path}: unreadable or truncated ({exc})") from None
 
 
+def check_parent(parent: Path, option: str = "") -> None:
+    """The folder result folders go into must be one (or not exist yet)."""
+    if parent.exists() and not parent.is_dir():
+        raise ResultError(f"{option}{parent}: a file, not a folder (result folders are made inside it); "
+                          f"move the file or give another folder")
+
+
 def new_folder(out: Path | None, kind: str, scenario: str, parent: Path = Path("results")) -> Path:
     """Reserve a fresh result folder and create its ``.partial`` working copy.
 
@@ -163,6 +170,7 @@ def new_folder(out: Path | None, kind: str, scenario: str, parent: Path = Path("
         return partial
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", scenario).strip("-") or "scenario"
+    check_parent(parent)
     parent.mkdir(parents=True, exist_ok=True)
     while True:
         final = parent / f"{stamp}-{kind}-{slug}-{secrets.token_hex(3)}"

@@ -293,6 +293,7 @@ def results(folder: str | Path = "results") -> list[ResultEntry]:
     """Every result folder directly inside ``folder``, oldest first. Damaged and
     incomplete ones are listed as such, with what is wrong or how to finish them."""
     folder = Path(folder)
+    store.check_parent(folder)
     if not folder.is_dir():
         raise store.ResultError(f"{folder}: no such folder (stress run, sweep and compare write results there)")
     entries = [_entry(path) for path in folder.iterdir() if path.is_dir() and not path.name.startswith(".")]
