@@ -126,9 +126,12 @@ def test_targets_are_parsed_not_evaluated():
     for bad, words in (("tier3_p >> 0.3", "expected a number"), ("tier3_p = 0.3", "not a comparison"),
                        ("tier3_p > 0.3 and", "missing at the end"), ("tier3_p > 0.3, a < 1", "only in --satisfice"),
                        ("__import__('os').system('true') > 0", "cannot read"), ("", "empty"),
-                       ("(tier3_p > 0.3", "')' missing")):
+                       ("(tier3_p > 0.3", "')' missing"),
+                       # 1,000 levels was a RecursionError
+                       ("(" * 1000 + "a > 1" + ")" * 1000, "parentheses nested more than 50 deep (at character 51)")):
         with pytest.raises(ValueError, match=re.escape(words)):
             parse(bad)
+    assert parse("(" * 50 + "a > 0.3" + ")" * 50).holds(values).tolist() == [False, True, True]
 
 
 def test_bad_targets_exit_2_with_a_clear_message(synthetic, tmp_path):
