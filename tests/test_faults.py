@@ -285,6 +285,25 @@ def test_ctrl_c_while_the_folder_is_made_leaves_nothing_half_made(tmp_path, monk
     assert not any(tmp_path.iterdir())
 
 
+def test_ctrl_c_while_the_engine_loads_names_the_folder_and_it_resumes(tmp_path, monkeypatch):
+    # the first second of a job loads the compiled engine: a Ctrl-C then left the
+    # .partial folder and said only "interrupted"
+    from stress import engines
+    from stress.execution.pools import Interrupted
+    whole = stress.run(n=2000, seed=5, workers=1)
+
+    def ctrl_c(*args):
+        raise KeyboardInterrupt
+    with monkeypatch.context() as patched:
+        patched.setattr(engines, "prepare", ctrl_c)
+        with pytest.raises(KeyboardInterrupt) as stopped:
+            stress.run(n=2000, seed=5, workers=1, out=tmp_path / "r")
+    assert isinstance(stopped.value, Interrupted) and stopped.value.partial == tmp_path / "r.partial"
+    assert stopped.value.partial.is_dir()
+    resumed = stress.resume(tmp_path / "r.partial")
+    assert resumed.summary.to_dict() == whole.summary.to_dict()
+
+
 @pytest.mark.slow
 def test_ctrl_c_at_random_moments_many_times(tmp_path, uninterrupted):
     _ctrl_c_at_random_moments(tmp_path, uninterrupted, attempts=50, stages=("start", "work", "pool"))
