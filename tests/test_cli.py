@@ -1,6 +1,7 @@
 """The command line as a user meets it: real processes, real folders."""
 
 import json
+import re
 import math
 from concurrent.futures import ThreadPoolExecutor
 
@@ -217,3 +218,22 @@ def test_the_progress_bar_shows_a_name_as_written():
         text = io.StringIO()
         Console(file=text, width=200).print(bar.make_tasks_table(bar.tasks))
     assert HOSTILE_NAME in text.getvalue()
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: stress.run(n=10, overrides=["tier2.threshold=2", "tier2.threshold=5"]), "--set: tier2.threshold"),
+    (lambda: stress.sweep(grid=["tier2.threshold=2", "tier2.threshold=3"], n=10), "--grid: tier2.threshold"),
+    (lambda: stress.sweep(design="lhs", samples=3, n=10, ranges=["tier2.decision_probability=0.1:0.2",
+                                                                "tier2.decision_probability=0.5:0.6"]),
+     "--range: tier2.decision_probability"),
+    (lambda: stress.explore(n=10, samples=3, uncertain=["tier2.threshold=integer(1, 3)",
+                                                        "tier2.threshold=integer(4, 6)"]),
+     "--uncertain: tier2.threshold"),
+    (lambda: stress.compare(n=10, variants=["a: tier2.threshold=2, tier2.threshold=4", "b: tier2.threshold=3"]),
+     "--variant 'a': tier2.threshold"),
+])
+def test_a_key_given_twice_is_refused_naming_it(call, message):
+    # the last one used to win silently
+    from stress.errors import UsageError
+    with pytest.raises(UsageError, match=re.escape(f"{message} is given twice; give each key once")):
+        call()

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import functools
 import typing
-from typing import Any
+from typing import Any, Iterable
 
 from pydantic import BaseModel
 
 from stress.config.schema import Config
+from stress.errors import UsageError
+
+
+def refuse_repeated(keys: Iterable[str], option: str) -> None:
+    """Each key once per option: a second --grid (--set, --uncertain, ...) of a key
+    would silently replace the first."""
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            raise UsageError(f"{option}: {key} is given twice; give each key once")
+        seen.add(key)
 
 
 @functools.lru_cache(maxsize=None)

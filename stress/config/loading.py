@@ -15,6 +15,7 @@ from typing import Any, Iterable, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
+from stress.config.keys import refuse_repeated
 from stress.config.schema import FieldProblem, Config
 from stress.errors import UserError
 
@@ -153,6 +154,7 @@ def load_scenario(path: str | Path | None = None, overrides: Iterable[str] = ())
     for study in STUDY_TABLES:  # definitions of studies ride along in a scenario file
         raw.pop(study, None)
     assignments = [parse_assignment(o) for o in overrides]
+    refuse_repeated([key for key, _ in assignments], "--set")
     raw = apply_overrides(raw, assignments)
     keys = tuple(key for key, _ in assignments)
     return Scenario(raw, source, validate(raw, source, keys), keys)
@@ -169,6 +171,7 @@ def file_table(path: str | Path | None, name: str) -> Any:
 def scenario_of(config: Config, overrides: Iterable[str] = (), source: str = "<config>") -> Scenario:
     """A config object as a scenario, with ``--set`` style overrides."""
     assignments = [parse_assignment(o) for o in overrides]
+    refuse_repeated([key for key, _ in assignments], "--set")
     raw = apply_overrides(config.model_dump(exclude_none=True), assignments)
     keys = tuple(key for key, _ in assignments)
     return Scenario(raw, source, validate(raw, source, keys) if assignments else config, keys)

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from stress.config.keys import field_type
+from stress.config.keys import field_type, refuse_repeated
 from stress.config.loading import Scenario
 from stress.config.uncertain import unit_design
 from stress.errors import UsageError
@@ -108,6 +108,8 @@ def spec_from_options(file_spec: dict[str, Any] | None, grid: Iterable[str] = ()
     for key, values in grid_values.items():
         if isinstance(values, str):
             grid_values[key] = _parsed(values, f"[sweep] grid.{key}", max_points)
+    refuse_repeated([parse_axis(text)[0] for text in grid], "--grid")
+    refuse_repeated([parse_axis(text, "--range")[0] for text in ranges], "--range")
     for text in grid:
         key, values = parse_axis(text)
         grid_values[key] = _parsed(values, f"--grid {text}", max_points)
