@@ -586,6 +586,7 @@ def calibrate(
                                                              "(default: the packaged plan)."),
     seed: int = SEED_OPT,
     out: Optional[Path] = OUT_OPT,
+    budget: Optional[float] = BUDGET_OPT,
     as_json: bool = typer.Option(False, "--json", help="Print the fits, tests and checks as JSON on stdout."),
 ) -> None:
     """Fit the breach process to real event data, test the fit, validate it out of sample,
@@ -595,7 +596,7 @@ def calibrate(
     with _status(interactive)("Fitting (the first time also compiles the likelihood)"):
         result = stress.calibrate(events, format=format_, time_column=time_column, where=where or None, start=start,
                                   end=end, classes=classes, model=model, test_start=test_start, test_end=test_end,
-                                  base=base, seed=seed, count_column=count_column, out=out,
+                                  base=base, seed=seed, count_column=count_column, out=out, budget=budget,
                                   results_dir=None if out else Path("results"))
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))

@@ -80,9 +80,18 @@ def check_budget(params: list, replications: int, engine: str, budget_hours: flo
     worst = params[max(range(len(params)), key=costs.__getitem__)]
     size = f"{replications:,} replication{'s' if replications != 1 else ''}" if len(params) == 1 else \
         f"{len(params):,} points x {replications:,} replications"
-    raise BudgetExceeded(f"this {what} would take about {_hours(total)} of CPU: {size}, up to "
-                         f"{expected_breaches(worst):.3g} expected breaches each ({_describe(worst)}); "
-                         f"the limit is {budget:g} hours",
+    check_seconds(total, budget_hours, what, f"{size}, up to {expected_breaches(worst):.3g} expected breaches "
+                                             f"each ({_describe(worst)})")
+
+
+def check_seconds(total: float, budget_hours: float | None, what: str, why: str) -> None:
+    """Refuse work estimated at ``total`` CPU seconds (``why``: what makes it so) over
+    ``budget_hours`` (default DEFAULT_BUDGET_HOURS): every command that computes goes
+    through here."""
+    budget = DEFAULT_BUDGET_HOURS if budget_hours is None else budget_hours
+    if total <= budget * 3600.0:
+        return
+    raise BudgetExceeded(f"this {what} would take about {_hours(total)} of CPU: {why}; the limit is {budget:g} hours",
                          "If you mean it, raise the limit with --budget HOURS (budget= in Python)")
 
 
