@@ -3,6 +3,7 @@ process on a live job's folder, file permissions, runaway configs, signals."""
 
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -53,6 +54,13 @@ def test_an_inconsistent_summary_is_refused_even_without_its_checksum(finished, 
     (copy / "manifest.json").write_text(json.dumps(manifest))
     done = run_cli("show", str(copy), cwd=tmp_path)
     assert done.returncode == 2 and "summary.json: tier 3" in done.stderr and "inconsistent" in done.stderr
+    assert "(a probability must lie in [0, 1])" in done.stderr
+    # a probability in [0, 1] outside its interval was said to be outside [0, 1]
+    summary["tiers"][2].update(p_reached=0.6825, ci_low=0.1, ci_high=0.2)
+    (copy / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(ValueError, match=re.escape("tier 3: estimate 0.6825 with interval [0.1, 0.2] is "
+                                                   "inconsistent (an estimate must lie inside its interval)")):
+        stress.load_result(copy)
 
 
 def test_result_files_follow_the_umask(finished):
@@ -381,6 +389,13 @@ def test_export_and_report_refuse_a_folder_and_an_existing_file(finished, tmp_pa
     (tmp_path / "r.html").write_text("mine")
     done = run_cli("report", str(finished), "--out", "r.html", cwd=tmp_path)
     assert done.returncode == 2 and "add --force" in done.stderr and (tmp_path / "r.html").read_text() == "mine"
+
+
+def test_a_file_that_cannot_be_written_is_named_not_its_temporary_twin(finished):
+    # /proc takes no new files, even from root; the message named /proc/.x.csv.sb4yy3hx
+    with pytest.raises(OSError) as refused:
+        stress.export(finished, out=Path("/proc/x.csv"))
+    assert refused.value.filename == "/proc/x.csv"
 
 
 def test_nothing_is_written_inside_a_result_folder(finished, tmp_path):

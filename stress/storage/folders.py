@@ -58,7 +58,10 @@ FILE_MODE = _file_mode()
 def atomic_file(path: Path, sync: bool = True) -> Iterator[BinaryIO]:
     """A binary handle whose file appears at ``path`` complete, or not at all."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError as exc:
+        raise _naming(exc, path) from None
     try:
         os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as handle:
@@ -67,9 +70,16 @@ def atomic_file(path: Path, sync: bool = True) -> Iterator[BinaryIO]:
             if sync:
                 os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename in (tmp, None):
+            raise _naming(exc, path) from None
         raise
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """The error as about ``path``: the temporary file beside it means nothing to the user."""
+    return type(exc)(exc.errno, exc.strerror or str(exc), str(path))
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:

@@ -240,10 +240,12 @@ def _check_interval(where: Path, what: str, estimate: float, low: float, high: f
     """An estimate inside its interval, and a probability's inside [0, 1] (NaN: none)."""
     values = [v for v in (estimate, low, high) if not math.isnan(v)]
     ordered = all(math.isnan(v) for v in (low, high)) or (low <= estimate <= high)
-    if not ordered or (probability and not all(0.0 <= v <= 1.0 for v in values)):
+    outside = probability and not all(0.0 <= v <= 1.0 for v in values)
+    if not ordered or outside:
+        # say which rule it breaks: a value in [0, 1] may still lie outside its interval
+        rule = "a probability must lie in [0, 1]" if outside else "an estimate must lie inside its interval"
         raise store.ResultError(f"{where}: {what}: estimate {estimate:g} with interval [{low:g}, {high:g}] is "
-                                f"inconsistent{' (a probability must lie in [0, 1])' if probability else ''}; "
-                                "the file was edited or damaged")
+                                f"inconsistent ({rule}); the file was edited or damaged")
 
 
 def _read_csv(path: Path, *, text: Iterable[str] = (), numbers: Iterable[str] = (),
