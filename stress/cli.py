@@ -97,11 +97,11 @@ def handles_errors(command: Callable) -> Callable:
         except KeyboardInterrupt as exc:
             partial = getattr(exc, "partial", None)
             if partial is not None:
-                err_console.print(f"interrupted: what finished is kept in {partial}; continue it with "
+                err_console.print(f"{_interrupted()}: what finished is kept in {partial}; continue it with "
                                   f"stress {command.__name__} --resume {partial}", highlight=False, soft_wrap=True)
             else:
-                err_console.print("interrupted", highlight=False)
-            raise typer.Exit(130)
+                err_console.print(_interrupted(), highlight=False)
+            raise typer.Exit(128 + _stopped_by[-1])
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except Exception:
@@ -157,8 +157,10 @@ def _refuse_changes_on_resume(ctx) -> None:
     """--resume continues the job as it was started: an option that would change it is
     refused, naming it, rather than silently ignored."""
     from stress.errors import UsageError
-    given = []
+    given, kept = [], []
     for param in ctx.command.params:
+        if param.name in RESUME_OPTIONS and param.opts and param.name != "resume":
+            kept.append(param.opts[0])
         if param.name in RESUME_OPTIONS:
             continue
         source = ctx.get_parameter_source(param.name)
@@ -166,7 +168,7 @@ def _refuse_changes_on_resume(ctx) -> None:
             given.append(param.opts[0] if param.opts else param.name)
     if given:
         raise UsageError(f"--resume continues the job exactly as it was started, so it takes no "
-                         f"{', '.join(given)} (with --resume: --workers, --scheduler and --json only)")
+                         f"{', '.join(given)} (with --resume: {', '.join(kept[:-1])} and {kept[-1]} only)")
 
 
 def _finished(result, as_json: bool, render_table: Callable, json_text: Callable) -> None:
@@ -323,7 +325,8 @@ def compare(
     _finished(result, as_json, render.compare_table, lambda r: json.dumps(r.to_dicts(), indent=2))
 
 
-RESULT_ARG = typer.Argument(..., help="A result folder written by stress run, sweep or compare.", show_default=False)
+RESULT_ARG = typer.Argument(..., help="A result folder written by any stress command (run, sweep, compare, explore, "
+                                      "sensitivity, robust, discover, calibrate).", show_default=False)
 
 
 @app.command()
@@ -340,7 +343,7 @@ def export(
                                                "markdown and latex show the headline ones by default)."),
     force: bool = typer.Option(False, "--force", help="Overwrite the --out file if it exists."),
 ) -> None:
-    """Export the table of a run, a sweep or a comparison, for papers and scripts."""
+    """Export the table of a result (any kind), for papers and scripts."""
     from stress.output import tables
     names = [m.strip() for m in metrics.split(",") if m.strip()] if metrics is not None else None
     written = tables.export(result, format_, out=out, metrics=names, force=force)
@@ -374,7 +377,8 @@ def plot(
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for the PNG and SVG files "
                                                            "(default: RESULT_DIR/plots/)."),
 ) -> None:
-    """Plot a result: tier curves of a run, a sweep's tiers against its parameters, a comparison's differences."""
+    """Plot a result: tier curves of a run, a sweep's tiers against its parameters, a comparison's differences,
+    and the figures of every other kind."""
     from stress.output import plots
     for path in plots.plot(result, out=out):
         typer.echo(path)
@@ -637,7 +641,25 @@ def serve(
                announce=typer.echo, note=lambda message: err_console.print(message, highlight=False, soft_wrap=True))
 
 
+# SIGTERM and SIGHUP (a kill, a closed terminal) stop a job as Ctrl-C does: what finished
+# is kept and named with the command that resumes it; the exit code is 128 + the signal's.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_stopped_by = [int(signal.SIGINT)]
+
+
+def _stop(number: int, frame) -> None:
+    _stopped_by.append(number)
+    raise KeyboardInterrupt
+
+
+def _interrupted() -> str:
+    number = _stopped_by[-1]
+    return "interrupted" if number == signal.SIGINT else f"interrupted ({signal.Signals(number).name})"
+
+
 def main() -> None:
+    for number in STOP_SIGNALS[1:]:
+        signal.signal(number, _stop)
     try:
         app()
     except BrokenPipeError:
@@ -649,13 +671,15 @@ def main() -> None:
     except KeyboardInterrupt:
         # Ctrl-C outside a command's own handling (while loading, or a second one while it
         # reports the first): an interrupted command still exits 130, not by the signal
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        err_console.print("interrupted", highlight=False)
-        sys.exit(130)
+        for number in STOP_SIGNALS:
+            signal.signal(number, signal.SIG_IGN)
+        err_console.print(_interrupted(), highlight=False)
+        sys.exit(128 + _stopped_by[-1])
     finally:
         # the command has ended (its exit code is set): a Ctrl-C now must not turn its
         # success into a death by signal while the interpreter shuts down
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for number in STOP_SIGNALS:
+            signal.signal(number, signal.SIG_IGN)
 
 
 if __name__ == "__main__":

@@ -237,3 +237,25 @@ def test_a_key_given_twice_is_refused_naming_it(call, message):
     from stress.errors import UsageError
     with pytest.raises(UsageError, match=re.escape(f"{message} is given twice; give each key once")):
         call()
+
+
+def test_messages_say_what_is_true(tmp_path):
+    from stress.config.loading import default_config_text
+    from stress.storage.folders import ResultError
+    # a byte-order mark was "Invalid statement (line 1, column 1)"
+    (tmp_path / "bom.toml").write_bytes(b"\xef\xbb\xbf" + default_config_text().encode())
+    assert stress.load_config(tmp_path / "bom.toml") == stress.load_config()
+    # a file was "already exists and is not empty"
+    (tmp_path / "afile.txt").write_text("mine")
+    with pytest.raises(ResultError, match="--out .*afile.txt: a file; give a folder that does not exist yet"):
+        stress.run(n=10, out=tmp_path / "afile.txt")
+    # "a run, not a explore"
+    partial = store.new_folder(tmp_path / "r", "run", "s")
+    store.start(partial, "run", "s", "fast")
+    with pytest.raises(ResultError, match="a run, not an explore; continue it with stress run --resume"):
+        store.open_partial(partial, "explore")
+    # run has no --scheduler to keep; show and its kin read every kind of result
+    refused, helped = _together(["run", "--resume", str(partial), "-n", "5"], ["show", "--help"], cwd=tmp_path)
+    assert refused.returncode == 2 and "(with --resume: --workers and --json only)" in refused.stderr
+    assert "any stress command (run, sweep, compare, explore, sensitivity, robust, discover, calibrate)" in \
+        " ".join(helped.stdout.split())

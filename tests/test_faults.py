@@ -157,9 +157,9 @@ def _after_saved(partial: Path, units: int = 1, seconds: float = 0.0):
     return wait
 
 
-def _interrupt(args: list[str], cwd: Path, wait) -> tuple[int | None, float, str]:
-    """Start ``stress ARGS`` in a session of its own, send SIGINT once ``wait(process)``
-    returns; (exit code, seconds from the signal to the exit, stderr)."""
+def _interrupt(args: list[str], cwd: Path, wait, number: int = signal.SIGINT) -> tuple[int | None, float, str]:
+    """Start ``stress ARGS`` in a session of its own, send SIGINT (or signal ``number``)
+    once ``wait(process)`` returns; (exit code, seconds from the signal to the exit, stderr)."""
     process = subprocess.Popen([sys.executable, "-m", "stress", *args], cwd=cwd, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
@@ -169,7 +169,7 @@ def _interrupt(args: list[str], cwd: Path, wait) -> tuple[int | None, float, str
         process.wait(timeout=30)
         raise
     sent = time.monotonic()
-    process.send_signal(signal.SIGINT)
+    process.send_signal(number)
     try:
         process.wait(timeout=30)
     finally:
@@ -264,6 +264,18 @@ def _ctrl_c_at_random_moments(tmp_path: Path, uninterrupted, attempts: int, stag
 
 def test_ctrl_c_at_random_moments_of_multi_worker_jobs(tmp_path, uninterrupted):
     _ctrl_c_at_random_moments(tmp_path, uninterrupted, attempts=10, stages=("start", "work", "work"))
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_stop_a_job_as_ctrl_c_does(tmp_path, uninterrupted, number):
+    # they ended the process by the signal, with no message and the folder unnamed
+    partial = tmp_path / "run.partial"
+    code, took, err = _interrupt([*JOBS["run"], "--out", "run"], tmp_path, _after_saved(partial, 20), number)
+    assert code == 128 + number and took < 2.0, (code, took, err)
+    assert (f"interrupted ({signal.Signals(number).name}): what finished is kept in run.partial; continue it with "
+            f"stress run --resume run.partial") in " ".join(err.split())
+    assert "Traceback" not in err
+    assert _summary("run", stress.resume(partial, kind="run")) == uninterrupted["run"]
 
 
 @pytest.mark.parametrize("step", ["new_folder", "start"])

@@ -58,7 +58,9 @@ def read_raw(path: str | Path | None) -> tuple[dict[str, Any], str]:
         return tomllib.loads(default_config_text()), f"<default {DEFAULT_SCENARIO}>"
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark (some Windows editors write one) is not TOML, and
+        # tomllib's "Invalid statement (line 1, column 1)" would not say so
+        text = Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"{source}: no such file") from None
     except IsADirectoryError:

@@ -46,8 +46,12 @@ def capped_workers(workers: int | None) -> int | None:
 
 
 def _worker_init(main_pid: int, engine: str) -> None:
-    # Ctrl-C is the main process's to handle; it stops the workers itself.
+    # Ctrl-C is the main process's to handle; it stops the workers itself. SIGTERM and
+    # SIGHUP end a worker as they end any process (not by the parent's handlers, which
+    # fork copied).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
     # If the main process is killed outright (kill -9) nobody stops the workers: each
     # watches it and exits when it is gone, instead of lingering as an orphan.
     threading.Thread(target=_exit_with, args=(main_pid,), daemon=True).start()
@@ -61,6 +65,9 @@ def _exit_with(main_pid: int) -> None:
     os._exit(1)
 
 
+HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 @contextmanager
 def interrupts_held() -> Iterator[None]:
     """Hold Ctrl-C for a short step of the main thread that must not be cut in two; a
@@ -70,14 +77,18 @@ def interrupts_held() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    caught = []
-    previous = signal.signal(signal.SIGINT, lambda number, frame: caught.append(frame))
+    caught: list[tuple[int, Any]] = []
+    # SIGINT, and SIGTERM and SIGHUP where they are handled as it is (the command line does)
+    held = [number for number in HELD_SIGNALS if number == signal.SIGINT or callable(signal.getsignal(number))]
+    previous = {number: signal.signal(number, lambda number, frame: caught.append((number, frame)))
+                for number in held}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught and callable(previous):
-        previous(signal.SIGINT, caught[0])
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if caught and callable(previous[caught[0][0]]):
+        previous[caught[0][0]](*caught[0])
 
 
 class Interrupted(KeyboardInterrupt):

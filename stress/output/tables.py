@@ -140,7 +140,7 @@ def _chosen(kind: str, allowed: Sequence[str], metrics: Sequence[str] | None) ->
     unknown = [m for m in metrics if m not in allowed]
     if unknown or not metrics:
         raise UsageError(f"unknown metric(s) {', '.join(map(repr, unknown)) or '(none given)'}; "
-                         f"a {kind} has: {', '.join(allowed)}")
+                         f"{store.a_kind(kind)} has: {', '.join(allowed)}")
     return list(dict.fromkeys(metrics))
 
 

@@ -147,6 +147,11 @@ def read_json(path: Path) -> Any:
         raise ResultError(f"{path}: unreadable or truncated ({exc})") from None
 
 
+def a_kind(kind: str) -> str:
+    """'a run', 'an explore': a kind of job with its article."""
+    return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind}"
+
+
 def check_parent(parent: Path, option: str = "") -> None:
     """The folder result folders go into must be one (or not exist yet)."""
     if parent.exists() and not parent.is_dir():
@@ -163,7 +168,9 @@ def new_folder(out: Path | None, kind: str, scenario: str, parent: Path = Path("
     if out is not None:
         final = Path(out)
         refuse_inside_result(final)
-        if final.exists() and (not final.is_dir() or any(final.iterdir())):
+        if final.exists() and not final.is_dir():
+            raise ResultError(f"--out {final}: a file; give a folder that does not exist yet (or an empty one)")
+        if final.exists() and any(final.iterdir()):
             raise ResultError(f"--out {final}: already exists and is not empty; choose another folder")
         partial = final.with_name(final.name + PARTIAL)
         if partial.exists():
@@ -216,7 +223,7 @@ def open_partial(folder: str | Path, kind: str | None = None) -> dict[str, Any]:
         raise ResultError(f"{folder}: not an interrupted job (those folders end in {PARTIAL})")
     manifest = load_manifest(folder)
     if kind is not None and manifest["kind"] != kind:
-        raise ResultError(f"{folder}: a {manifest['kind']}, not a {kind}; continue it with "
+        raise ResultError(f"{folder}: {a_kind(manifest['kind'])}, not {a_kind(kind)}; continue it with "
                           f"stress {manifest['kind']} --resume {folder}")
     return manifest
 
