@@ -121,6 +121,82 @@ def test_a_live_job_is_neither_resumed_nor_overwritten_by_a_second_process(tmp_p
     assert not (tmp_path / "same" / "lock.json").exists()
 
 
+def test_a_lock_whose_holder_died_is_stale_whoever_still_has_the_file_open(tmp_path):
+    from stress.storage.locks import FolderBusy, FolderLock, holder
+    partial = tmp_path / "job.partial"
+    partial.mkdir()
+    # a job that takes the lock, starts something that keeps the lock file open (as an
+    # orphaned worker did), and dies without a word
+    script = ("import os, subprocess\n"
+              "from stress.storage.locks import FolderLock\n"
+              f"lock = FolderLock({str(partial)!r}).__enter__()\n"
+              "keeper = subprocess.Popen(['sleep', '120'], pass_fds=(lock.fd,), stdout=subprocess.DEVNULL,\n"
+              "                          stderr=subprocess.DEVNULL)\n"
+              "print(keeper.pid, flush=True)\n"
+              "os._exit(0)\n")
+    died = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    keeper = int(died.stdout)
+    try:
+        assert holder(partial) is None  # it was "process N on this host", N dead
+        with FolderLock(partial):
+            assert json.loads((partial / "lock.json").read_text())["pid"] == os.getpid()
+            with pytest.raises(FolderBusy, match=f"process {os.getpid()} on"):  # a live holder still holds
+                FolderLock(partial).__enter__()
+    finally:
+        os.kill(keeper, signal.SIGKILL)
+
+
+def _members(group: int) -> set[int]:
+    """The processes of a process group (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _deathsignal() -> int:
+    import ctypes
+    value = ctypes.c_int()
+    ctypes.CDLL(None).prctl(2, ctypes.byref(value), 0, 0, 0)  # PR_GET_PDEATHSIG
+    return value.value
+
+
+def test_workers_are_killed_with_their_parent_and_hold_no_lock(tmp_path, uninterrupted):
+    from stress.execution.pools import LocalPool
+    from stress.storage.locks import alive, holder
+    pool = LocalPool(2)
+    try:
+        assert pool.submit(_deathsignal).result(timeout=60) == signal.SIGKILL
+    finally:
+        pool.close()
+    # the issue's pattern: kill -9 of a 2-worker job's parent, then at once a resume; its
+    # workers ran on for about 2 s holding the lock, and the resume was refused
+    job = subprocess.Popen([sys.executable, "-m", "stress", *JOBS["sweep"], "--out", "part"], cwd=tmp_path,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    partial = tmp_path / "part.partial"
+    try:
+        assert _wait_for_saved(partial, job, 20), job.stderr.read()
+        workers = _members(job.pid) - {job.pid}
+        assert len(workers) == 2
+        job.kill()
+        job.wait(timeout=30)
+        killed = time.monotonic()
+        assert holder(partial) is None
+        # dead (a zombie until the system reaps it, which here takes up to 2 s)
+        while any(alive(w) for w in workers) and time.monotonic() - killed < 10:
+            time.sleep(0.01)
+        assert time.monotonic() - killed < 0.5, "a worker outlived its parent"
+    finally:
+        if not _gone(job.pid):
+            os.killpg(job.pid, signal.SIGKILL)
+    assert _summary("sweep", stress.resume(partial, kind="sweep")) == uninterrupted["sweep"]
+
+
 # --- Ctrl-C -----------------------------------------------------------------------------
 
 def _gone(group: int) -> bool:

@@ -52,11 +52,29 @@ def _worker_init(main_pid: int, engine: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
-    # If the main process is killed outright (kill -9) nobody stops the workers: each
-    # watches it and exits when it is gone, instead of lingering as an orphan.
+    # If the main process is killed outright (kill -9) nobody stops the workers: on Linux
+    # the kernel kills each with it (it forked them from the thread that runs the job,
+    # which outlives the pool); elsewhere each watches it and exits when it is gone.
+    _die_with_parent()
+    if os.getppid() != main_pid:  # it died before the line above took effect
+        os._exit(1)
     threading.Thread(target=_exit_with, args=(main_pid,), daemon=True).start()
     if engine == "fast":
         from stress.engines import fast  # noqa: F401  (load the compiled engine once per worker)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Ask the kernel to kill this process when its parent ends (Linux only)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl here: the watcher thread remains
+        pass
 
 
 def _exit_with(main_pid: int) -> None:
