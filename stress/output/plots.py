@@ -116,8 +116,14 @@ def _run_curves(view: RunView) -> "Figure":
     ax.set_title(f"{s.scenario}: probability of having reached each tier over time\n"
                  f"{s.n:,} replications, seed {s.seed}; bands: pointwise 95% intervals")
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left")
+    _legend_below(fig, ax)  # inside, it covered the tier-1 curve
     return fig
+
+
+def _legend_below(fig: "Figure", ax) -> None:
+    """The legend in one row under the plot, where it covers no data."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), frameon=False)
 
 
 def _positions(values: pd.Series) -> tuple[np.ndarray, list[str] | None]:
@@ -146,7 +152,7 @@ def _sweep_lines(view: SweepView) -> "Figure":
     ax.set_title(f"{view.scenario}: probability of reaching each tier against {key}\n"
                  f"{view.replications_text()} replications per point, seed {view.seed}; bars: 95% intervals")
     ax.grid(alpha=0.3)
-    ax.legend()
+    _legend_below(fig, ax)
     return fig
 
 
@@ -186,7 +192,7 @@ def _sweep_heatmaps(view: SweepView) -> "Figure":
 
 def _compare_forest(view: CompareView) -> "Figure":
     table = view.table
-    fig = _figure(8, 1.6 + 0.45 * len(table))
+    fig = _figure(8, 2.0 + 0.3 * len(table))
     ax = fig.add_subplot()
     y = np.arange(len(table))[::-1]  # first row at the top
     for tier in TIERS:
