@@ -171,3 +171,14 @@ def test_a_discovery_of_a_real_exploration_reads_back_everywhere(tmp_path):
     assert stress.report(found.path).is_file()
     (entry,) = [e for e in stress.results(tmp_path) if e.kind == "discover"]
     assert entry.status == "complete" and "coverage" in entry.headline
+
+
+def test_prim_takes_a_whole_number_input():
+    # an integer input (tier2.threshold = integer(2, 5)) ended in pandas' TypeError
+    # "Invalid value '4.5' for dtype 'int64'" from EMA Workbench's pasting
+    from stress.discovery.prim import search
+    rng = np.random.default_rng(3)
+    x = pd.DataFrame({"k": rng.integers(2, 10, 400), "u": rng.random(400)})
+    found = search(x, ((x["k"] >= 4) & (x["k"] <= 6) & (x["u"] < 0.5)).to_numpy())
+    lower, upper = found.boxes[-1].limits[0].lower, found.boxes[-1].limits[0].upper
+    assert 3 <= lower <= 4 and 6 <= upper <= 7
