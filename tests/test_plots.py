@@ -1,6 +1,7 @@
 """Plots of every kind of result: real PNG and SVG files, labelled in the user's units."""
 
 import dataclasses
+import json
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -169,3 +170,11 @@ def test_no_legend_covers_the_run_curves_or_a_sweeps_lines(folders):
         legends = [legend.get_window_extent() for legend in figure.legends]
         legends += [ax.get_legend().get_window_extent() for ax in figure.axes if ax.get_legend() is not None]
         assert legends and not any(legend.overlaps(ax.bbox) for legend in legends for ax in figure.axes), kind
+
+
+def test_a_name_with_dollar_signs_is_plotted_as_written(tmp_path):
+    # "$...$" in a scenario's name was read as mathtext: a ParseSyntaxException, or italics
+    name = r"a $\frac{$ b"
+    folder = stress.run(n=100, overrides=[f"scenario.name={json.dumps(name)}"], out=tmp_path / "r").path
+    (png, svg) = stress.plot(folder, out=tmp_path / "plots")
+    assert any(text.startswith(f"{name}: probability") for text in svg_texts(svg))

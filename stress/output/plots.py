@@ -47,6 +47,14 @@ def tier_label(tier: int) -> str:
 
 def figures(result: ResultView) -> dict[str, "Figure"]:
     """The plots of a result, by file name (without suffix)."""
+    import matplotlib
+    # names and values from the user are text, never mathtext (a scenario named "a $\frac{$"
+    # ended the plot in a ParseSyntaxException, and "$x$" was set in italics)
+    with matplotlib.rc_context({"text.parse_math": False}):
+        return _figures(result)
+
+
+def _figures(result: ResultView) -> dict[str, "Figure"]:
     module = kinds.module_for(result.kind)
     if module is not None:
         return module.figures(result)
