@@ -82,9 +82,10 @@ def resume(folder: str | Path, *, kind: str | None = None, workers: int | None =
 
 def trace(config: Config | str | Path | None = None, *, seed: int = 0, replication: int = 0,
           overrides: Iterable[str] = ()):
-    """The event timeline of one replication (SimPy engine) and its record."""
+    """The event timeline of one replication (SimPy engine) and its record. A
+    replication expected to have more than ``cost.TRACE_BREACHES`` breaches is refused."""
     from stress.engines.simpy.replication import TraceEvent, simulate
-    from stress.model import records
+    from stress.model import cost, records
     from stress.model.params import compile_params
     cfg = as_config(config, overrides)
     check_run_arguments(1, seed, "simpy", None)
@@ -92,7 +93,8 @@ def trace(config: Config | str | Path | None = None, *, seed: int = 0, replicati
         raise UsageError(f"replication must be a whole number >= 0, got {replication!r}")
     names = [c.name for c in cfg.breaches.classes]
     events: list[TraceEvent] = []
-    row = simulate(compile_params(cfg), names, seed, replication, events, [t.name for t in cfg.tiers])
+    row = simulate(cost.check_trace(compile_params(cfg)), names, seed, replication, events,
+                   [t.name for t in cfg.tiers])
     return events, records.layout(cfg).to_frame(row[None, :]).iloc[0]
 
 
@@ -114,7 +116,7 @@ def sweep(config: str | Path | None = None, *, grid: Mapping[str, Sequence[Any]]
         if isinstance(grid, Mapping) else list(grid)
     range_texts = [f"{k}={lo}:{hi}" for k, (lo, hi) in ranges.items()] if isinstance(ranges, Mapping) else list(ranges)
     spec = spec_from_options(file_table(config, "sweep"), grid_texts, design, samples, range_texts, n, seed,
-                             precision, max_n, max_points)
+                             precision, max_n, max_points, source=str(config))
     check_run_arguments(spec.n, spec.seed, engine, workers)
     job = SweepJob(load_scenario(config, overrides), spec, engine=engine, records=records)
     return execute(job, out=out, results_dir=results_dir, workers=workers, scheduler=scheduler,

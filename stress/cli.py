@@ -34,8 +34,11 @@ class _Stdout(Console):
         raise SystemExit(0)
 
 
-out_console = _Stdout() if sys.stdout.isatty() else _Stdout(width=160)
-err_console = Console(stderr=True)
+# No markup and no emoji codes: the terminal shows names, keys, paths and values from
+# the user and from files, and "[/]" or ":x:" in them must print as written.
+out_console = _Stdout(markup=False, emoji=False) if sys.stdout.isatty() else \
+    _Stdout(width=160, markup=False, emoji=False)
+err_console = Console(stderr=True, markup=False, emoji=False)
 
 CONFIG_ARG = typer.Argument(None, help="Scenario file (TOML). Default: the packaged plan scenario.",
                             show_default=False)
@@ -46,7 +49,19 @@ BUDGET_OPT = typer.Option(None, "--budget", metavar="HOURS", min=0.0,
 MAX_POINTS_OPT = typer.Option(None, "--max-points", min=1,
                               help="Refuse a study of more points than this (default 100,000).")
 SEED_OPT = typer.Option(0, "--seed", min=0, help="Root seed; the same seed gives the same numbers.")
-WORKERS_OPT = typer.Option(None, "--workers", min=1, help="Worker processes (default: all cores).")
+def _cap_workers(workers: Optional[int]) -> Optional[int]:
+    """--workers beyond what the machine can use is capped (the pool caps it), saying so."""
+    if workers is not None:
+        from stress.execution.pools import MAX_WORKERS_PER_CORE, default_workers, max_workers
+        if workers > max_workers():
+            err_console.print(f"note: --workers {workers}: using {max_workers()}, {MAX_WORKERS_PER_CORE} per core of "
+                              f"the {default_workers()} this process may use (more would only wait for one another)",
+                              highlight=False, soft_wrap=True)
+    return workers
+
+
+WORKERS_OPT = typer.Option(None, "--workers", min=1, callback=_cap_workers,
+                           help="Worker processes (default: all cores; at most 2 per core).")
 ENGINE_OPT = typer.Option("auto", "--engine",
                           help="fast (compiled), simpy (the reference model) or auto: fast, except for jobs the "
                                "SimPy engine finishes before the compiled one has loaded (the records are the same).")
@@ -59,7 +74,8 @@ OUT_OPT = typer.Option(None, "--out", help="Write the result folder here instead
 
 
 def fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    from rich.text import Text
+    err_console.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -81,11 +97,11 @@ def handles_errors(command: Callable) -> Callable:
         except KeyboardInterrupt as exc:
             partial = getattr(exc, "partial", None)
             if partial is not None:
-                err_console.print(f"interrupted: what finished is kept in {partial}; continue it with "
+                err_console.print(f"{_interrupted()}: what finished is kept in {partial}; continue it with "
                                   f"stress {command.__name__} --resume {partial}", highlight=False, soft_wrap=True)
             else:
-                err_console.print("interrupted", highlight=False)
-            raise typer.Exit(130)
+                err_console.print(_interrupted(), highlight=False)
+            raise typer.Exit(128 + _stopped_by[-1])
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except Exception:
@@ -103,7 +119,7 @@ def progress_bar(label: str, enabled: bool):
     if not enabled:
         return nullcontext(None)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("replications"),
+    return Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TextColumn("replications"),
                     TimeRemainingColumn(), console=err_console, transient=True)
 
 
@@ -141,8 +157,10 @@ def _refuse_changes_on_resume(ctx) -> None:
     """--resume continues the job as it was started: an option that would change it is
     refused, naming it, rather than silently ignored."""
     from stress.errors import UsageError
-    given = []
+    given, kept = [], []
     for param in ctx.command.params:
+        if param.name in RESUME_OPTIONS and param.opts and param.name != "resume":
+            kept.append(param.opts[0])
         if param.name in RESUME_OPTIONS:
             continue
         source = ctx.get_parameter_source(param.name)
@@ -150,7 +168,7 @@ def _refuse_changes_on_resume(ctx) -> None:
             given.append(param.opts[0] if param.opts else param.name)
     if given:
         raise UsageError(f"--resume continues the job exactly as it was started, so it takes no "
-                         f"{', '.join(given)} (with --resume: --workers, --scheduler and --json only)")
+                         f"{', '.join(given)} (with --resume: {', '.join(kept[:-1])} and {kept[-1]} only)")
 
 
 def _finished(result, as_json: bool, render_table: Callable, json_text: Callable) -> None:
@@ -307,7 +325,8 @@ def compare(
     _finished(result, as_json, render.compare_table, lambda r: json.dumps(r.to_dicts(), indent=2))
 
 
-RESULT_ARG = typer.Argument(..., help="A result folder written by any stress command (run, sweep, compare, a study).",
+RESULT_ARG = typer.Argument(..., help="A result folder written by any stress command (run, sweep, compare, explore, "
+                                      "sensitivity, robust, discover, calibrate, adversary).",
                             show_default=False)
 
 
@@ -325,7 +344,7 @@ def export(
                                                "markdown and latex show the headline ones by default)."),
     force: bool = typer.Option(False, "--force", help="Overwrite the --out file if it exists."),
 ) -> None:
-    """Export the table of a result folder (any kind), for papers and scripts."""
+    """Export the table of a result (any kind), for papers and scripts."""
     from stress.output import tables
     names = [m.strip() for m in metrics.split(",") if m.strip()] if metrics is not None else None
     written = tables.export(result, format_, out=out, metrics=names, force=force)
@@ -359,7 +378,8 @@ def plot(
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for the PNG and SVG files "
                                                            "(default: RESULT_DIR/plots/)."),
 ) -> None:
-    """Plot a result: tier curves of a run, a sweep's tiers against its parameters, a comparison's differences."""
+    """Plot a result: tier curves of a run, a sweep's tiers against its parameters, a comparison's differences,
+    and the figures of every other kind."""
     from stress.output import plots
     for path in plots.plot(result, out=out):
         typer.echo(path)
@@ -370,10 +390,11 @@ def plot(
 def report(
     result: Path = RESULT_ARG,
     out: Optional[Path] = typer.Option(None, "--out", help="The HTML file to write (default: RESULT_DIR/report.html)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite the --out file if it exists."),
 ) -> None:
     """Write one self-contained HTML report (tables, plots, a plain reading, config, manifest)."""
     from stress.output import reports
-    typer.echo(reports.report(result, out=out))
+    typer.echo(reports.report(result, out=out, force=force))
 
 
 UNCERTAIN_OPT = typer.Option(None, "--uncertain", metavar="KEY=DIST(ARGS)",
@@ -622,6 +643,7 @@ def calibrate(
                                                              "(default: the packaged plan)."),
     seed: int = SEED_OPT,
     out: Optional[Path] = OUT_OPT,
+    budget: Optional[float] = BUDGET_OPT,
     as_json: bool = typer.Option(False, "--json", help="Print the fits, tests and checks as JSON on stdout."),
 ) -> None:
     """Fit the breach process to real event data, test the fit, validate it out of sample,
@@ -631,7 +653,7 @@ def calibrate(
     with _status(interactive)("Fitting (the first time also compiles the likelihood)"):
         result = stress.calibrate(events, format=format_, time_column=time_column, where=where or None, start=start,
                                   end=end, classes=classes, model=model, test_start=test_start, test_end=test_end,
-                                  base=base, seed=seed, count_column=count_column, out=out,
+                                  base=base, seed=seed, count_column=count_column, out=out, budget=budget,
                                   results_dir=None if out else Path("results"))
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
@@ -672,7 +694,25 @@ def serve(
                announce=typer.echo, note=lambda message: err_console.print(message, highlight=False, soft_wrap=True))
 
 
+# SIGTERM and SIGHUP (a kill, a closed terminal) stop a job as Ctrl-C does: what finished
+# is kept and named with the command that resumes it; the exit code is 128 + the signal's.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_stopped_by = [int(signal.SIGINT)]
+
+
+def _stop(number: int, frame) -> None:
+    _stopped_by.append(number)
+    raise KeyboardInterrupt
+
+
+def _interrupted() -> str:
+    number = _stopped_by[-1]
+    return "interrupted" if number == signal.SIGINT else f"interrupted ({signal.Signals(number).name})"
+
+
 def main() -> None:
+    for number in STOP_SIGNALS[1:]:
+        signal.signal(number, _stop)
     try:
         app()
     except BrokenPipeError:
@@ -684,13 +724,15 @@ def main() -> None:
     except KeyboardInterrupt:
         # Ctrl-C outside a command's own handling (while loading, or a second one while it
         # reports the first): an interrupted command still exits 130, not by the signal
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        err_console.print("interrupted", highlight=False)
-        sys.exit(130)
+        for number in STOP_SIGNALS:
+            signal.signal(number, signal.SIG_IGN)
+        err_console.print(_interrupted(), highlight=False)
+        sys.exit(128 + _stopped_by[-1])
     finally:
         # the command has ended (its exit code is set): a Ctrl-C now must not turn its
         # success into a death by signal while the interpreter shuts down
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for number in STOP_SIGNALS:
+            signal.signal(number, signal.SIG_IGN)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Callable
 
@@ -217,3 +218,52 @@ def test_bad_options() -> None:
     check(["jitters 0"], lambda: calibrate(example_path(), jitters=0))
     check(["test_end given without test_start"],
           lambda: load(example_path(), format="ucdp", test_end="2020-01-01"))
+
+
+def test_periods_too_short_to_check_or_too_long_to_simulate_are_refused(tmp_path: Path) -> None:
+    from stress.calibration import calibrate
+
+    # 3 events within 2 days: RuntimeWarnings, then an IndexError in the counts plot
+    three = write(tmp_path, "date\n2020-01-01\n2020-01-01\n2020-01-02\n")
+    check(["events.csv: the fitting period 2020-01-01 to 2020-01-02 is 2 day(s)", "at least 3 whole weeks",
+           "--from and --to"], lambda: calibrate(three, time_column="date"))
+    # a million identical dates: the same, or no answer after 560 s
+    same = pd.DataFrame({"date": ["2020-01-01"] * 1_000_000})
+    check(["is 1 day(s)", "at least 3 whole weeks"], lambda: calibrate(same, time_column="date", model="poisson"))
+    # year 1 to 9999: a matplotlib error after 61 s and gigabytes of simulated weeks
+    ages = write(tmp_path, "date\n0001-01-01\n5000-06-01\n9999-12-31\n", "ages.csv")
+    check(["ages.csv: the fitting period 0001-01-01 to 9999-12-31 spans 9,999 years", "at most 100"],
+          lambda: calibrate(ages, time_column="date"))
+    test_week = write(tmp_path, "date\n2020-01-01\n2020-01-09\n2020-01-20\n2020-02-02\n", "short.csv")
+    check(["the test period 2020-02-01 to 2020-02-02 is 2 day(s)", "--test-from and --test-to"],
+          lambda: calibrate(test_week, time_column="date", model="poisson", test_start="2020-02-01"))
+
+
+def test_data_near_year_1_and_9999_are_plotted(tmp_path: Path) -> None:
+    from stress.calibration import calibrate
+    from stress.calibration.plots import figures
+
+    # the plots' margins reached past the years matplotlib can draw
+    for text in ("date\n0001-01-05\n0020-06-01\n0050-12-01\n", "date\n9950-01-05\n9970-06-01\n9999-12-01\n"):
+        result = calibrate(write(tmp_path, text), time_column="date", model="poisson")
+        for figure in figures(result).values():
+            figure.savefig(io.BytesIO(), format="png")  # drawing is where it failed
+
+
+def test_a_calibration_over_its_budget_is_refused_before_fitting() -> None:
+    from stress.calibration import calibrate
+    from stress.errors import BudgetExceeded
+
+    with pytest.raises(BudgetExceeded, match=r"this calibration would take about .* of CPU: 207 events in "
+                                             r"2016-01-01 to 2018-12-31, the Hawkes model fitted 209 times"):
+        calibrate(example_path(), format="ucdp", where=DONBAS, start="2016-01-01", end="2018-12-31", budget=1e-4)
+
+
+def test_empty_count_cells_are_read_as_zero_and_said(tmp_path: Path) -> None:
+    from stress.calibration import calibrate
+
+    path = write(tmp_path, "day,n\n2020-01-01,3\n2020-01-02,\n2020-01-03,NaN\n2020-01-04,2\n2020-01-05,1\n")
+    result = calibrate(path, time_column="day", count_column="n", model="poisson")
+    assert result.data.events == 6
+    assert any("2 empty cell(s) of the count column 'n' were read as 0 events" in n for n in result.notes)
+    assert not any("dayly" in n for n in result.notes)

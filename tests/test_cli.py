@@ -1,6 +1,7 @@
 """The command line as a user meets it: real processes, real folders."""
 
 import json
+import re
 import math
 from concurrent.futures import ThreadPoolExecutor
 
@@ -185,3 +186,76 @@ def test_an_output_folder_that_cannot_be_made_is_a_clear_error(tmp_path):
     done = run_cli("run", "-n", "10", "--out", "afile/result", cwd=tmp_path)
     assert done.returncode == 2 and "afile/result.partial: Not a directory" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+HOSTILE_NAME = "a[/]b [bold red]ALERT[/bold red] :warning:"
+
+
+def test_names_paths_and_values_print_as_written_never_as_markup(tmp_path):
+    # each of these crashed on "[/]" or printed styled, with words or brackets eaten
+    (tmp_path / "plan [v2].toml").write_text("x\n")
+    missing, broken, unnamed = _together(["run", "x[/]y.toml"], ["run", "plan [v2].toml"],
+                                         ["explore", "-n", "10"], cwd=tmp_path)
+    assert missing.returncode == 2 and "x[/]y.toml: no such file" in missing.stderr
+    assert broken.returncode == 2 and "plan [v2].toml: not valid TOML" in broken.stderr
+    assert unnamed.returncode == 2 and "declare them in an [uncertain] table" in unnamed.stderr
+    done = run_cli("run", "-n", "10", "--out", "a", "--set", f"scenario.name={json.dumps(HOSTILE_NAME)}",
+                   cwd=tmp_path, env_extra={"COLUMNS": "200"})
+    assert done.returncode == 0 and f"{HOSTILE_NAME}: probability" in done.stdout, done.stderr
+    shown, listed = _together(["show", "a"], ["results", "--dir", "."], cwd=tmp_path)
+    assert shown.returncode == 0 and f"{HOSTILE_NAME}: probability" in shown.stdout
+    assert listed.returncode == 0 and HOSTILE_NAME in listed.stdout
+    for done in (missing, broken, unnamed, shown, listed):
+        assert "Traceback" not in done.stderr
+
+
+def test_the_progress_bar_shows_a_name_as_written():
+    import io
+    from rich.console import Console
+    from stress import cli
+    with cli.progress_bar("", True) as bar:
+        cli._updater(bar, HOSTILE_NAME)(1, 10)
+        text = io.StringIO()
+        Console(file=text, width=200).print(bar.make_tasks_table(bar.tasks))
+    assert HOSTILE_NAME in text.getvalue()
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: stress.run(n=10, overrides=["tier2.threshold=2", "tier2.threshold=5"]), "--set: tier2.threshold"),
+    (lambda: stress.sweep(grid=["tier2.threshold=2", "tier2.threshold=3"], n=10), "--grid: tier2.threshold"),
+    (lambda: stress.sweep(design="lhs", samples=3, n=10, ranges=["tier2.decision_probability=0.1:0.2",
+                                                                "tier2.decision_probability=0.5:0.6"]),
+     "--range: tier2.decision_probability"),
+    (lambda: stress.explore(n=10, samples=3, uncertain=["tier2.threshold=integer(1, 3)",
+                                                        "tier2.threshold=integer(4, 6)"]),
+     "--uncertain: tier2.threshold"),
+    (lambda: stress.compare(n=10, variants=["a: tier2.threshold=2, tier2.threshold=4", "b: tier2.threshold=3"]),
+     "--variant 'a': tier2.threshold"),
+])
+def test_a_key_given_twice_is_refused_naming_it(call, message):
+    # the last one used to win silently
+    from stress.errors import UsageError
+    with pytest.raises(UsageError, match=re.escape(f"{message} is given twice; give each key once")):
+        call()
+
+
+def test_messages_say_what_is_true(tmp_path):
+    from stress.config.loading import default_config_text
+    from stress.storage.folders import ResultError
+    # a byte-order mark was "Invalid statement (line 1, column 1)"
+    (tmp_path / "bom.toml").write_bytes(b"\xef\xbb\xbf" + default_config_text().encode())
+    assert stress.load_config(tmp_path / "bom.toml") == stress.load_config()
+    # a file was "already exists and is not empty"
+    (tmp_path / "afile.txt").write_text("mine")
+    with pytest.raises(ResultError, match="--out .*afile.txt: a file; give a folder that does not exist yet"):
+        stress.run(n=10, out=tmp_path / "afile.txt")
+    # "a run, not a explore"
+    partial = store.new_folder(tmp_path / "r", "run", "s")
+    store.start(partial, "run", "s", "fast")
+    with pytest.raises(ResultError, match="a run, not an explore; continue it with stress run --resume"):
+        store.open_partial(partial, "explore")
+    # run has no --scheduler to keep; show and its kin read every kind of result
+    refused, helped = _together(["run", "--resume", str(partial), "-n", "5"], ["show", "--help"], cwd=tmp_path)
+    assert refused.returncode == 2 and "(with --resume: --workers and --json only)" in refused.stderr
+    assert "any stress command (run, sweep, compare, explore, sensitivity, robust, discover, calibrate)" in \
+        " ".join(helped.stdout.split())

@@ -138,6 +138,16 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path):
     assert not any(tmp_path.iterdir()), "nothing is written when the cluster cannot be reached"
 
 
+@pytest.mark.parametrize("address", ["bogus", "foo://x:1", "tcp://127.0.0.1:", "tcp://127.0.0.1:99999"])
+def test_a_malformed_scheduler_address_is_refused_at_once(tmp_path, address):
+    from stress.errors import UsageError
+    from stress.execution.pools import check_scheduler
+    began = time.monotonic()
+    with pytest.raises(UsageError, match="expected 'local' or a Dask scheduler's address, tcp://HOST:PORT"):
+        check_scheduler(address)  # "bogus" was a ValueError ("missing port number"), the last a 10 s wait
+    assert time.monotonic() - began < 1
+
+
 def test_explore_on_the_cluster_gives_the_local_tables(cluster, tmp_path):
     address, _ = cluster
     study = ["explore", str(ROOT / "configs" / "uncertainty.toml"), "--samples", "12", "-n", "500", "--seed", "2",

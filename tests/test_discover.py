@@ -126,9 +126,12 @@ def test_targets_are_parsed_not_evaluated():
     for bad, words in (("tier3_p >> 0.3", "expected a number"), ("tier3_p = 0.3", "not a comparison"),
                        ("tier3_p > 0.3 and", "missing at the end"), ("tier3_p > 0.3, a < 1", "only in --satisfice"),
                        ("__import__('os').system('true') > 0", "cannot read"), ("", "empty"),
-                       ("(tier3_p > 0.3", "')' missing")):
+                       ("(tier3_p > 0.3", "')' missing"),
+                       # 1,000 levels was a RecursionError
+                       ("(" * 1000 + "a > 1" + ")" * 1000, "parentheses nested more than 50 deep (at character 51)")):
         with pytest.raises(ValueError, match=re.escape(words)):
             parse(bad)
+    assert parse("(" * 50 + "a > 0.3" + ")" * 50).holds(values).tolist() == [False, True, True]
 
 
 def test_bad_targets_exit_2_with_a_clear_message(synthetic, tmp_path):
@@ -168,3 +171,14 @@ def test_a_discovery_of_a_real_exploration_reads_back_everywhere(tmp_path):
     assert stress.report(found.path).is_file()
     (entry,) = [e for e in stress.results(tmp_path) if e.kind == "discover"]
     assert entry.status == "complete" and "coverage" in entry.headline
+
+
+def test_prim_takes_a_whole_number_input():
+    # an integer input (tier2.threshold = integer(2, 5)) ended in pandas' TypeError
+    # "Invalid value '4.5' for dtype 'int64'" from EMA Workbench's pasting
+    from stress.discovery.prim import search
+    rng = np.random.default_rng(3)
+    x = pd.DataFrame({"k": rng.integers(2, 10, 400), "u": rng.random(400)})
+    found = search(x, ((x["k"] >= 4) & (x["k"] <= 6) & (x["u"] < 0.5)).to_numpy())
+    lower, upper = found.boxes[-1].limits[0].lower, found.boxes[-1].limits[0].upper
+    assert 3 <= lower <= 4 and 6 <= upper <= 7

@@ -3,6 +3,7 @@ process on a live job's folder, file permissions, runaway configs, signals."""
 
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import stress
+from stress.model.cost import RunawayReplication
 from stress.storage import checkpoints
 
 from conftest import ROOT, run_cli
@@ -52,6 +54,13 @@ def test_an_inconsistent_summary_is_refused_even_without_its_checksum(finished, 
     (copy / "manifest.json").write_text(json.dumps(manifest))
     done = run_cli("show", str(copy), cwd=tmp_path)
     assert done.returncode == 2 and "summary.json: tier3: estimate" in done.stderr and "inconsistent" in done.stderr
+    assert "(a probability must lie in [0, 1])" in done.stderr
+    # a probability in [0, 1] outside its interval was said to be outside [0, 1]
+    summary["tiers"][2].update(p_reached=0.6825, ci_low=0.1, ci_high=0.2)
+    (copy / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(ValueError, match=re.escape("tier3: estimate 0.6825 with interval [0.1, 0.2] is "
+                                                   "inconsistent (an estimate must lie inside its interval)")):
+        stress.load_result(copy)
 
 
 def test_result_files_follow_the_umask(finished):
@@ -112,6 +121,82 @@ def test_a_live_job_is_neither_resumed_nor_overwritten_by_a_second_process(tmp_p
     assert not (tmp_path / "same" / "lock.json").exists()
 
 
+def test_a_lock_whose_holder_died_is_stale_whoever_still_has_the_file_open(tmp_path):
+    from stress.storage.locks import FolderBusy, FolderLock, holder
+    partial = tmp_path / "job.partial"
+    partial.mkdir()
+    # a job that takes the lock, starts something that keeps the lock file open (as an
+    # orphaned worker did), and dies without a word
+    script = ("import os, subprocess\n"
+              "from stress.storage.locks import FolderLock\n"
+              f"lock = FolderLock({str(partial)!r}).__enter__()\n"
+              "keeper = subprocess.Popen(['sleep', '120'], pass_fds=(lock.fd,), stdout=subprocess.DEVNULL,\n"
+              "                          stderr=subprocess.DEVNULL)\n"
+              "print(keeper.pid, flush=True)\n"
+              "os._exit(0)\n")
+    died = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    keeper = int(died.stdout)
+    try:
+        assert holder(partial) is None  # it was "process N on this host", N dead
+        with FolderLock(partial):
+            assert json.loads((partial / "lock.json").read_text())["pid"] == os.getpid()
+            with pytest.raises(FolderBusy, match=f"process {os.getpid()} on"):  # a live holder still holds
+                FolderLock(partial).__enter__()
+    finally:
+        os.kill(keeper, signal.SIGKILL)
+
+
+def _members(group: int) -> set[int]:
+    """The processes of a process group (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _deathsignal() -> int:
+    import ctypes
+    value = ctypes.c_int()
+    ctypes.CDLL(None).prctl(2, ctypes.byref(value), 0, 0, 0)  # PR_GET_PDEATHSIG
+    return value.value
+
+
+def test_workers_are_killed_with_their_parent_and_hold_no_lock(tmp_path, uninterrupted):
+    from stress.execution.pools import LocalPool
+    from stress.storage.locks import alive, holder
+    pool = LocalPool(2)
+    try:
+        assert pool.submit(_deathsignal).result(timeout=60) == signal.SIGKILL
+    finally:
+        pool.close()
+    # the issue's pattern: kill -9 of a 2-worker job's parent, then at once a resume; its
+    # workers ran on for about 2 s holding the lock, and the resume was refused
+    job = subprocess.Popen([sys.executable, "-m", "stress", *JOBS["sweep"], "--out", "part"], cwd=tmp_path,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    partial = tmp_path / "part.partial"
+    try:
+        assert _wait_for_saved(partial, job, 20), job.stderr.read()
+        workers = _members(job.pid) - {job.pid}
+        assert len(workers) == 2
+        job.kill()
+        job.wait(timeout=30)
+        killed = time.monotonic()
+        assert holder(partial) is None
+        # dead (a zombie until the system reaps it, which here takes up to 2 s)
+        while any(alive(w) for w in workers) and time.monotonic() - killed < 10:
+            time.sleep(0.01)
+        assert time.monotonic() - killed < 0.5, "a worker outlived its parent"
+    finally:
+        if not _gone(job.pid):
+            os.killpg(job.pid, signal.SIGKILL)
+    assert _summary("sweep", stress.resume(partial, kind="sweep")) == uninterrupted["sweep"]
+
+
 # --- Ctrl-C -----------------------------------------------------------------------------
 
 def _gone(group: int) -> bool:
@@ -148,9 +233,9 @@ def _after_saved(partial: Path, units: int = 1, seconds: float = 0.0):
     return wait
 
 
-def _interrupt(args: list[str], cwd: Path, wait) -> tuple[int | None, float, str]:
-    """Start ``stress ARGS`` in a session of its own, send SIGINT once ``wait(process)``
-    returns; (exit code, seconds from the signal to the exit, stderr)."""
+def _interrupt(args: list[str], cwd: Path, wait, number: int = signal.SIGINT) -> tuple[int | None, float, str]:
+    """Start ``stress ARGS`` in a session of its own, send SIGINT (or signal ``number``)
+    once ``wait(process)`` returns; (exit code, seconds from the signal to the exit, stderr)."""
     process = subprocess.Popen([sys.executable, "-m", "stress", *args], cwd=cwd, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
@@ -160,7 +245,7 @@ def _interrupt(args: list[str], cwd: Path, wait) -> tuple[int | None, float, str
         process.wait(timeout=30)
         raise
     sent = time.monotonic()
-    process.send_signal(signal.SIGINT)
+    process.send_signal(number)
     try:
         process.wait(timeout=30)
     finally:
@@ -257,6 +342,18 @@ def test_ctrl_c_at_random_moments_of_multi_worker_jobs(tmp_path, uninterrupted):
     _ctrl_c_at_random_moments(tmp_path, uninterrupted, attempts=10, stages=("start", "work", "work"))
 
 
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_stop_a_job_as_ctrl_c_does(tmp_path, uninterrupted, number):
+    # they ended the process by the signal, with no message and the folder unnamed
+    partial = tmp_path / "run.partial"
+    code, took, err = _interrupt([*JOBS["run"], "--out", "run"], tmp_path, _after_saved(partial, 20), number)
+    assert code == 128 + number and took < 2.0, (code, took, err)
+    assert (f"interrupted ({signal.Signals(number).name}): what finished is kept in run.partial; continue it with "
+            f"stress run --resume run.partial") in " ".join(err.split())
+    assert "Traceback" not in err
+    assert _summary("run", stress.resume(partial, kind="run")) == uninterrupted["run"]
+
+
 @pytest.mark.parametrize("step", ["new_folder", "start"])
 def test_ctrl_c_while_the_folder_is_made_leaves_nothing_half_made(tmp_path, monkeypatch, step):
     # a Ctrl-C the moment the folder exists (before its manifest) or halfway through
@@ -282,6 +379,25 @@ def test_ctrl_c_while_the_folder_is_made_leaves_nothing_half_made(tmp_path, monk
     finally:
         done.set()
     assert not any(tmp_path.iterdir())
+
+
+def test_ctrl_c_while_the_engine_loads_names_the_folder_and_it_resumes(tmp_path, monkeypatch):
+    # the first second of a job loads the compiled engine: a Ctrl-C then left the
+    # .partial folder and said only "interrupted"
+    from stress import engines
+    from stress.execution.pools import Interrupted
+    whole = stress.run(n=2000, seed=5, workers=1)
+
+    def ctrl_c(*args):
+        raise KeyboardInterrupt
+    with monkeypatch.context() as patched:
+        patched.setattr(engines, "prepare", ctrl_c)
+        with pytest.raises(KeyboardInterrupt) as stopped:
+            stress.run(n=2000, seed=5, workers=1, out=tmp_path / "r")
+    assert isinstance(stopped.value, Interrupted) and stopped.value.partial == tmp_path / "r.partial"
+    assert stopped.value.partial.is_dir()
+    resumed = stress.resume(tmp_path / "r.partial")
+    assert resumed.summary.to_dict() == whole.summary.to_dict()
 
 
 @pytest.mark.slow
@@ -310,6 +426,28 @@ def test_runaway_work_is_refused_or_stopped_with_the_values_responsible(tmp_path
     assert not any(tmp_path.iterdir()), "nothing is left behind"
 
 
+def test_a_trace_too_long_to_keep_is_refused_and_a_spiral_stopped(tmp_path):
+    # it used to run on for minutes, its memory growing by 32 MB/s
+    done = run_cli("trace", "--set", "scenario.horizon_days=1e12", cwd=tmp_path, timeout=30)
+    assert done.returncode == 2 and "a trace lists at most 10,000" in done.stderr, done.stderr
+    assert "scenario.horizon_days = 1e+12" in done.stderr and "Traceback" not in done.stderr
+    with pytest.raises(RunawayReplication, match="over 100,000 breaches"):
+        stress.trace(overrides=["scenario.horizon_days=5000", "feedback.max_multiplier=1e6", "tier1.rate_factor=2"])
+
+
+def test_workers_beyond_two_per_core_are_capped_saying_so(tmp_path):
+    from stress.execution.pools import LocalPool, make_pool, max_workers
+    pool = make_pool(1000, None, small=False)  # it forked 1,000 processes on 2 cores
+    try:
+        assert isinstance(pool, LocalPool) and pool.workers == max_workers()
+    finally:
+        pool.close()
+    done = run_cli("run", "-n", "100", "--no-records", "--workers", str(max_workers() + 1), "--out", "r", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"note: --workers {max_workers() + 1}: using {max_workers()}, 2 per core" in done.stderr
+    assert json.loads((tmp_path / "r" / "manifest.json").read_text())["workers"] == max_workers()
+
+
 # --- messages -------------------------------------------------------------------------------
 
 def test_json_output_still_says_where_the_results_went(tmp_path):
@@ -336,6 +474,34 @@ def test_export_and_report_refuse_a_folder_and_an_existing_file(finished, tmp_pa
     done = run_cli("export", str(finished), "--out", "t.csv", cwd=tmp_path)
     assert done.returncode == 2 and "add --force" in done.stderr and (tmp_path / "t.csv").read_text() == "mine"
     assert run_cli("export", str(finished), "--out", "t.csv", "--force", cwd=tmp_path).returncode == 0
+    (tmp_path / "r.html").write_text("mine")
+    done = run_cli("report", str(finished), "--out", "r.html", cwd=tmp_path)
+    assert done.returncode == 2 and "add --force" in done.stderr and (tmp_path / "r.html").read_text() == "mine"
+
+
+def test_a_file_that_cannot_be_written_is_named_not_its_temporary_twin(finished):
+    # /proc takes no new files, even from root; the message named /proc/.x.csv.sb4yy3hx
+    with pytest.raises(OSError) as refused:
+        stress.export(finished, out=Path("/proc/x.csv"))
+    assert refused.value.filename == "/proc/x.csv"
+
+
+def test_nothing_is_written_inside_a_result_folder(finished, tmp_path):
+    from stress.errors import UsageError
+    from stress.storage.reading import load_result
+    copy = _copy(finished, tmp_path)
+    before = {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+    # report --out R/summary.json used to overwrite the folder's own file (exit 0)
+    for write in (lambda: stress.report(copy, out=copy / "summary.json", force=True),
+                  lambda: stress.report(copy, out=copy / "plots" / ".." / "extra.html"),
+                  lambda: stress.export(copy, out=copy / "tiers.csv", force=True),
+                  lambda: stress.plot(copy, out=copy),
+                  lambda: stress.run(n=10, out=copy / "inner")):
+        with pytest.raises(UsageError, match=f"inside the result folder {copy.resolve()}"):
+            write()
+    assert {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()} == before
+    assert stress.report(copy, out=copy / "report.html") == copy / "report.html"  # its own place
+    load_result(copy)
 
 
 def test_precision_short_of_its_target_and_max_n_below_n_are_said(tmp_path):

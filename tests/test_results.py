@@ -148,9 +148,37 @@ def test_results_lists_every_folder_with_its_kind_status_and_headline(folders, t
     assert "compare" in lines["compare"] and "quick_response" in done.stdout
 
 
+@pytest.mark.parametrize("width", [80, 100, 160])
+def test_results_keeps_every_id_on_one_line(folders, tmp_path, width):
+    # a terminal narrower than the table wrapped the ids over two lines: they could not be copied
+    import io
+    from rich.console import Console
+    from stress.output import render
+    base = tmp_path / "results"
+    ids = ["20261204-221555-run-border-pilot-fd0491", "20261204-221556-sweep-border-pilot-9060bf"]
+    for name, kind in zip(ids, ("run", "sweep")):
+        shutil.copytree(folders[kind], base / name)
+    text = io.StringIO()
+    render.result_list(Console(file=text, width=width), stress.results(base), base)
+    shown = text.getvalue()
+    for name in ids:
+        assert any(name in line for line in shown.splitlines()), shown
+    assert all(len(line) <= width for line in shown.splitlines())
+
+
 def test_results_of_a_missing_folder_is_an_error(tmp_path):
     done = run_cli("results", "--dir", "elsewhere", cwd=tmp_path, timeout=120)
     assert done.returncode == 2 and "elsewhere: no such folder" in done.stderr
+
+
+def test_a_results_folder_that_is_a_file_is_named_as_one(tmp_path):
+    (tmp_path / "results").write_text("mine")
+    # these said "no such folder" and "File exists"
+    with pytest.raises(store.ResultError, match="results: a file, not a folder"):
+        stress.results(tmp_path / "results")
+    with pytest.raises(store.ResultError, match="results: a file, not a folder"):
+        stress.run(n=10, results_dir=tmp_path / "results")
+    assert (tmp_path / "results").read_text() == "mine"
 
 
 def test_show_prints_the_table_again(folders):

@@ -563,9 +563,25 @@ def test_requests_that_are_not_json_objects_or_too_large_or_for_another_host_are
     assert client.post("/api/what-if", content="x=1", headers={"content-type": "text/plain"}).status_code == 415
     huge = json.dumps({"client": "x", "seq": 1, "values": {"scenario.description": "x" * 1_100_000}})
     assert client.post("/api/what-if", content=huge, headers={"content-type": "application/json"}).status_code == 413
+    # nested deeper than the parser recurses (it was a RecursionError and a 500), or than a page sends
+    for depth in (100_000, 500):
+        deep = '{"values": ' + "[" * depth + "]" * depth + "}"
+        refused = client.post("/api/what-if", content=deep, headers={"content-type": "application/json"})
+        assert refused.status_code == 400 and "nested more than 20 levels" in refused.json()["message"]
     # DNS rebinding: a page elsewhere whose name now points here is not served
     assert client.get("/api/scenario", headers={"host": "evil.example"}).status_code == 400
     assert client.get("/api/scenario", headers={"host": "localhost:8765"}).status_code == 200
+
+
+def test_a_results_folder_that_is_a_file_is_refused_before_serving(tmp_path):
+    from stress.errors import UserError
+    from stress.serve import serve
+    (tmp_path / "afile.txt").write_text("mine")
+    # it was accepted, and "Run in full" failed with a 500
+    def went_on(message: str) -> None:
+        raise AssertionError(f"the server went on: {message}")
+    with pytest.raises(UserError, match="--results .*afile.txt: a file, not a folder"):
+        serve(results=tmp_path / "afile.txt", port=0, announce=went_on, note=went_on)
 
 
 # --- stale and slow answers ------------------------------------------------------

@@ -1,6 +1,7 @@
 """Sweeps: definitions, common random numbers, precision, faults and resume."""
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -155,6 +156,25 @@ def test_sweep_table_in_a_scenario_file(tmp_path, default_config):
     assert [r["params"]["tier3.delay_hours"] for r in rows] == [24, 72] and rows[0]["n"] == 500
     # a scenario with a [sweep] table still runs as a plain scenario
     assert plain.returncode == 0
+
+
+@pytest.mark.parametrize("table,message", [
+    ("[sweep]\ngrid = 5", "[sweep] grid = 5: must be a table of KEY = [VALUES]"),
+    ('[sweep]\ngrid = "abc"', "[sweep] grid = 'abc': must be a table"),
+    ("[sweep]\ngrid = [1, 2]", "[sweep] grid = [1, 2]: must be a table"),
+    ('[sweep]\ndesign = "lhs"\nsamples = 4\nranges = 5', "[sweep] ranges = 5: must be a table of KEY = [LOW, HIGH]"),
+    ("sweep = 5", "[sweep] = 5: must be a table"),
+])
+def test_a_malformed_sweep_table_is_refused_naming_the_file(tmp_path, table, message):
+    from stress.config.loading import default_config_text
+    from stress.errors import UsageError
+    path = tmp_path / "sweep.toml"
+    # a top-level key goes before the first table
+    path.write_text(table + "\n" + default_config_text() if table.startswith("sweep") else
+                    default_config_text() + "\n" + table + "\n")
+    with pytest.raises(UsageError, match="^" + re.escape(f"{path}: {message}")):
+        stress.sweep(path, n=10)
+    assert not any(p.name != "sweep.toml" for p in tmp_path.iterdir())
 
 
 # Long enough to interrupt: SimPy engine, 3 points x 2,000 replications (6 chunks of a

@@ -129,6 +129,32 @@ def load_dataset(events: str | Path | pd.DataFrame, *, format: str | None, time_
     return Dataset(selection, pieces[0], pieces[1] if test_period is not None else None)
 
 
+# The checks count events per week (an event log's) and simulate every counting period
+# 1,000 times: a fitting period needs whole weeks to count, and 100 years of weeks (or
+# days, of a count series) is already 5,000 (36,500) periods per simulation.
+MIN_WEEKS = 3
+MAX_YEARS = 100
+
+
+def check_lengths(data: Dataset) -> None:
+    """The periods are long enough for the checks, and short enough to simulate."""
+    source, events = data.selection.source, data.selection.count_column is None
+    for which, piece, weeks in (("fitting", data.train, MIN_WEEKS), ("test", data.test, 1)):
+        if piece is None:
+            continue
+        p = piece.period
+        if p.days > MAX_YEARS * 365.25:
+            raise UsageError(f"{source}: the {which} period {p.label} spans {p.days / 365.25:,.0f} years; a "
+                             f"calibration covers at most {MAX_YEARS} (its checks simulate every week of it); "
+                             f"choose the period with --from and --to" + (" (--test-from, --test-to)"
+                                                                           if which == "test" else ""))
+        if events and p.days < 7 * weeks:
+            raise UsageError(f"{source}: the {which} period {p.label} is {p.days} day(s); the checks count events "
+                             f"per week and need at least {weeks} whole week{'s' if weeks > 1 else ''} "
+                             f"({7 * weeks} days): give the period the data cover with "
+                             + ("--from and --to" if which == "fitting" else "--test-from and --test-to"))
+
+
 def _where_text(filters: Filters, precision: int | None) -> str:
     parts = [f"where {column}={','.join(values)}" for column, values in filters]
     if precision is not None:

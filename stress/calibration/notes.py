@@ -19,15 +19,22 @@ if TYPE_CHECKING:
     from stress.calibration.result import DataSummary
 
 
+_PER = {"day": "daily", "week": "weekly", "month": "monthly"}
+
+
 def write_notes(summary: "DataSummary", poisson: "PoissonFit | None", hawkes: "HawkesFit | None",
                 lr: "LikelihoodRatioTest | None", boot: "BootstrapTest | None",
                 rescaling: "tuple[RescalingTest, ...]", dispersion: "tuple[DispersionCheck, ...]",
                 predictive: "tuple[PredictiveCheck, ...]", classes: "ClassFit | None", chosen: str) -> list[str]:
     unit = summary.period_label
     notes = [f"Data: {summary.events} events in {summary.period.label} ({summary.period.days} days): "
-             f"{summary.rate_per_day:.3f} per day; {unit}ly counts have variance/mean {summary.observed_dispersion:.2f} "
-             f"(1 for a Poisson process).",
+             f"{summary.rate_per_day:.3f} per day; {_PER[unit]} counts have variance/mean "
+             f"{summary.observed_dispersion:.2f} (1 for a Poisson process).",
              f"Ties: {summary.ties}."]
+    empty = summary.selection.empty_count_cells
+    if empty:
+        notes.append(f"{empty} empty cell(s) of the count column {summary.selection.count_column!r} were read as "
+                     f"0 events; if they mean \"not recorded\", cut the period to the recorded {unit}s.")
     if summary.selection.period_from_events:
         notes.append("The period was not given in full, so it starts or ends at an event: that overstates the "
                      "rate a little; give start and end as the dates the data cover.")
@@ -37,8 +44,8 @@ def write_notes(summary: "DataSummary", poisson: "PoissonFit | None", hawkes: "H
         notes.append(f"{dropped} of {dropped + summary.selection.rows_selected} filtered events ({share:.0%}, all "
                      f"periods) are dated only to a range of days (date_prec > {summary.selection.date_precision}) "
                      f"and were left out: the fitted rates describe the events dated to the day and understate all "
-                     f"events by about that share; date_precision=None keeps them, jittered within their date "
-                     f"ranges.")
+                     f"events by about that share; from Python, stress.calibrate(..., date_precision=None) "
+                     f"keeps them, jittered within their date ranges.")
     if poisson is not None:
         r = poisson.rate
         notes.append(f"Poisson: rate {r.estimate:.3f} per day (95% CI {r.ci_low:.3f}-{r.ci_high:.3f}, exact).")
@@ -62,7 +69,7 @@ def write_notes(summary: "DataSummary", poisson: "PoissonFit | None", hawkes: "H
     for check in dispersion:
         name = _name(check.model)
         inside = check.simulated_low <= check.observed <= check.simulated_high
-        notes.append(f"{name}: observed {unit}ly variance/mean {check.observed:.2f}; the fitted {name} process gives "
+        notes.append(f"{name}: observed {_PER[unit]} variance/mean {check.observed:.2f}; the fitted {name} process gives "
                      f"{check.simulated_low:.2f}-{check.simulated_high:.2f} (90% of {check.simulations} simulations)"
                      + (": consistent." if inside else
                         f": it cannot produce this {'clustering' if check.observed > check.simulated_high else 'regularity'} "

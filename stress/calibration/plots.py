@@ -39,6 +39,12 @@ def _dates(start: date, days: np.ndarray) -> np.ndarray:
     return np.datetime64(start, "m") + np.round(np.asarray(days) * 1440.0).astype("timedelta64[m]")
 
 
+def _time_axis(axes: "Axes", start: date, days: float) -> None:
+    """The time axis spans the data exactly: matplotlib's margins would reach before
+    year 1 or after 9999 (which it cannot draw) for data near those ends."""
+    axes.set_xlim(*_dates(start, np.array([0.0, days])))
+
+
 def qq_plot(result: "CalibrationResult") -> "Figure":
     """Rescaled gaps against Exp(1) quantiles, one series per model, with the KS
     test's 95% band: under a correct model the points follow the diagonal."""
@@ -112,6 +118,7 @@ def intensity_plot(result: "CalibrationResult", points: int = 4000) -> "Figure":
     axes.plot(_dates(start, times), np.zeros(times.size), "|", color="black", markersize=8, alpha=0.5,
               label="events")
     axes.set_ylabel("breaches per day")
+    _time_axis(axes, start, span)
     axes.set_ylim(bottom=-0.05 * max(axes.get_ylim()[1], 1e-9))
     axes.set_title("Fitted intensity and events")
     axes.legend(loc="upper left", fontsize="small")
@@ -133,6 +140,7 @@ def _counts_intensity(figure: "Figure", axes: "Axes", result: "CalibrationResult
         axes.axhline(result.poisson.rate.estimate, color=COLOURS["poisson"], linestyle="--",
                      label=f"Poisson rate {result.poisson.rate.estimate:.3f}")
     axes.set_ylabel("events per day")
+    _time_axis(axes, start, float(data.edges[-1]))
     axes.set_title(f"Counts per {result.data.period_label} and the fitted rates")
     axes.legend(loc="upper left", fontsize="small")
     return figure
@@ -164,6 +172,8 @@ def counts_plot(result: "CalibrationResult") -> "Figure":
         axes.axvline(boundary, color="grey", linestyle=":", linewidth=1)
         axes.text(boundary, axes.get_ylim()[1], " test period", va="top", fontsize="small", color="grey")
     axes.set_ylabel(f"events per {result.data.period_label}")
+    last_start, last_edges = pieces[-1][0], pieces[-1][1]
+    _time_axis(axes, start, float((last_start - start).days + last_edges[-1]))
     axes.set_title(f"Counts per {result.data.period_label}: observed and simulated from the fit")
     axes.legend(loc="upper left", fontsize="small")
     return figure

@@ -140,7 +140,8 @@ def verdict(check: PredictiveCheck, unit: str = "week") -> list[str]:
                  f"({100 * check.coverage_90_expected:.0f}% expected if the fit were right).")
     if np.isfinite(check.observed_dispersion):
         inside = check.dispersion_low <= check.observed_dispersion <= check.dispersion_high
-        lines.append(f"Clustering: {unit}ly variance/mean {check.observed_dispersion:.2f} in the test period, "
+        per = "daily" if unit == "day" else f"{unit}ly"
+        lines.append(f"Clustering: {per} variance/mean {check.observed_dispersion:.2f} in the test period, "
                      + (f"inside the simulated 90% range {check.dispersion_low:.2f}-{check.dispersion_high:.2f}: "
                         f"the fitted clustering carries over" if inside else
                         f"outside the simulated 90% range {check.dispersion_low:.2f}-{check.dispersion_high:.2f}: "

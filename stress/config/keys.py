@@ -6,12 +6,26 @@ from __future__ import annotations
 import functools
 import types
 import typing
-from typing import Any
+from typing import Any, Iterable
 
 from pydantic import BaseModel
 
 from stress.config import legacy
 from stress.config.schema import Config
+from stress.errors import UsageError
+
+
+def refuse_repeated(keys: Iterable[str], option: str) -> None:
+    """Each key once per option: a second --grid (--set, --uncertain, ...) of a key
+    would silently replace the first."""
+    seen: dict[str, str] = {}
+    for key in keys:
+        same = canonical(key)  # two spellings of one key are one key
+        if same in seen:
+            if seen[same] == key:
+                raise UsageError(f"{option}: {key} is given twice; give each key once")
+            raise UsageError(f"{option}: {seen[same]} and {key} name one key; give it once")
+        seen[same] = key
 
 
 def canonical(key: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any, Iterable, NamedTuple
 from pydantic import BaseModel, ValidationError
 
 from stress.config import legacy
+from stress.config.keys import refuse_repeated
 from stress.config.schema import FieldProblem, Config
 from stress.errors import UserError
 
@@ -58,7 +59,9 @@ def read_raw(path: str | Path | None) -> tuple[dict[str, Any], str]:
         return tomllib.loads(default_config_text()), f"<default {DEFAULT_SCENARIO}>"
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark (some Windows editors write one) is not TOML, and
+        # tomllib's "Invalid statement (line 1, column 1)" would not say so
+        text = Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"{source}: no such file") from None
     except IsADirectoryError:
@@ -222,6 +225,7 @@ def load_scenario(path: str | Path | None = None, overrides: Iterable[str] = ())
     for study in STUDY_TABLES:  # definitions of studies ride along in a scenario file
         raw.pop(study, None)
     assignments = [parse_assignment(o) for o in overrides]
+    refuse_repeated([key for key, _ in assignments], "--set")
     raw = apply_overrides(raw, assignments, source)
     keys = tuple(key for key, _ in assignments)
     return Scenario(raw, source, validate(raw, source, keys), keys)
@@ -238,6 +242,7 @@ def file_table(path: str | Path | None, name: str) -> Any:
 def scenario_of(config: Config, overrides: Iterable[str] = (), source: str = "<config>") -> Scenario:
     """A config object as a scenario, with ``--set`` style overrides."""
     assignments = [parse_assignment(o) for o in overrides]
+    refuse_repeated([key for key, _ in assignments], "--set")
     raw = apply_overrides(config.model_dump(exclude_none=True), assignments)
     keys = tuple(key for key, _ in assignments)
     return Scenario(raw, source, validate(raw, source, keys) if assignments else config, keys)

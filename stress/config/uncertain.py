@@ -398,7 +398,9 @@ DESIGN_KEY = 0xD351
 def inputs_from(table: Any, options: Iterable[str], source: str) -> list[UncertainInput]:
     """The file's [uncertain] table, extended and overridden by --uncertain options."""
     inputs = {i.key: i for i in (parse_table(table, source) if table is not None else [])}  # key: one input
-    for text in options:
-        item = parse_option(text)
+    from stress.config.keys import refuse_repeated
+    items = [parse_option(text) for text in options]
+    refuse_repeated([item.key for item in items], "--uncertain")
+    for item in items:
         inputs[item.key] = item
     return list(inputs.values())

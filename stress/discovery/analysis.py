@@ -24,6 +24,7 @@ from stress.discovery.stability import Stability, resample
 from stress.errors import UsageError
 from stress.statistics.intervals import wilson_interval
 from stress.statistics.summary import json_safe
+from stress.storage.folders import a_kind
 
 METHODS = ("prim", "cart")
 SOURCE_KINDS = ("explore", "sweep")
@@ -168,8 +169,8 @@ def discover(view, target: str, *, method: str = "prim", threshold: float = 0.8,
 
 def _check_arguments(view, method, threshold, confidence, resamples, seed, mass_min) -> None:
     if view.kind not in SOURCE_KINDS:
-        raise UsageError(f"{view.path}: a {view.kind} result; discover reads the points of an explore or a sweep "
-                         f"(stress explore, stress sweep)")
+        raise UsageError(f"{view.path}: {a_kind(view.kind)} result; discover reads the points of an explore or "
+                         f"a sweep (stress explore, stress sweep)")
     if method not in METHODS:
         raise UsageError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
     if not (isinstance(threshold, (int, float)) and 0 < threshold <= 1):

@@ -20,6 +20,9 @@ import numpy as np
 from stress.errors import UsageError
 
 OPERATORS = ("<=", ">=", "<", ">")
+# Parentheses deeper than this are refused: the parser and the evaluation recurse per level
+# (1,000 levels was a RecursionError), and no condition a person writes needs more.
+MAX_DEPTH = 50
 # Three-valued classes, ordered so that "and" is the minimum and "or" the maximum.
 NO, UNCLEAR, YES = 0, 1, 2
 
@@ -136,6 +139,7 @@ class _Parser:
     def __init__(self, tokens: list[tuple[str, str, int]], text: str, option: str, commas: bool) -> None:
         self.tokens, self.text, self.option, self.commas = tokens, text, option, commas
         self.position = 0
+        self.depth = 0
 
     def fail(self, problem: str) -> None:
         at = self.tokens[self.position][2] + 1 if self.position < len(self.tokens) else len(self.text) + 1
@@ -172,8 +176,12 @@ class _Parser:
     def atom(self) -> Expression:
         token = self.peek()
         if token is not None and token[1] == "(":
+            if self.depth == MAX_DEPTH:
+                self.fail(f"parentheses nested more than {MAX_DEPTH} deep")
             self.position += 1
+            self.depth += 1
             inner = self.disjunction()
+            self.depth -= 1
             if (closing := self.peek()) is None or closing[1] != ")":
                 self.fail("')' missing")
             self.position += 1

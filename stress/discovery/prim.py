@@ -41,6 +41,9 @@ def search(x: pd.DataFrame, y: np.ndarray, mass_min: float = 0.05, peel_alpha: f
     for name in frame.columns:  # EMA Workbench takes text columns as categories, numbers as float or int
         if not pd.api.types.is_numeric_dtype(frame[name]) or pd.api.types.is_bool_dtype(frame[name]):
             frame[name] = frame[name].astype(object)
+        elif pd.api.types.is_integer_dtype(frame[name]):
+            # its pasting writes a midpoint (4.5) into an integer column, which pandas 3 refuses
+            frame[name] = frame[name].astype(np.float64)
     full = full_box(frame)
     with warnings.catch_warnings():
         # pandas' notices of what its next version changes, about EMA Workbench's own code

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 
+from stress.config.keys import refuse_repeated
 from stress.config.loading import Scenario, load_scenario, parse_assignment, read_raw, validate
 from stress.config.schema import Config
 from stress.config.toml import dumps as config_to_toml
@@ -48,6 +49,7 @@ def parse_variant(text: str) -> tuple[str, list[str]]:
     if not sep or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
         raise UsageError(f"--variant {text!r}: expected 'NAME: KEY=VALUE, KEY=VALUE' (NAME of letters, digits, _.-)")
     assignments = [a.strip() for a in re.split(r",\s*(?=[A-Za-z_][\w.]*\s*=)", body) if a.strip()]
+    refuse_repeated([a.partition("=")[0].strip() for a in assignments], f"--variant {name!r}")
     return name, assignments
 
 

@@ -30,7 +30,8 @@ from stress import engines
 from stress.model import cost
 from stress.config.schema import Config
 from stress.errors import UserError
-from stress.execution.pools import check_scheduler, default_workers, interrupts_held, make_pool, running
+from stress.execution.pools import (Interrupted, capped_workers, check_scheduler, default_workers, interrupts_held,
+                                    make_pool, running)
 from stress.execution.tasks import Item, Task, TaskResult, run_tasks
 from stress.model import records as record_layout
 from stress.model.params import Params, compile_params, share_values
@@ -181,7 +182,7 @@ def execute(job: Job, *, out: str | Path | None = None, results_dir: str | Path 
                                              Path(results_dir) if results_dir is not None else Path("results"))
                 job.write_inputs(partial)
                 folders.start(partial, job.kind, job.scenario, job.engine, n=job.n, seed=job.seed,
-                              records=job.records, workers=workers or default_workers(), chunk_size=CHUNK,
+                              records=job.records, workers=capped_workers(workers) or default_workers(), chunk_size=CHUNK,
                               **job.manifest())
         except BaseException:  # Ctrl-C or a write error before the job could be resumed: leave nothing
             if partial is not None:
@@ -219,6 +220,17 @@ def _complete(job: Job, partial: Path | None, workers: int | None, scheduler: st
               keep_records: bool, progress: Progress | None, status: Status | None) -> Any:
     if partial is None:
         return _run_job(job, None, workers, scheduler, keep_records, progress, status, None)
+    try:
+        return _complete_folder(job, partial, workers, scheduler, keep_records, progress, status)
+    except KeyboardInterrupt as exc:
+        # a Ctrl-C before the pool runs (while the engine loads) names the folder too
+        if isinstance(exc, Interrupted) or not partial.is_dir():
+            raise
+        raise Interrupted(partial) from None
+
+
+def _complete_folder(job: Job, partial: Path, workers: int | None, scheduler: str | None,
+                     keep_records: bool, progress: Progress | None, status: Status | None) -> Any:
     with FolderLock(partial) as lock:
         try:
             return _run_job(job, partial, workers, scheduler, keep_records, progress, status, lock)

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from stress.config.keys import field_type
+from stress.config.keys import field_type, refuse_repeated
 from stress.config.loading import Scenario
 from stress.config.uncertain import unit_design
 from stress.errors import UsageError
@@ -100,19 +100,22 @@ def parse_axis(text: str, option: str = "--grid") -> tuple[str, str]:
 def spec_from_options(file_spec: dict[str, Any] | None, grid: Iterable[str] = (), design: str | None = None,
                       samples: int | None = None, ranges: Iterable[str] = (), n: int | None = None,
                       seed: int | None = None, precision: float | None = None, max_n: int | None = None,
-                      max_points: int | None = None) -> SweepSpec:
-    """A sweep definition from a file's ``[sweep]`` table, extended and overridden by
-    command-line options."""
-    data = dict(file_spec or {})
-    grid_values = dict(data.get("grid", {}))
+                      max_points: int | None = None, source: str = "<scenario>") -> SweepSpec:
+    """A sweep definition from a file's ``[sweep]`` table (of the file ``source``),
+    extended and overridden by command-line options."""
+    data = dict(_table(file_spec, f"{source}: [sweep]", "KEY = VALUE"))
+    grid_values = dict(_table(data.get("grid"), f"{source}: [sweep] grid", 'KEY = [VALUES] or KEY = "LOW:HIGH:STEP"'))
     for key, values in grid_values.items():
         if isinstance(values, str):
             grid_values[key] = _parsed(values, f"[sweep] grid.{key}", max_points)
+    refuse_repeated([parse_axis(text)[0] for text in grid], "--grid")
+    refuse_repeated([parse_axis(text, "--range")[0] for text in ranges], "--range")
     for text in grid:
         key, values = parse_axis(text)
         grid_values[key] = _parsed(values, f"--grid {text}", max_points)
     data["grid"] = grid_values
-    range_values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.get("ranges", {}).items()}
+    range_values = {k: tuple(v) if isinstance(v, list) else v for k, v in
+                    _table(data.get("ranges"), f"{source}: [sweep] ranges", "KEY = [LOW, HIGH]").items()}
     for text in ranges:
         key, values = parse_axis(text, "--range")
         parts = values.split(":")
@@ -133,6 +136,15 @@ def spec_from_options(file_spec: dict[str, Any] | None, grid: Iterable[str] = ()
         where = ".".join(str(p) for p in error["loc"])
         message = error["msg"].removeprefix("Value error, ")
         raise UsageError(f"sweep definition: {where + ': ' if where else ''}{message}") from None
+
+
+def _table(value: Any, where: str, shape: str) -> dict[str, Any]:
+    """A table of the file's [sweep] (none: empty), checked before it is read as one."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise UsageError(f"{where} = {value!r}: must be a table of {shape}")
+    return value
 
 
 def _parsed(values: str, where: str, limit: int | None) -> list[Any]:

@@ -78,12 +78,41 @@ def check_budget(params: list, replications: int, engine: str, budget_hours: flo
     if total <= budget * 3600.0:
         return
     worst = params[max(range(len(params)), key=costs.__getitem__)]
-    size = f"{replications:,} replications" if len(params) == 1 else \
+    size = f"{replications:,} replication{'s' if replications != 1 else ''}" if len(params) == 1 else \
         f"{len(params):,} points x {replications:,} replications"
-    raise BudgetExceeded(f"this {what} would take about {_hours(total)} of CPU: {size}, up to "
-                         f"{expected_breaches(worst):.3g} expected breaches each ({_describe(worst)}); "
-                         f"the limit is {budget:g} hours",
+    check_seconds(total, budget_hours, what, f"{size}, up to {expected_breaches(worst):.3g} expected breaches "
+                                             f"each ({_describe(worst)})")
+
+
+def check_seconds(total: float, budget_hours: float | None, what: str, why: str) -> None:
+    """Refuse work estimated at ``total`` CPU seconds (``why``: what makes it so) over
+    ``budget_hours`` (default DEFAULT_BUDGET_HOURS): every command that computes goes
+    through here."""
+    budget = DEFAULT_BUDGET_HOURS if budget_hours is None else budget_hours
+    if total <= budget * 3600.0:
+        return
+    raise BudgetExceeded(f"this {what} would take about {_hours(total)} of CPU: {why}; the limit is {budget:g} hours",
                          "If you mean it, raise the limit with --budget HOURS (budget= in Python)")
+
+
+# A trace keeps and prints every event of its replication (about 2.5 per breach, over
+# 1 KB each in memory, 0.8 ms each in a table): it audits a replication of a plausible
+# scenario, not one of millions of breaches. Refused above this many expected breaches,
+# stopped above BREACH_CAP actual ones (a provocation spiral).
+TRACE_BREACHES = 10_000
+
+
+def check_trace(params, budget_hours: float | None = None):
+    """Refuse a trace over the budget or too long to keep and print; returns ``params``
+    with the trace's own cap on the breaches of its replication."""
+    expected = expected_breaches(params)
+    if expected > TRACE_BREACHES:
+        raise BudgetExceeded(f"this trace would list about {expected:.3g} breaches of one replication "
+                             f"({_describe(params)}); a trace lists at most {TRACE_BREACHES:,}",
+                             "Shorten scenario.horizon_days or lower the breach rate, or use stress run "
+                             "for the statistics of such a scenario")
+    check_budget([params], 1, "simpy", budget_hours, "trace")
+    return params._replace(max_breaches=float(min(params.max_breaches, BREACH_CAP)))
 
 
 def _hours(seconds_: float) -> str:
@@ -121,6 +150,6 @@ def runaway(params, replication: int, seed: int) -> RunawayReplication:
                       f"scenario.horizon_days = {params.horizon / 24.0:g}")
     causes.append(_describe(params))
     return RunawayReplication(
-        f"replication {replication} (seed {seed}) ran away and was stopped (over {breach_cap(expected):,.0f} "
+        f"replication {replication} (seed {seed}) ran away and was stopped (over {params.max_breaches:,.0f} "
         f"breaches, against about {expected:.3g} expected without feedback, or over {SAME_INSTANT_CAP:,} at one "
         f"instant): {'; '.join(causes)}")

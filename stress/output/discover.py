@@ -173,8 +173,9 @@ def _limits(view):
             scale = (high - low) or 1.0
             left, right = (row["lower"] - low) / scale, (row["upper"] - low) / scale
             ax.barh(position, right - left, left=left, color="tab:red", alpha=0.6, height=0.5)
-            ax.text(left, position + 0.32, number(row["lower"]), ha="center", fontsize="small")
-            ax.text(right, position + 0.32, number(row["upper"]), ha="center", fontsize="small")
+            # outward from the box, so that the two never overlap, with room beyond the range (xlim)
+            ax.text(left, position + 0.32, number(row["lower"]) + " ", ha="right", fontsize="small")
+            ax.text(right, position + 0.32, " " + number(row["upper"]), ha="left", fontsize="small")
             ax.text(0, position - 0.42, number(low), ha="left", fontsize="x-small", color="0.4")
             ax.text(1, position - 0.42, number(high), ha="right", fontsize="x-small", color="0.4")
             for median in (row.get("lower_median"), row.get("upper_median")):
@@ -183,7 +184,7 @@ def _limits(view):
                             linewidth=1)
     labels = [f"{r['input']}\nqp {_qp_text(r)}, {_pct(r['restricted_share'])} of halves" for r in rows[::-1]]
     ax.set_yticks(range(len(rows)), labels, fontsize="small")
-    ax.set_xlim(-0.02, 1.02)
+    ax.set_xlim(-0.16, 1.16)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_xticks([])
     ax.set_xlabel("grey: the input's range over the points; red: the box; black ticks: median limits of the boxes\n"

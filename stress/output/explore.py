@@ -91,7 +91,8 @@ def figures(view) -> dict[str, Any]:
         ax.set_xlabel(f"P({tier}) at a point")
         ax.set_xlim(0, 1)
     axes[0].set_ylabel("points")
-    axes[0].legend(loc="upper left", fontsize="small")
+    # under the panels, where it covers no bar
+    figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", fontsize="small", frameon=False)
     figure.suptitle(f"{view.scenario}: tier probabilities over {len(view.points):,} points of the uncertainty "
                     f"(N = {view.n:,}, seed {view.seed})", fontsize="medium")
     return {"distributions": figure}

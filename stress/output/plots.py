@@ -46,6 +46,14 @@ def tier_colour(position: int) -> str:
 
 def figures(result: ResultView) -> dict[str, "Figure"]:
     """The plots of a result, by file name (without suffix)."""
+    import matplotlib
+    # names and values from the user are text, never mathtext (a scenario named "a $\frac{$"
+    # ended the plot in a ParseSyntaxException, and "$x$" was set in italics)
+    with matplotlib.rc_context({"text.parse_math": False}):
+        return _figures(result)
+
+
+def _figures(result: ResultView) -> dict[str, "Figure"]:
     module = kinds.module_for(result.kind)
     if module is not None:
         return module.figures(result)
@@ -69,6 +77,8 @@ def plot(result: str | Path | ResultView, out: str | Path | None = None,
     if unknown or not formats:
         raise UsageError(f"plot formats must be among {', '.join(FORMATS)}, got {', '.join(unknown) or 'none'}")
     view = as_view(result)
+    if out is not None:
+        store.refuse_inside_result(Path(out), allowed=view.path / "plots")
     folder = Path(out) if out is not None else view.path / "plots"
     written = []
     for name, figure in figures(view).items():
@@ -114,8 +124,14 @@ def _run_curves(view: RunView) -> "Figure":
     ax.set_title(f"{s.scenario}: probability of having reached each tier over time\n"
                  f"{s.n:,} replications, seed {s.seed}; bands: pointwise 95% intervals")
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left")
+    _legend_below(fig, ax)  # inside, it covered the tier-1 curve
     return fig
+
+
+def _legend_below(fig: "Figure", ax) -> None:
+    """The legend in one row under the plot, where it covers no data."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), frameon=False)
 
 
 def _positions(values: pd.Series) -> tuple[np.ndarray, list[str] | None]:
@@ -144,7 +160,7 @@ def _sweep_lines(view: SweepView) -> "Figure":
     ax.set_title(f"{view.scenario}: probability of reaching each tier against {key}\n"
                  f"{view.replications_text()} replications per point, seed {view.seed}; bars: 95% intervals")
     ax.grid(alpha=0.3)
-    ax.legend()
+    _legend_below(fig, ax)
     return fig
 
 
@@ -190,7 +206,7 @@ def _sweep_heatmaps(view: SweepView) -> "Figure":
 
 def _compare_forest(view: CompareView) -> "Figure":
     table = view.table
-    fig = _figure(8, 1.6 + 0.45 * len(table))
+    fig = _figure(8, 2.0 + 0.3 * len(table))
     ax = fig.add_subplot()
     y = np.arange(len(table))[::-1]  # first row at the top
     for position, tier in enumerate(dict.fromkeys(table["tier"])):

@@ -141,9 +141,25 @@ def stored_result(console: Console, view) -> None:
         compare_table(console, view)
 
 
+# Besides the id, the results table needs this many columns to be readable.
+RESULT_COLUMNS = 90
+
+
 def result_list(console: Console, entries, folder) -> None:
+    widest = max((len(e.id) for e in entries), default=2)
+    if console.width < widest + RESULT_COLUMNS:
+        # too narrow for a table that keeps every id on one line (a wrapped id cannot be
+        # copied): one result after another, its id on a line of its own
+        console.print(f"Results in {folder}", highlight=False)
+        for e in entries:
+            console.print(f"\n{e.id}", highlight=False, soft_wrap=True)
+            console.print(f"  {e.kind}, {e.status}, {e.scenario}, N {'-' if e.n is None else f'{e.n:,}'}, "
+                          f"{e.created[:16].replace('T', ' ')}", highlight=False)
+            console.print(f"  {e.headline}", highlight=False)
+        return
     table = Table(title=f"Results in {folder}", title_justify="left")
-    for header in ("id", "kind", "status", "scenario"):
+    table.add_column("id", no_wrap=True, min_width=widest)
+    for header in ("kind", "status", "scenario"):
         table.add_column(header, overflow="fold")
     table.add_column("N", justify="right")
     table.add_column("created", no_wrap=True)

@@ -38,12 +38,15 @@ pre { background: #f3f3f3; padding: 0.8em; overflow-x: auto; font-size: 0.85em; 
 """
 
 
-def report(result: str | Path | ResultView, out: str | Path | None = None) -> Path:
+def report(result: str | Path | ResultView, out: str | Path | None = None, force: bool = False) -> Path:
     """Write the HTML report of a result folder to ``out`` (default: the folder's
-    ``report.html``); returns its path."""
+    ``report.html``, replaced if there); returns its path. ``out`` may not be in a
+    result folder, nor exist unless ``force``."""
     view = as_view(result)
     if out is not None and Path(out).is_dir():
         raise UsageError(f"--out {out}: is a folder; give the HTML file to write, e.g. {Path(out) / 'report.html'}")
+    if out is not None:
+        tables.check_out_file(Path(out), force, allowed=view.path / "report.html")
     path = Path(out) if out is not None else view.path / "report.html"
     store.atomic_write(path, report_html(view))
     return path

@@ -27,6 +27,7 @@ STATISTICS = ("mean", "worst10", "regret_mean", "regret_p90", "regret_max", "reg
               "regret_clear_share", "satisfice_share", "satisfice_unclear", "undominated", "dominated_by")
 COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive",
            "tab:cyan", "tab:gray")
+MARKERS = ("o", "s", "^", "D")  # the next ten variants get the next marker
 
 
 def title(view) -> str:
@@ -117,8 +118,15 @@ def _figure(width: float, height: float):
 
 def _regret(view):
     outcomes = view.outcomes
-    figure = _figure(max(6.0, 1.1 * len(view.variants) * len(outcomes) + 2), 4.6)
-    axes = figure.subplots(1, len(outcomes), squeeze=False)[0]
+    boxes = len(view.variants) * len(outcomes)
+    # side by side while they fit in 15 inches; else one above the other (12 variants x 3
+    # outcomes side by side made a figure 42 inches wide)
+    if boxes <= 12:
+        figure = _figure(max(6.0, 1.1 * boxes + 2), 4.8)
+        axes = figure.subplots(1, len(outcomes), squeeze=False)[0]
+    else:
+        figure = _figure(min(12.0, max(6.0, 0.75 * len(view.variants) + 2.5)), 1.2 + 3.0 * len(outcomes))
+        axes = figure.subplots(len(outcomes), 1, squeeze=False)[:, 0]
     for ax, item in zip(axes, outcomes):
         name = item["name"]
         data = [view.regrets[(view.regrets["outcome"] == name) & (view.regrets["variant"] == v)]["regret"].to_numpy()
@@ -131,10 +139,10 @@ def _regret(view):
         ax.errorbar(positions + 0.3, mean, yerr=[mean - rows["regret_mean_ci_low"], rows["regret_mean_ci_high"] - mean],
                     fmt="D", color="tab:red", markersize=4, capsize=3, label="mean, 95% interval")
         ax.set_title(f"{name} ({item['direction']})", fontsize="small")
-        ax.set_ylabel("regret: worse than the best variant at the point")
         ax.tick_params(axis="x", labelrotation=30, labelsize="small")
         ax.grid(axis="y", alpha=0.3)
-    axes[0].legend(loc="upper left", fontsize="x-small")
+    figure.supylabel("regret: how much worse than the best variant at the point", fontsize="small")
+    figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", fontsize="small")
     figure.suptitle(f"{view.scenario}: regret over {view.samples:,} points of the uncertainty (boxes: quartiles, "
                     f"whiskers 5-95%; N = {view.n:,}, seed {view.seed})", fontsize="medium")
     return figure
@@ -145,7 +153,8 @@ def _tradeoffs(view):
     r = view.robustness
     if len(outcomes) == 2:
         return _scatter(view, outcomes[0], outcomes[1])
-    figure = _figure(max(6.0, 2.2 * len(outcomes) + 2), 4.8)
+    height = 4.8 + 0.15 * max(0, len(view.variants) - 8)
+    figure = _figure(max(6.0, 2.2 * len(outcomes) + 2), height)
     ax = figure.add_subplot()
     names = [o["name"] for o in outcomes]
     means = np.array([[r[(r["variant"] == v) & (r["outcome"] == o)]["mean"].iloc[0] for o in names]
@@ -159,11 +168,20 @@ def _tradeoffs(view):
     x = np.arange(len(names))
     for v, variant in enumerate(view.variants):
         undominated = bool(r[r["variant"] == variant]["undominated"].iloc[0])
-        ax.plot(x, scaled[v], marker="o", color=COLOURS[v % len(COLOURS)], linewidth=2.2 if undominated else 1,
-                linestyle="-" if undominated else "--", label=variant + ("" if undominated else " (dominated)"))
-        for j in range(len(names)):
-            ax.annotate(number(means[v, j]), (x[j], scaled[v, j]), textcoords="offset points", xytext=(6, 0),
-                        fontsize="x-small", color=COLOURS[v % len(COLOURS)])
+        ax.plot(x, scaled[v], marker=MARKERS[v // len(COLOURS) % len(MARKERS)], color=COLOURS[v % len(COLOURS)],
+                linewidth=2.2 if undominated else 1, linestyle="-" if undominated else "--",
+                label=variant + ("" if undominated else " (dominated)"))
+    # each axis's values in a column beside it, at least a line apart (next to their
+    # points they overlapped), each joined to its point
+    rows = -(-len(view.variants) // 4)  # of the legend
+    gap = 1.16 * 0.16 / (height - 1.6 - 0.22 * rows)  # a line of x-small text, in data units
+    for j in range(len(names)):
+        for v, at in zip(range(len(view.variants)), _spread(scaled[:, j], gap)):
+            ax.annotate(number(means[v, j]), (x[j], scaled[v, j]), xytext=(x[j] + 0.08, at), textcoords="data",
+                        va="center", fontsize="x-small", color=COLOURS[v % len(COLOURS)],
+                        bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+                        arrowprops={"arrowstyle": "-", "color": COLOURS[v % len(COLOURS)], "linewidth": 0.5,
+                                    "shrinkA": 0, "shrinkB": 2})
     ax.set_xticks(x, [f"{o['name']}\n({o['direction']})" for o in outcomes], fontsize="small")
     ax.set_xlim(-0.25, len(names) - 0.5)
     ax.set_ylabel("mean over the points: 0 = best variant, 1 = worst")
@@ -174,6 +192,23 @@ def _tradeoffs(view):
     ax.set_title(f"{view.scenario}: the variants' mean outcomes over the uncertainty (values annotated)",
                  fontsize="medium")
     return figure
+
+
+def _spread(values: np.ndarray, gap: float) -> np.ndarray:
+    """Heights for labels of ``values``, in their order and at least ``gap`` apart,
+    each as near its value as that allows."""
+    order = np.argsort(values, kind="stable")
+    placed = np.asarray(values, dtype=np.float64)[order].copy()
+    for i in range(1, len(placed)):  # up from the lowest
+        placed[i] = max(placed[i], placed[i - 1] + gap)
+    # then down from the top, so that a crowd at the top ends no higher than its highest value
+    top = max(float(np.max(values)), placed[0] + gap * (len(placed) - 1))
+    placed[-1] = min(placed[-1], top)
+    for i in range(len(placed) - 2, -1, -1):
+        placed[i] = min(placed[i], placed[i + 1] - gap)
+    out = np.empty_like(placed)
+    out[order] = placed
+    return out
 
 
 def _scatter(view, first: dict, second: dict):

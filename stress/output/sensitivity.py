@@ -91,10 +91,17 @@ def table(view, metrics: Sequence[str] | None) -> ResultTable:
 def figures(view) -> dict[str, Any]:
     from matplotlib.figure import Figure
     outputs = [o for o in view.data["outputs"] if len(_ranked(view, o))]
-    figure = Figure(figsize=(10, 2.2 + 0.9 * len(outputs) * len(view.data["inputs"]) / 4), layout="constrained")
-    axes = figure.subplots(1, len(outputs), sharey=True, squeeze=False)[0]
     inputs = [i["key"] for i in view.data["inputs"]]
     positions = range(len(inputs))
+    # at most three panels a row, each as tall as its inputs need: six panels in a row
+    # clipped and overlapped their titles, and 12 inputs made an 18-inch figure
+    columns = min(3, len(outputs))
+    rows = -(-len(outputs) // columns)
+    figure = Figure(figsize=(11, 0.9 + rows * (0.9 + 0.28 * len(inputs))), layout="constrained")
+    grid = figure.subplots(rows, columns, sharey=True, squeeze=False)
+    for ax in grid.flat[len(outputs):]:
+        ax.set_axis_off()
+    axes = list(grid.flat[:len(outputs)])
     for ax, output in zip(axes, outputs):
         rows = view.indices[view.indices["output"] == output].set_index("input").loc[inputs]
         if view.method == "sobol":
@@ -103,16 +110,17 @@ def figures(view) -> dict[str, Any]:
             ax.barh([p - 0.2 for p in positions], rows["ST"], 0.4, xerr=rows["ST_conf"], color="tab:orange",
                     label="total")
             ax.set_xlim(left=min(0.0, float((rows["S1"] - rows["S1_conf"]).min())))
-            ax.set_xlabel("Sobol' index")
         else:
             ax.errorbar(rows["mu_star"], list(positions), xerr=rows["mu_star_conf"], fmt="o", color="tab:blue",
                         label="mu*")
             ax.plot(rows["sigma"], list(positions), "x", color="tab:red", label="sigma")
-            ax.set_xlabel("elementary effects")
         ax.set_title(output, fontsize="small")
-    axes[0].set_yticks(list(positions), inputs, fontsize="small")
+        ax.set_xlabel("Sobol' index" if view.method == "sobol" else "elementary effects", fontsize="small")
+        ax.tick_params(labelsize="small")
+    axes[0].set_yticks(list(positions), inputs)
     axes[0].invert_yaxis()
-    axes[0].legend(loc="lower right", fontsize="x-small")
+    # one legend, outside the panels (inside one it covered bars)
+    figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize="small")
     figure.suptitle(title(view), fontsize="medium")
     return {"indices": figure}
 

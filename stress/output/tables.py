@@ -154,7 +154,7 @@ def _chosen(kind: str, allowed: Sequence[str], metrics: Sequence[str] | None) ->
     unknown = [m for m in metrics if m not in allowed]
     if unknown or not metrics:
         raise UsageError(f"unknown metric(s) {', '.join(map(repr, unknown)) or '(none given)'}; "
-                         f"a {kind} has: {', '.join(allowed)}")
+                         f"{store.a_kind(kind)} has: {', '.join(allowed)}")
     return list(dict.fromkeys(metrics))
 
 
@@ -254,8 +254,10 @@ def export(result: str | Path | ResultView, format: str | None = None, *, out: s
     return Path(out)
 
 
-def check_out_file(out: Path, force: bool) -> None:
-    """--out names a file to write: not a folder, and not one that exists unless --force."""
+def check_out_file(out: Path, force: bool, allowed: Path | None = None) -> None:
+    """--out names a file to write: not a folder, not in a result folder (but the
+    command's own ``allowed`` file), and not one that exists unless --force."""
+    store.refuse_inside_result(out, allowed)
     if out.is_dir():
         raise UsageError(f"--out {out}: is a folder; give the file to write, e.g. {out / ('table' + (out.suffix or '.csv'))}")
     if out.exists() and not force:

@@ -25,8 +25,8 @@ KEY_SUFFIXES = ("_stood_down", "_objective_first")
 
 
 def metric_label(name: str, tiers: tuple[str, ...] = ()) -> str:
-    """Words for a proportion: ``p_tier3_stood_down`` -> 'tier3 stood down' (a tier's
-    name as it is: ``p_no_fly_stood_down`` -> 'no_fly stood down')."""
+    """Words for a proportion, a tier's name as it is: ``p_no_fly_stood_down`` ->
+    'no_fly stood down'."""
     body = name.removeprefix("p_")
     for tier in sorted(tiers, key=len, reverse=True):
         if body.startswith(tier + "_"):

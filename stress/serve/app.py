@@ -44,6 +44,9 @@ from stress.serve.values import InputError
 from stress.serve.worker import Stopped, TimedOut, WorkerFailed
 
 MAX_BODY = 1_000_000
+# The page's bodies nest 3 levels ({values: {key: [...]}}); deeper ones are refused before
+# anything walks them (100,000 "[" under 1 MB gave a RecursionError and a 500).
+MAX_DEPTH = 20
 LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
 PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                "connect-src 'self'; font-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'")
@@ -128,9 +131,24 @@ async def _json(request: Request) -> dict[str, Any]:
         data = json.loads(body, parse_constant=_no_constant)
     except ValueError as exc:
         raise _BadRequest(400, f"the request body is not JSON: {exc}") from None
+    except RecursionError:  # the parser's own limit, ~1,000 levels
+        data = None
+    if data is None or _depth(data) > MAX_DEPTH:
+        raise _BadRequest(400, f"the request body is nested more than {MAX_DEPTH} levels deep")
     if not isinstance(data, dict):
         raise _BadRequest(400, "the request body must be a JSON object")
     return data
+
+
+def _depth(data: Any) -> int:
+    """How deeply ``data``'s lists and objects nest (without recursion)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _no_constant(name: str) -> Any:

@@ -43,6 +43,8 @@ def serve(config: str | Path | Config | None = None, *, host: str = "127.0.0.1",
     from stress.serve.session import WhatIf
 
     scenario = scenario_of(config) if isinstance(config, Config) else load_scenario(config)
+    from stress.storage.folders import check_parent
+    check_parent(Path(results), "--results ")
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise UsageError(f"port must be a whole number from 0 to 65535, got {port!r}")
     sock = listen(host, port)

@@ -27,7 +27,7 @@ from pathlib import Path
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Sequence
 
-from stress.errors import UserError
+from stress.errors import UsageError, UserError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,7 +61,10 @@ FILE_MODE = _file_mode()
 def atomic_file(path: Path, sync: bool = True) -> Iterator[BinaryIO]:
     """A binary handle whose file appears at ``path`` complete, or not at all."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError as exc:
+        raise _naming(exc, path) from None
     try:
         os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as handle:
@@ -70,9 +73,16 @@ def atomic_file(path: Path, sync: bool = True) -> Iterator[BinaryIO]:
             if sync:
                 os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename in (tmp, None):
+            raise _naming(exc, path) from None
         raise
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """The error as about ``path``: the temporary file beside it means nothing to the user."""
+    return type(exc)(exc.errno, exc.strerror or str(exc), str(path))
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:
@@ -140,6 +150,18 @@ def read_json(path: Path) -> Any:
         raise ResultError(f"{path}: unreadable or truncated ({exc})") from None
 
 
+def a_kind(kind: str) -> str:
+    """'a run', 'an explore': a kind of job with its article."""
+    return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind}"
+
+
+def check_parent(parent: Path, option: str = "") -> None:
+    """The folder result folders go into must be one (or not exist yet)."""
+    if parent.exists() and not parent.is_dir():
+        raise ResultError(f"{option}{parent}: a file, not a folder (result folders are made inside it); "
+                          f"move the file or give another folder")
+
+
 def new_folder(out: Path | None, kind: str, scenario: str, parent: Path = Path("results")) -> Path:
     """Reserve a fresh result folder and create its ``.partial`` working copy.
 
@@ -148,7 +170,10 @@ def new_folder(out: Path | None, kind: str, scenario: str, parent: Path = Path("
     same second never share one."""
     if out is not None:
         final = Path(out)
-        if final.exists() and (not final.is_dir() or any(final.iterdir())):
+        refuse_inside_result(final)
+        if final.exists() and not final.is_dir():
+            raise ResultError(f"--out {final}: a file; give a folder that does not exist yet (or an empty one)")
+        if final.exists() and any(final.iterdir()):
             raise ResultError(f"--out {final}: already exists and is not empty; choose another folder")
         partial = final.with_name(final.name + PARTIAL)
         if partial.exists():
@@ -165,6 +190,7 @@ def new_folder(out: Path | None, kind: str, scenario: str, parent: Path = Path("
         return partial
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", scenario).strip("-") or "scenario"
+    check_parent(parent)
     parent.mkdir(parents=True, exist_ok=True)
     while True:
         final = parent / f"{stamp}-{kind}-{slug}-{secrets.token_hex(3)}"
@@ -200,7 +226,7 @@ def open_partial(folder: str | Path, kind: str | None = None) -> dict[str, Any]:
         raise ResultError(f"{folder}: not an interrupted job (those folders end in {PARTIAL})")
     manifest = load_manifest(folder)
     if kind is not None and manifest["kind"] != kind:
-        raise ResultError(f"{folder}: a {manifest['kind']}, not a {kind}; continue it with "
+        raise ResultError(f"{folder}: {a_kind(manifest['kind'])}, not {a_kind(kind)}; continue it with "
                           f"stress {manifest['kind']} --resume {folder}")
     return manifest
 
@@ -244,6 +270,19 @@ def verify(folder: Path, manifest: dict[str, Any]) -> None:
         if sha256(path) != expected:
             raise ResultError(f"{path}: edited or damaged since the job wrote it (its SHA-256 is not the one "
                               f"{folder / MANIFEST} records); run the job again rather than edit its results")
+
+
+def refuse_inside_result(path: Path, allowed: Path | None = None) -> None:
+    """Refuse to write ``path`` (an --out) inside a result folder, but for the command's
+    own ``allowed`` place in it (a report's report.html): a result folder holds what its
+    job wrote, and a file written over one of them leaves it unreadable."""
+    target = Path(path).resolve()
+    if allowed is not None and target == Path(allowed).resolve():
+        return
+    for folder in (target, *target.parents):
+        if (folder / MANIFEST).is_file() and _manifest_or_none(folder) is not None:
+            raise UsageError(f"--out {path}: inside the result folder {folder}, which holds what its job "
+                             f"wrote; write it somewhere else")
 
 
 def _manifest_or_none(folder: Path) -> dict[str, Any] | None:

@@ -282,10 +282,12 @@ def _check_interval(where: Path, what: str, estimate: float, low: float, high: f
     """An estimate inside its interval, and a probability's inside [0, 1] (NaN: none)."""
     values = [v for v in (estimate, low, high) if not math.isnan(v)]
     ordered = all(math.isnan(v) for v in (low, high)) or (low <= estimate <= high)
-    if not ordered or (probability and not all(0.0 <= v <= 1.0 for v in values)):
+    outside = probability and not all(0.0 <= v <= 1.0 for v in values)
+    if not ordered or outside:
+        # say which rule it breaks: a value in [0, 1] may still lie outside its interval
+        rule = "a probability must lie in [0, 1]" if outside else "an estimate must lie inside its interval"
         raise store.ResultError(f"{where}: {what}: estimate {estimate:g} with interval [{low:g}, {high:g}] is "
-                                f"inconsistent{' (a probability must lie in [0, 1])' if probability else ''}; "
-                                "the file was edited or damaged")
+                                f"inconsistent ({rule}); the file was edited or damaged")
 
 
 def _read_csv(path: Path, *, text: Iterable[str] = (), numbers: Iterable[str] = (),
@@ -343,6 +345,7 @@ def results(folder: str | Path = "results") -> list[ResultEntry]:
     """Every result folder directly inside ``folder``, oldest first. Damaged and
     incomplete ones are listed as such, with what is wrong or how to finish them."""
     folder = Path(folder)
+    store.check_parent(folder)
     if not folder.is_dir():
         raise store.ResultError(f"{folder}: no such folder (stress run, sweep and compare write results there)")
     entries = [_entry(path) for path in folder.iterdir() if path.is_dir() and not path.name.startswith(".")]
