@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,12 @@ from stress.model.params import compile_params
 from stress.engines.simpy.replication import Replication
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# The tests of Ctrl-C need Python's handler, which Python does not install when it starts
+# with SIGINT ignored (as a background job of a non-interactive shell does); the commands
+# the tests start then inherit the ignoring too.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def make_config(*overrides: str, base=None):

@@ -29,7 +29,7 @@ def _draws(words, replication, component, n):
 @pytest.mark.parametrize("replication", [0, 1, 999_999, 2**32 + 5])
 def test_compiled_streams_equal_numpy(seed, replication):
     for component in range(streams.N_STREAMS):
-        expected = streams.generators(seed, replication)[component].random(200)
+        expected = streams.generators(seed, replication, streams.N_STREAMS)[component].random(200)
         assert np.array_equal(_draws(streams.seed_words(seed), replication, component, 200), expected)
 
 
@@ -42,7 +42,7 @@ def test_seeding_leaves_no_overflow_warnings_in_plain_python():
 
 
 def test_streams_of_a_replication_are_distinct():
-    draws = [g.random(5) for g in streams.generators(7, 3)]
+    draws = [g.random(5) for g in streams.generators(7, 3, streams.N_STREAMS)]
     assert len({tuple(d) for d in draws}) == streams.N_STREAMS
 
 
