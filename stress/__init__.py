@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from stress.output.reports import report
     from stress.output.tables import export
     from stress.statistics.summary import RunSummary
-    from stress.storage.reading import load_result, results
+    from stress.output.listing import results
+    from stress.storage.reading import load_result
 
 _EXPORTS = {
     "Config": "stress.config.schema",
@@ -42,7 +43,7 @@ _EXPORTS = {
     "adversary": "stress.api",
     "RunSummary": "stress.statistics.summary",
     "load_result": "stress.storage.reading",
-    "results": "stress.storage.reading",
+    "results": "stress.output.listing",
     "export": "stress.output.tables",
     "plot": "stress.output.plots",
     "report": "stress.output.reports",

@@ -11,7 +11,6 @@ they return.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -75,8 +74,7 @@ def resume(folder: str | Path, *, kind: str | None = None, workers: int | None =
     """Continue an interrupted job (a run, sweep or comparison; ``kind`` insists on
     one) from its ``.partial`` folder; the result is the one an uninterrupted job would
     have given. ``progress(done, planned, points_done, points)``."""
-    from stress.jobs import job_class
-    return resume_job(folder, job_class, kind=kind, workers=workers, scheduler=scheduler, keep_records=keep_records,
+    return resume_job(folder, kind=kind, workers=workers, scheduler=scheduler, keep_records=keep_records,
                       progress=progress, status=status)
 
 
@@ -112,11 +110,8 @@ def sweep(config: str | Path | None = None, *, grid: Mapping[str, Sequence[Any]]
     the scenario file supplies defaults. ``progress(done, planned, points_done, points)``."""
     from stress.config.loading import file_table
     from stress.jobs.sweep import SweepJob, spec_from_options
-    grid_texts = [f"{k}={','.join(_toml_literal(v) for v in vals)}" for k, vals in grid.items()] \
-        if isinstance(grid, Mapping) else list(grid)
-    range_texts = [f"{k}={lo}:{hi}" for k, (lo, hi) in ranges.items()] if isinstance(ranges, Mapping) else list(ranges)
-    spec = spec_from_options(file_table(config, "sweep"), grid_texts, design, samples, range_texts, n, seed,
-                             precision, max_n, max_points, source=str(config))
+    spec = spec_from_options(file_table(config, "sweep"), grid, design, samples, ranges, n, seed, precision, max_n,
+                             max_points, source=str(config))
     check_run_arguments(spec.n, spec.seed, engine, workers)
     job = SweepJob(load_scenario(config, overrides), spec, engine=engine, records=records)
     return execute(job, out=out, results_dir=results_dir, workers=workers, scheduler=scheduler,
@@ -167,14 +162,6 @@ def sensitivity(config: str | Path | None = None, *, method: str = "sobol", base
                          records=records)
     return execute(job, out=out, results_dir=results_dir, workers=workers, scheduler=scheduler,
                    progress=progress, status=status, budget=budget)
-
-
-def _toml_literal(value: Any) -> str:
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(value)
 
 
 def compare(configs: Sequence[str | Path | Config] = (), *, variants: Iterable[str] = (), n: int = 10_000,

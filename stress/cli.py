@@ -13,6 +13,8 @@ from typing import Callable, List, Optional
 import typer
 from rich.console import Console
 
+from stress import kinds
+
 
 app = typer.Typer(
     add_completion=False,
@@ -21,7 +23,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     help="Monte Carlo stress-testing of tiered responses to ceasefire violations.\n\n"
          "The commands that simulate (run, trace, sweep, compare, explore, sensitivity, robust, "
-         "serve) take a scenario file (TOML); without one they use the packaged default, the tiered "
+         "adversary, serve) take a scenario file (TOML); without one they use the packaged default, the tiered "
          "response plan. calibrate reads an event log. Results go to a folder under results/, "
          "which show, export, plot, report and discover read.",
 )
@@ -325,8 +327,8 @@ def compare(
     _finished(result, as_json, render.compare_table, lambda r: json.dumps(r.to_dicts(), indent=2))
 
 
-RESULT_ARG = typer.Argument(..., help="A result folder written by any stress command (run, sweep, compare, explore, "
-                                      "sensitivity, robust, discover, calibrate, adversary).",
+RESULT_ARG = typer.Argument(..., help="A result folder written by any stress command "
+                                      f"({', '.join(k.made_by for k in kinds.REGISTRY.values())}).",
                             show_default=False)
 
 
@@ -357,9 +359,8 @@ def results(
     folder: Path = typer.Option(Path("results"), "--dir", help="The folder holding result folders."),
 ) -> None:
     """List the result folders: id, kind, status, scenario, N, date and headline numbers."""
-    from stress.storage import reading as folders
-    from stress.output import render
-    render.result_list(out_console, folders.results(folder), folder)
+    from stress.output import listing, render
+    render.result_list(out_console, listing.results(folder), folder)
 
 
 @app.command()

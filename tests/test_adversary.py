@@ -220,7 +220,6 @@ def analytic_payoff(s: float) -> float:
 
 
 def best_response(seed: int, n: int):
-    from stress.config.toml import dumps
     from stress.jobs.adversary import AdversaryJob, spec_of
     from stress.config.loading import scenario_of
     from stress.jobs.pipeline import execute

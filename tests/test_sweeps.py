@@ -20,6 +20,7 @@ from stress.storage import checkpoints
 from stress.engines import simulate_chunk
 from stress.model.params import compile_params
 from stress.jobs.sweep import parse_values, points, spec_from_options
+from stress.errors import UsageError
 
 from conftest import make_config, run_cli
 
@@ -245,3 +246,17 @@ def test_points_share_what_they_have_in_common_and_only_that():
     kept = share_values(a._replace(delay_median=-0.0, draws=6.0), zero)
     assert np.signbit(kept.delay_median) and type(kept.draws) is float
     assert share_values(a._replace(severity=a.severity.astype(np.float32)), a).severity.dtype == np.float32
+
+
+def test_the_api_takes_python_values_as_the_command_line_takes_text():
+    from_text = spec_from_options(None, ["tier2.threshold=2,3", "tiers.tier1.min_class=minor,major"],
+                                  design=None, ranges=())
+    from_values = spec_from_options(None, {"tier2.threshold": np.array([2, 3]),
+                                           "tiers.tier1.min_class": ("minor", "major")})
+    assert from_values == from_text and all(type(v) is int for v in from_values.grid["tier2.threshold"])
+    ranged = spec_from_options(None, design="lhs", samples=4, ranges={"tier2.window_days": (7, 30)})
+    assert ranged == spec_from_options(None, design="lhs", samples=4, ranges=["tier2.window_days=7:30"])
+    with pytest.raises(UsageError, match="expected a sequence of values"):
+        spec_from_options(None, {"tier2.threshold": 3})
+    with pytest.raises(UsageError, match=r"expected \(low, high\) with numbers"):
+        spec_from_options(None, design="lhs", samples=4, ranges={"tier2.window_days": (7, "x")})

@@ -17,8 +17,8 @@ import numpy as np
 from stress.engines import new_workspace, simulate_chunk
 from stress.model.params import Params
 from stress.model.records import to_job
-from stress.statistics.tally import (Outputs, UnitTallies, bin_count_for, bin_width_for, concat_tallies, outcomes,
-                                     pair_cells, paired_sums, replication_values, tally_units)
+from stress.statistics.tally import (Outputs, TaskResult, bin_count_for, bin_width_for, concat_tallies,
+                                     outcomes, pair_cells, paired_sums, replication_values, tally_units)
 
 
 class Item(NamedTuple):
@@ -38,18 +38,6 @@ class Task(NamedTuple):
     scatter: dict[int, np.ndarray | None]  # per point: where its record columns go in the job's layout
     keep_records: bool
     replication_sums: bool = False       # also sum each replication's whole-number statistics over the units
-
-
-class TaskResult(NamedTuple):
-    units: np.ndarray                    # (U, 3): point, first replication, count; items in order, a group's points in order
-    tallies: UnitTallies
-    seconds: np.ndarray                  # (U,) CPU seconds of each unit's simulation (not inflated by load)
-    pairs: np.ndarray                    # (Q, 3): point a, point b, first replication
-    cells: np.ndarray                    # (Q, outcomes, 4): both, a only, b only, neither
-    records: np.ndarray | None           # every unit's records, stacked in unit order (in the job's layout)
-    replication_blocks: np.ndarray | None = None  # (B, 2): first replication, count of each block of ...
-    replication_sums: np.ndarray | None = None    # ... (sum of counts, K): replication_values summed over units
-    pair_means: np.ndarray | None = None          # (Q, means, 3): per pair, each mean's b - a summed, squared, counted
 
 
 # A task's records are reduced to tallies in batches of about this many replications,

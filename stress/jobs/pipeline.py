@@ -26,7 +26,7 @@ from typing import Any, Callable, ClassVar, ContextManager, Iterator, NamedTuple
 
 import numpy as np
 
-from stress import engines
+from stress import engines, kinds
 from stress.model import cost
 from stress.config.schema import Config
 from stress.errors import UserError
@@ -198,19 +198,17 @@ def execute(job: Job, *, out: str | Path | None = None, results_dir: str | Path 
         raise
 
 
-def resume(folder: str | Path, job_class: Callable[[str], type[Job]], *, kind: str | None = None,
-           workers: int | None = None, scheduler: str | None = None, keep_records: bool = False,
-           progress: Progress | None = None, status: Status | None = None) -> Any:
+def resume(folder: str | Path, *, kind: str | None = None, workers: int | None = None, scheduler: str | None = None,
+           keep_records: bool = False, progress: Progress | None = None, status: Status | None = None) -> Any:
     """Continue an interrupted job from its ``.partial`` folder: the result is the one an
-    uninterrupted job would have given. ``job_class(kind)`` is the class of a kind."""
-    from stress.jobs import KINDS
+    uninterrupted job would have given."""
     partial = Path(folder)
     manifest = folders.open_partial(partial, kind)
-    if manifest["kind"] not in KINDS:
+    if manifest["kind"] not in kinds.RESUMABLE:
         raise folders.ResultError(f"{partial}: a {manifest['kind']!r} job, which this version cannot resume")
     check_scheduler(scheduler)
     try:
-        job = job_class(manifest["kind"]).reopen(partial, manifest)
+        job = kinds.job_class(manifest["kind"]).reopen(partial, manifest)
     except (KeyError, TypeError) as exc:
         raise folders.ResultError(f"{partial / folders.MANIFEST}: damaged ({exc!r} missing or wrong)") from None
     return _complete(job, partial, workers, scheduler, keep_records, progress, status)

@@ -13,53 +13,20 @@ import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ValidationError
 
 from stress.config.keys import field_type, refuse_repeated
 from stress.config.loading import Scenario
+from stress.config.sweep import SweepSpec
 from stress.config.uncertain import unit_design
 from stress.errors import UsageError
 from stress.jobs.pipeline import CHUNK, Outcome
 from stress.jobs.points import PointsJob, PointTable, check_point_count
 from stress.statistics import intervals as stats
 from stress.storage import folders
-
-
-class SweepSpec(BaseModel):
-    """A sweep definition: the ``[sweep]`` table of a scenario file, or CLI options."""
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
-
-    grid: dict[str, list[Any]] = Field(default_factory=dict,
-                                       description="Axis key -> values; the points are their Cartesian product.")
-    design: Literal["grid", "lhs", "sobol"] = Field("grid", description="How ranges are sampled.")
-    samples: int | None = Field(None, ge=1, description="Points drawn from the ranges (lhs, sobol).")
-    ranges: dict[str, tuple[float, float]] = Field(default_factory=dict, description="Key -> (low, high).")
-    n: int = Field(2000, ge=1, description="Replications per point.")
-    seed: int = Field(0, ge=0, description="Root seed, the same for every point.")
-    precision: float | None = Field(None, gt=0, lt=1, description="Target 95% half-width of every tier probability.")
-    max_n: int | None = Field(None, ge=1, description="Most replications per point when a precision is set.")
-    max_points: int | None = Field(None, ge=1, description="Most points (default: jobs.points.MAX_POINTS).")
-
-    @model_validator(mode="after")
-    def _consistent(self) -> "SweepSpec":
-        if self.design == "grid" and self.ranges:
-            raise ValueError("ranges need design = 'lhs' or 'sobol'")
-        if self.design != "grid" and (not self.ranges or self.samples is None):
-            raise ValueError(f"design = '{self.design}' needs ranges and samples")
-        for key, (low, high) in self.ranges.items():
-            if not low < high:
-                raise ValueError(f"range {key} = {low}:{high}: low must be below high")
-        for key, values in self.grid.items():
-            if not values:
-                raise ValueError(f"grid {key} has no values")
-        if not self.grid and not self.ranges:
-            raise ValueError("a sweep needs at least one --grid axis or --range")
-        if self.max_n is not None and self.precision is not None and self.max_n < self.n:
-            raise ValueError(f"max_n = {self.max_n} is below n = {self.n}: a point never runs fewer than n")
-        return self
 
 
 def parse_values(text: str, limit: int | None = None) -> list[Any]:
@@ -97,34 +64,27 @@ def parse_axis(text: str, option: str = "--grid") -> tuple[str, str]:
     return key.strip(), values.strip()
 
 
-def spec_from_options(file_spec: dict[str, Any] | None, grid: Iterable[str] = (), design: str | None = None,
-                      samples: int | None = None, ranges: Iterable[str] = (), n: int | None = None,
+Grid = Mapping[str, Sequence[Any]] | Iterable[str]
+Ranges = Mapping[str, tuple[float, float]] | Iterable[str]
+
+
+def spec_from_options(file_spec: dict[str, Any] | None, grid: Grid = (), design: str | None = None,
+                      samples: int | None = None, ranges: Ranges = (), n: int | None = None,
                       seed: int | None = None, precision: float | None = None, max_n: int | None = None,
                       max_points: int | None = None, source: str = "<scenario>") -> SweepSpec:
     """A sweep definition from a file's ``[sweep]`` table (of the file ``source``),
-    extended and overridden by command-line options."""
+    extended and overridden by options: ``grid`` and ``ranges`` as Python values
+    (``{"tier2.threshold": [2, 3]}``, ``{"tier2.window_days": (7, 30)}``) or as
+    command-line text (``["tier2.threshold=2,3"]``, ``["tier2.window_days=7:30"]``)."""
     data = dict(_table(file_spec, f"{source}: [sweep]", "KEY = VALUE"))
     grid_values = dict(_table(data.get("grid"), f"{source}: [sweep] grid", 'KEY = [VALUES] or KEY = "LOW:HIGH:STEP"'))
     for key, values in grid_values.items():
         if isinstance(values, str):
             grid_values[key] = _parsed(values, f"[sweep] grid.{key}", max_points)
-    refuse_repeated([parse_axis(text)[0] for text in grid], "--grid")
-    refuse_repeated([parse_axis(text, "--range")[0] for text in ranges], "--range")
-    for text in grid:
-        key, values = parse_axis(text)
-        grid_values[key] = _parsed(values, f"--grid {text}", max_points)
-    data["grid"] = grid_values
+    data["grid"] = grid_values | grid_axes(grid, max_points)
     range_values = {k: tuple(v) if isinstance(v, list) else v for k, v in
                     _table(data.get("ranges"), f"{source}: [sweep] ranges", "KEY = [LOW, HIGH]").items()}
-    for text in ranges:
-        key, values = parse_axis(text, "--range")
-        parts = values.split(":")
-        try:
-            low, high = (float(p) for p in parts)
-        except ValueError:
-            raise UsageError(f"--range {text!r}: expected KEY=LOW:HIGH with numbers") from None
-        range_values[key] = (low, high)
-    data["ranges"] = range_values
+    data["ranges"] = range_values | range_axes(ranges)
     for name, value in (("design", design), ("samples", samples), ("n", n), ("seed", seed),
                         ("precision", precision), ("max_n", max_n), ("max_points", max_points)):
         if value is not None:
@@ -136,6 +96,52 @@ def spec_from_options(file_spec: dict[str, Any] | None, grid: Iterable[str] = ()
         where = ".".join(str(p) for p in error["loc"])
         message = error["msg"].removeprefix("Value error, ")
         raise UsageError(f"sweep definition: {where + ': ' if where else ''}{message}") from None
+
+
+def grid_axes(grid: Grid, max_points: int | None = None) -> dict[str, list[Any]]:
+    """The axes of ``--grid`` texts, or of a mapping of key -> values."""
+    if isinstance(grid, Mapping):
+        refuse_repeated([str(key) for key in grid], "grid")
+        return {str(key): _values(values, f"grid {key}") for key, values in grid.items()}
+    texts = list(grid)
+    refuse_repeated([parse_axis(text)[0] for text in texts], "--grid")
+    return {key: _parsed(values, f"--grid {text}", max_points)
+            for text in texts for key, values in [parse_axis(text)]}
+
+
+def range_axes(ranges: Ranges) -> dict[str, tuple[float, float]]:
+    """The ranges of ``--range`` texts, or of a mapping of key -> (low, high)."""
+    if isinstance(ranges, Mapping):
+        refuse_repeated([str(key) for key in ranges], "ranges")
+        out = {}
+        for key, bounds in ranges.items():
+            values = _values(bounds, f"ranges {key}")
+            if len(values) != 2 or not all(_is_number(v) for v in values):
+                raise UsageError(f"ranges {key} = {bounds!r}: expected (low, high) with numbers")
+            out[str(key)] = (float(values[0]), float(values[1]))
+        return out
+    texts = list(ranges)
+    refuse_repeated([parse_axis(text, "--range")[0] for text in texts], "--range")
+    out = {}
+    for text in texts:
+        key, values = parse_axis(text, "--range")
+        try:
+            low, high = (float(p) for p in values.split(":"))
+        except ValueError:
+            raise UsageError(f"--range {text!r}: expected KEY=LOW:HIGH with numbers") from None
+        out[key] = (low, high)
+    return out
+
+
+def _values(values: Any, where: str) -> list[Any]:
+    """A sequence of values as plain Python values (NumPy's scalars are not JSON)."""
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise UsageError(f"{where} = {values!r}: expected a sequence of values")
+    return [v.item() if isinstance(v, np.generic) else v for v in values]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _table(value: Any, where: str, shape: str) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 paired difference from the blind violator and the worst behaviour, the violator's best
 response when it searched, in the terminal, for papers and in plain words (each plan's
 weakest point); the outcome by behaviour, and the search's curve. See
-``stress.output.kinds``."""
+``stress.kinds.Output``."""
 
 from __future__ import annotations
 

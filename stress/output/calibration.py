@@ -1,5 +1,5 @@
 """A calibration's output: its tables in the terminal and for papers, its figures, and
-its reading in plain words (the notes the fit wrote). See ``stress.output.kinds``."""
+its reading in plain words (the notes the fit wrote). See ``stress.kinds.Output``."""
 
 from __future__ import annotations
 

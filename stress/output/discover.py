@@ -2,7 +2,7 @@
 quasi-p-values and how often boxes from half the points agree), its coverage and
 density, in the terminal, for papers and in plain words; the trade-off along PRIM's
 peeling trajectory (or between CART's leaves), the limits, and the points of the two
-most restricted inputs with the box drawn. See ``stress.output.kinds``.
+most restricted inputs with the box drawn. See ``stress.kinds.Output``.
 """
 
 from __future__ import annotations

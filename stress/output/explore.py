@@ -1,6 +1,6 @@
 """An exploration's output: every statistic over the uncertainty in the terminal, for
 papers and in plain words, and the distribution of each tier probability over the
-sampled points. See ``stress.output.kinds``."""
+sampled points. See ``stress.kinds.Output``."""
 
 from __future__ import annotations
 

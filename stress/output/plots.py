@@ -10,7 +10,6 @@ figures are ``Figure`` objects rendered by Agg: no pyplot state, no display need
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
@@ -19,8 +18,9 @@ import pandas as pd
 
 from stress.errors import UsageError
 from stress.storage import folders as store
+from stress.storage.figures import figure_bytes
 from stress.storage.reading import CompareView, ResultView, RunView, SweepView, as_view, table_tiers
-from stress.output import kinds
+from stress import kinds
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -54,19 +54,7 @@ def figures(result: ResultView) -> dict[str, "Figure"]:
 
 
 def _figures(result: ResultView) -> dict[str, "Figure"]:
-    module = kinds.module_for(result.kind)
-    if module is not None:
-        return module.figures(result)
-    if isinstance(result, RunView):
-        return {"curves": _run_curves(result)}
-    if isinstance(result, SweepView):
-        if len(result.keys) == 1:
-            return {"sweep": _sweep_lines(result)}
-        if len(result.keys) == 2:
-            return {"heatmaps": _sweep_heatmaps(result)}
-        raise UsageError(f"{result.path}: plots show sweeps over one or two parameters; this one varies "
-                         f"{len(result.keys)} ({', '.join(result.keys)}); export its table instead")
-    return {"forest": _compare_forest(result)}
+    return kinds.output(result.kind).figures(result)
 
 
 def plot(result: str | Path | ResultView, out: str | Path | None = None,
@@ -89,29 +77,12 @@ def plot(result: str | Path | ResultView, out: str | Path | None = None,
     return written
 
 
-def figure_bytes(figure: "Figure", fmt: str) -> bytes:
-    """The figure as PNG or SVG bytes. SVG keeps its text as text, so it stays
-    searchable and editable, and carries no date, so the same result gives the same file.
-    A figure stored as files (a calibration's) gives its file."""
-    stored = getattr(figure, fmt, None)
-    if isinstance(stored, bytes):
-        return stored
-    import matplotlib
-    buffer = io.BytesIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "stress"}):
-        if fmt == "svg":
-            figure.savefig(buffer, format="svg", metadata={"Date": None})
-        else:
-            figure.savefig(buffer, format="png", dpi=120)
-    return buffer.getvalue()
-
-
 def _figure(width: float, height: float) -> "Figure":
     from matplotlib.figure import Figure
     return Figure(figsize=(width, height), layout="constrained")
 
 
-def _run_curves(view: RunView) -> "Figure":
+def run_curves(view: RunView) -> "Figure":
     s = view.summary
     fig = _figure(8, 5)
     ax = fig.add_subplot()
@@ -142,7 +113,7 @@ def _positions(values: pd.Series) -> tuple[np.ndarray, list[str] | None]:
     return np.array([labels.index(v) for v in values.astype(str)], dtype=float), labels
 
 
-def _sweep_lines(view: SweepView) -> "Figure":
+def sweep_lines(view: SweepView) -> "Figure":
     (key,) = view.keys
     table = view.table.sort_values(key, kind="stable")
     x, labels = _positions(table[key])
@@ -164,7 +135,7 @@ def _sweep_lines(view: SweepView) -> "Figure":
     return fig
 
 
-def _sweep_heatmaps(view: SweepView) -> "Figure":
+def sweep_heatmaps(view: SweepView) -> "Figure":
     x_key, y_key = view.keys[1], view.keys[0]  # the first key varies slowest: rows
     table = view.table
     tiers = table_tiers(table.columns)
@@ -204,7 +175,7 @@ def _sweep_heatmaps(view: SweepView) -> "Figure":
     return fig
 
 
-def _compare_forest(view: CompareView) -> "Figure":
+def compare_forest(view: CompareView) -> "Figure":
     table = view.table
     fig = _figure(8, 2.0 + 0.3 * len(table))
     ax = fig.add_subplot()

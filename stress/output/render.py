@@ -129,16 +129,8 @@ def _p(p: float) -> str:
 
 def stored_result(console: Console, view) -> None:
     """A result folder's table, as the command that wrote it printed it."""
-    from stress.output import kinds
-    module = kinds.module_for(view.kind)
-    if module is not None:
-        module.render(console, view)
-    elif view.kind == "run":
-        run_summary(console, view.summary)
-    elif view.kind == "sweep":
-        sweep_table(console, view)
-    else:
-        compare_table(console, view)
+    from stress import kinds
+    kinds.output(view.kind).render(console, view)
 
 
 # Besides the id, the results table needs this many columns to be readable.

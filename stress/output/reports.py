@@ -15,7 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from stress.errors import UsageError
-from stress.output import kinds, plots, tables
+from stress import kinds
+from stress.output import plots, tables
 from stress.storage import folders as store
 from stress.storage.reading import CompareView, ResultView, RunView, SweepView, as_view
 from stress.storage.reading import table_tiers
@@ -72,14 +73,7 @@ def report_html(view: ResultView) -> str:
 
 
 def title(view: ResultView) -> str:
-    module = kinds.module_for(view.kind)
-    if module is not None:
-        return module.title(view)
-    if isinstance(view, RunView):
-        return f"{view.scenario}: run of {view.n:,} replications"
-    if isinstance(view, SweepView):
-        return f"{view.scenario}: sweep over {', '.join(view.keys)}"
-    return f"{view.scenario}: comparison of {', '.join(v.name for v in view.variants)}"
+    return kinds.output(view.kind).title(view)
 
 
 def _meta(view: ResultView) -> str:
@@ -123,14 +117,7 @@ def _e(text: str) -> str:
 
 def reading(view: ResultView) -> list[str]:
     """A few sentences on what the headline numbers say."""
-    module = kinds.module_for(view.kind)
-    if module is not None:
-        return module.reading(view)
-    if isinstance(view, RunView):
-        return _read_run(view)
-    if isinstance(view, SweepView):
-        return _read_sweep(view)
-    return _read_compare(view)
+    return kinds.output(view.kind).reading(view)
 
 
 def tier_words(tier: str) -> str:
@@ -151,7 +138,7 @@ def percent(p: float, low: float, high: float, signed: bool = False) -> tuple[st
     return pct(p), f"{pct(low)} to {pct(high)}"
 
 
-def _read_run(view: RunView) -> list[str]:
+def read_run(view: RunView) -> list[str]:
     s = view.summary
     reached = []
     for t in s.tiers.itertuples():
@@ -171,7 +158,7 @@ def _read_run(view: RunView) -> list[str]:
     return out
 
 
-def _read_sweep(view: SweepView) -> list[str]:
+def read_sweep(view: SweepView) -> list[str]:
     table = view.table
     out = []
     for tier in table_tiers(table.columns):
@@ -197,7 +184,7 @@ def _point(row, keys: list[str]) -> str:
     return ", ".join(f"{k} = {row[k]:g}" if isinstance(row[k], float) else f"{k} = {row[k]}" for k in keys)
 
 
-def _read_compare(view: CompareView) -> list[str]:
+def read_compare(view: CompareView) -> list[str]:
     reference = view.variants[0].name
     out = []
     for variant in view.variants[1:]:

@@ -2,7 +2,7 @@
 and satisficing share with their intervals, and which variants no other beats at
 every point, in the terminal, for papers and in plain words; the distribution of each
 variant's regret over the points, and the trade-off between the outcomes. See
-``stress.output.kinds``.
+``stress.kinds.Output``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A sensitivity study's output: the inputs ranked for each output with their
 intervals, in the terminal, for papers and in plain words; Sobol' first and total
-indices as bars, or Morris' mu* against sigma. See ``stress.output.kinds``."""
+indices as bars, or Morris' mu* against sigma. See ``stress.kinds.Output``."""
 
 from __future__ import annotations
 

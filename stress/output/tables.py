@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from stress.errors import UsageError
-from stress.output import kinds, render
+from stress import kinds
+from stress.output import render
 from stress.storage import folders as store
 from stress.storage.reading import CompareView, ResultView, RunView, SweepView, as_view, table_tiers
 from stress.statistics.summary import json_row
@@ -120,25 +121,10 @@ def result_table(result: ResultView, metrics: Sequence[str] | None = None, *, br
     comparison (one row per variant and tier). ``metrics`` chooses the statistics,
     in the order given (``["all"]``: every one); without it, all of them, or with
     ``brief`` the headline ones."""
-    module = kinds.module_for(result.kind)
+    module = kinds.output(result.kind)
     if metrics is None and brief:
-        metrics = module.brief(result) if module is not None else headline_statistics(result.kind, _tiers(result))
-    if module is not None:
-        return module.table(result, metrics)
-    if isinstance(result, RunView):
-        return _run_table(result, metrics)
-    if isinstance(result, SweepView):
-        return _sweep_table(result, metrics)
-    return _compare_table(result, metrics)
-
-
-def _tiers(view: ResultView) -> list[str]:
-    """The tiers of a run, sweep or comparison."""
-    if isinstance(view, RunView):
-        return list(view.summary.tier_names)
-    if isinstance(view, SweepView):
-        return table_tiers(view.table.columns)
-    return list(dict.fromkeys(view.table["tier"]))
+        metrics = module.brief(result)
+    return module.table(result, metrics)
 
 
 def select_rows(frame: pd.DataFrame, column: str, kind: str, metrics: Sequence[str] | None) -> pd.DataFrame:
@@ -158,7 +144,7 @@ def _chosen(kind: str, allowed: Sequence[str], metrics: Sequence[str] | None) ->
     return list(dict.fromkeys(metrics))
 
 
-def _run_table(view: RunView, metrics: Sequence[str] | None) -> ResultTable:
+def run_table(view: RunView, metrics: Sequence[str] | None) -> ResultTable:
     s = view.summary
     rows = [{"metric": f"{t.tier}_p", "estimate": t.p_reached, "ci_low": t.ci_low, "ci_high": t.ci_high,
              "n": s.n} for t in s.tiers.itertuples()]
@@ -178,7 +164,7 @@ def _run_table(view: RunView, metrics: Sequence[str] | None) -> ResultTable:
     return ResultTable(frame, (Interval("estimate", "ci_low", "ci_high"),), caption, view.id)
 
 
-def _sweep_table(view: SweepView, metrics: Sequence[str] | None) -> ResultTable:
+def sweep_table(view: SweepView, metrics: Sequence[str] | None) -> ResultTable:
     table = view.table
     groups: dict[str, list[str]] = {}
     intervals = []
@@ -202,7 +188,7 @@ def _sweep_table(view: SweepView, metrics: Sequence[str] | None) -> ResultTable:
     return ResultTable(table[columns].copy(), kept, caption, view.id)
 
 
-def _compare_table(view: CompareView, metrics: Sequence[str] | None) -> ResultTable:
+def compare_table(view: CompareView, metrics: Sequence[str] | None) -> ResultTable:
     chosen = _chosen("comparison", COMPARISON_STATISTICS, metrics)
     columns = list(view.table.columns) if chosen is None else ["variant", "reference", "tier"]
     for name in chosen or ():

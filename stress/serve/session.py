@@ -183,7 +183,7 @@ class WhatIf:
         """The result folders in ``results``, as ``stress results`` lists them."""
         if not self.results.is_dir():
             return []
-        from stress.storage.reading import results
+        from stress.output.listing import results
         return [{"id": e.id, "kind": e.kind, "status": e.status, "scenario": e.scenario, "n": e.n,
                  "created": e.created, "headline": e.headline,
                  "report": report_url(e.id) if e.status == "complete" else None}

@@ -204,3 +204,17 @@ def pair_cells(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     second_only = np.sum(~first & second, axis=0)
     neither = len(first) - both - first_only - second_only
     return np.stack([both, first_only, second_only, neither], axis=1).astype(np.int64)
+
+
+class TaskResult(NamedTuple):
+    """What a task sends back (``stress.execution.tasks.run_task``) and a checkpoint
+    keeps: its units' tallies, and what a job asked for besides."""
+    units: np.ndarray                    # (U, 3): point, first replication, count; items in order, a group's points in order
+    tallies: UnitTallies
+    seconds: np.ndarray                  # (U,) CPU seconds of each unit's simulation (not inflated by load)
+    pairs: np.ndarray                    # (Q, 3): point a, point b, first replication
+    cells: np.ndarray                    # (Q, outcomes, 4): both, a only, b only, neither
+    records: np.ndarray | None           # every unit's records, stacked in unit order (in the job's layout)
+    replication_blocks: np.ndarray | None = None  # (B, 2): first replication, count of each block of ...
+    replication_sums: np.ndarray | None = None    # ... (sum of counts, K): replication_values summed over units
+    pair_means: np.ndarray | None = None          # (Q, means, 3): per pair, each mean's b - a summed, squared, counted

@@ -32,7 +32,7 @@ SCENARIO = "scenario.toml"
 def write(result: "CalibrationResult", partial: Path) -> None:
     """Everything of a calibration into its ``.partial`` folder."""
     from stress.calibration.plots import figures
-    from stress.output.plots import figure_bytes
+    from stress.storage.figures import figure_bytes
     folders.write_json(partial / "calibration.json", result.to_dict())
     for name, method in TABLES.items():
         folders.write_csv(partial / f"{name}.csv", getattr(result, method)())

@@ -12,8 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from stress.execution.tasks import TaskResult
-from stress.statistics.tally import UnitTallies
+from stress.statistics.tally import TaskResult, UnitTallies
 from stress.storage.folders import CHECKPOINTS, atomic_file
 
 

@@ -10,22 +10,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from importlib import import_module
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, NamedTuple, Union
 
 import pandas as pd
 from pydantic import ValidationError
 
-from stress.storage import folders as store
+from stress import kinds
+from stress.config.sweep import SweepSpec
 from stress.statistics.summary import RunSummary, tier_name
-from stress.jobs.sweep import SweepSpec
+from stress.storage import folders as store
 
-# Kinds read here, and the others: kind -> "module:function" that loads its view.
-KINDS = ("run", "sweep", "compare")
-OTHER_KINDS = {"calibration": "stress.storage.calibration:load_view", "explore": "stress.storage.explore:load_view",
-               "sensitivity": "stress.storage.sensitivity:load_view", "discover": "stress.storage.discover:load_view",
-               "robust": "stress.storage.robust:load_view", "adversary": "stress.storage.adversary:load_view"}
 TIER_FIELDS = ("tier", "p_reached", "ci_low", "ci_high", "median_hours_to_reach", "p10_hours_to_reach",
                "p90_hours_to_reach", "n_reached")
 METRIC_FIELDS = ("estimate", "ci_low", "ci_high", "n")
@@ -112,17 +107,13 @@ def load_result(folder: str | Path) -> ResultView:
     folder = Path(folder)
     manifest = store.load_manifest(folder)
     kind = manifest["kind"]
-    if kind not in KINDS and kind not in OTHER_KINDS:
+    if kind not in kinds.REGISTRY:
         raise store.ResultError(f"{folder / store.MANIFEST}: unknown kind {kind!r}; "
-                                f"this version reads {', '.join([*KINDS, *OTHER_KINDS])}")
-    if _incomplete(folder, manifest):
+                                f"this version reads {', '.join(kinds.NAMES)}")
+    if incomplete(folder, manifest):
         raise store.ResultError(f"{folder}: an incomplete {kind} (status {manifest.get('status')!r}); "
-                                f"finish it with: stress {kind} --resume {folder}")
-    if kind in OTHER_KINDS:
-        module, function = OTHER_KINDS[kind].split(":")
-        view = getattr(import_module(module), function)(folder, manifest)
-    else:
-        view = {"run": _load_run, "sweep": _load_sweep, "compare": _load_compare}[kind](folder, manifest)
+                                f"{finish_hint(kind, folder)}")
+    view = kinds.reader(kind)(folder, manifest)
     # after the structural checks, which say more precisely what is wrong with a file
     store.verify(folder, manifest)
     return view
@@ -133,11 +124,18 @@ def as_view(result: str | Path | ResultView) -> ResultView:
     return result if isinstance(result, BaseView) else load_result(result)
 
 
-def _incomplete(folder: Path, manifest: dict[str, Any]) -> bool:
+def finish_hint(kind: str, folder: Path) -> str:
+    """What to do with an incomplete folder of ``kind``."""
+    if kind in kinds.RESUMABLE:
+        return f"finish it with: stress {kind} --resume {folder}"
+    return f"it cannot be resumed: run stress {kinds.REGISTRY[kind].made_by} again"
+
+
+def incomplete(folder: Path, manifest: dict[str, Any]) -> bool:
     return folder.name.endswith(store.PARTIAL) or manifest.get("status") != "complete"
 
 
-def _load_run(folder: Path, manifest: dict[str, Any]) -> RunView:
+def load_run(folder: Path, manifest: dict[str, Any]) -> RunView:
     _require(manifest, folder / store.MANIFEST, ("seed",))
     curves = _read_csv(folder / "curves.csv", text=("tier",), numbers=("hours", "p_reached", "ci_low", "ci_high"),
                        complete=("tier", "hours", "p_reached", "ci_low", "ci_high"))
@@ -193,7 +191,7 @@ def table_tiers(columns: Iterable[str]) -> list[str]:
             and f"{c[:-2]}_ci_high" in present]
 
 
-def _load_sweep(folder: Path, manifest: dict[str, Any]) -> SweepView:
+def load_sweep(folder: Path, manifest: dict[str, Any]) -> SweepView:
     where = folder / store.MANIFEST
     _require(manifest, where, ("seed", "sweep", "points"))
     points = _points(manifest, where, "swept values")
@@ -207,7 +205,7 @@ def _load_sweep(folder: Path, manifest: dict[str, Any]) -> SweepView:
     return SweepView(folder, manifest, {store.CONFIG: _read_text(folder / store.CONFIG)}, points, spec, table)
 
 
-def _load_compare(folder: Path, manifest: dict[str, Any]) -> CompareView:
+def load_compare(folder: Path, manifest: dict[str, Any]) -> CompareView:
     where = folder / store.MANIFEST
     _require(manifest, where, ("seed", "n", "variants"))
     try:
@@ -329,72 +327,3 @@ def _read_text(path: Path) -> str:
         raise store.ResultError(f"{path}: unreadable ({exc})") from None
 
 
-class ResultEntry(NamedTuple):
-    """One folder in a listing of results."""
-    id: str                  # the folder's name
-    kind: str
-    status: str              # complete, incomplete or damaged
-    scenario: str
-    n: int | None            # replications (per point of a sweep, the most any point ran; per variant)
-    created: str
-    headline: str            # the main numbers, how to resume, or what is damaged
-    path: Path
-
-
-def results(folder: str | Path = "results") -> list[ResultEntry]:
-    """Every result folder directly inside ``folder``, oldest first. Damaged and
-    incomplete ones are listed as such, with what is wrong or how to finish them."""
-    folder = Path(folder)
-    store.check_parent(folder)
-    if not folder.is_dir():
-        raise store.ResultError(f"{folder}: no such folder (stress run, sweep and compare write results there)")
-    entries = [_entry(path) for path in folder.iterdir() if path.is_dir() and not path.name.startswith(".")]
-    return sorted(entries, key=lambda e: (e.created, e.id))
-
-
-def _entry(path: Path) -> ResultEntry:
-    try:
-        manifest = store.load_manifest(path)
-    except store.ResultError as exc:
-        return ResultEntry(path.name, "?", "damaged", "", None, "", str(exc), path)
-    kind = str(manifest["kind"])
-    n = manifest.get("n")
-    per_point = manifest.get("n_per_point")
-    if isinstance(per_point, list) and per_point and all(isinstance(v, int) for v in per_point):
-        n = max(per_point)  # --precision may have added replications to some points
-    fields = (path.name, kind)  # the name to pass to show, export, plot and report
-    rest = (str(manifest.get("scenario", "")), n if isinstance(n, int) else None, str(manifest.get("created", "")))
-    if _incomplete(path, manifest):
-        return ResultEntry(*fields, "incomplete", *rest, f"finish it with: stress {kind} --resume {path}", path)
-    try:
-        view = load_result(path)
-    except store.ResultError as exc:
-        return ResultEntry(*fields, "damaged", *rest, str(exc), path)
-    return ResultEntry(*fields, "complete", *rest, headline(view), path)
-
-
-def headline(view: ResultView) -> str:
-    """The main numbers of a result on one line."""
-    from stress.output import kinds
-    module = kinds.module_for(view.kind)
-    if module is not None:
-        return module.headline(view)
-    if isinstance(view, RunView):
-        probabilities = ", ".join(f"{p:.3f}" for p in view.summary.tiers["p_reached"])
-        return f"P({', '.join(view.summary.tier_names)}) = {probabilities}"
-    if isinstance(view, SweepView):
-        last = table_tiers(view.table.columns)[-1]
-        top = view.table[f"{last}_p"]
-        return (f"{len(view.points)} points over {', '.join(view.keys)}; "
-                f"P({last}) {top.min():.3f} to {top.max():.3f}")
-    reference = view.variants[0].name
-    parts = []
-    for variant in view.variants[1:]:
-        rows = view.table.loc[view.table["variant"] == variant.name]
-        parts.append(f"{variant.name} - {reference}: "
-                     + ", ".join(f"{t} {_signed(d)}" for t, d in zip(rows["tier"], rows["diff"])))
-    return "diff in P(tier): " + "; ".join(parts)
-
-
-def _signed(x: float) -> str:
-    return "-" if math.isnan(x) else f"{x:+.3f}"
