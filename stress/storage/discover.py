@@ -13,22 +13,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import pandas as pd
 
 from stress.storage import folders
 from stress.storage.reading import BaseView, _read_csv, _read_text, _require
 
-if TYPE_CHECKING:
-    from stress.discovery.analysis import DiscoverResult
-
 BOX_NUMBERS = ("lower", "upper", "range_lower", "range_upper", "cut", "qp_lower", "qp_upper", "restricted_share")
 STEP_NUMBERS = ("coverage", "density", "mass", "res_dim", "n", "k")
 
 
-def write(result: "DiscoverResult", partial: Path, config_text: str | None) -> None:
-    """Everything of a discovery into its ``.partial`` folder."""
+def write(result: Any, partial: Path, config_text: str | None) -> None:
+    """Everything of a discovery (a ``stress.discovery.analysis.DiscoverResult``) into its
+    ``.partial`` folder."""
     folders.write_json(partial / "discover.json", result.to_dict())
     folders.write_csv(partial / "box.csv", result.box_frame())
     folders.write_csv(partial / "trajectory.csv", result.steps.rename_axis("step").reset_index())
