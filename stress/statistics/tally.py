@@ -81,6 +81,22 @@ def replication_values(values: np.ndarray, out: Outputs) -> np.ndarray:
     return np.concatenate([outcomes(values, out), counts], axis=1).astype(np.int64)
 
 
+def statistic_names(out: Outputs) -> tuple[str, ...]:
+    """Every statistic a replication has a value of, by the names of the tables: reached
+    at least each tier (``<tier>_p``), each proportion's flag, each mean's quantity."""
+    return tuple(f"{t}_p" for t in out.tiers) + out.proportions + out.means
+
+
+def statistic_values(values: np.ndarray, out: Outputs, which: Sequence[int]) -> np.ndarray:
+    """(n, len(which)) each replication's value of the statistics ``which`` (indexes into
+    ``statistic_names``): 1 or 0 for a yes/no, the quantity for a mean (NaN where the
+    replication has none, as the mean leaves it out)."""
+    yes_no = outcomes(values, out)
+    columns = [yes_no[:, i].astype(np.float64) if i < yes_no.shape[1]
+               else values[:, out.mean_columns[i - yes_no.shape[1]]] for i in which]
+    return np.stack(columns, axis=1) if columns else np.zeros((len(values), 0))
+
+
 def bin_width_for(horizon: float) -> float:
     """Times to reach a tier are binned at 0.1 hour (6 minutes), coarser for horizons
     beyond 200 days, so a point's histogram has at most 50,001 bins per tier: its
