@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 # Type checkers and IDEs read these; at run time the names below are imported lazily.
 if TYPE_CHECKING:
-    from stress.api import (as_config, calibrate, compare, discover, explore, resume, robust, run, sensitivity,
-                            sweep, trace)
+    from stress.api import (as_config, calibrate, compare, discover, explore, optimize, resume, robust, run,
+                            sensitivity, sweep, trace)
     from stress.jobs.run import RunResult
     from stress.config.loading import ConfigError, load_config
     from stress.config.schema import Config, Tier
@@ -39,6 +39,7 @@ _EXPORTS = {
     "sensitivity": "stress.api",
     "discover": "stress.api",
     "robust": "stress.api",
+    "optimize": "stress.api",
     "RunSummary": "stress.statistics.summary",
     "load_result": "stress.storage.reading",
     "results": "stress.storage.reading",
@@ -49,8 +50,8 @@ _EXPORTS = {
 
 # Written out for type checkers; a test keeps it equal to the exports.
 __all__ = ["Config", "ConfigError", "RunResult", "RunSummary", "Tier", "as_config", "calibrate", "compare",
-           "discover", "explore", "export", "load_config", "load_result", "plot", "report", "results",
-           "resume", "robust", "run", "sensitivity", "sweep", "trace"]
+           "discover", "explore", "export", "load_config", "load_result", "optimize", "plot", "report",
+           "results", "resume", "robust", "run", "sensitivity", "sweep", "trace"]
 
 
 def __getattr__(name: str) -> Any:

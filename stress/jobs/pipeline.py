@@ -37,6 +37,7 @@ from stress.model.params import Params, compile_params, share_values
 from stress.statistics.points import MetricTable, PointTotals, TierTable, metric_table, tier_table
 from stress.statistics.tally import Outputs, UnitTallies, bin_count_for, bin_width_for, concat_tallies, outputs_of
 from stress.storage import checkpoints
+from stress.storage.folders import CHECKPOINTS
 from stress.storage import folders
 from stress.storage.locks import FolderLock
 
@@ -52,7 +53,9 @@ SMALL_FAST_JOB = 50_000
 
 Progress = Callable[[int, int, int, int], None]   # replications done, planned, points done, points
 Status = Callable[[str], ContextManager]          # shows a message while a slow step runs
-# evaluate(stage, name=None, progress=None): run a job's points (a stage of it) and return its Outcome
+# evaluate(stage, name=None, before=0, total=None): run a job's points (or a stage's, whose
+# checkpoints go to folder ``name``, and whose replications are counted after ``before`` of
+# ``total``) and return their Outcome
 Evaluate = Callable[..., "Outcome"]
 
 
@@ -279,11 +282,16 @@ def _run_job(job: Job, partial: Path | None, workers: int | None, scheduler: str
     small = (planned <= SMALL_FAST_JOB if job.engine == "fast"
              else simpy_seconds_of(params, planned // max(len(params), 1)) <= engines.AUTO_SIMPY_SECONDS)
     with running(make_pool(workers, scheduler, small, job.engine), partial) as pool:
-        def evaluate(stage: Job, name: str | None = None, progress: Progress | None = progress) -> Outcome:
+        def evaluate(stage: Job, name: str | None = None, before: int = 0, total: int | None = None) -> Outcome:
             # a stage's checkpoints go to a folder of their own inside the checkpoints
             # folder, which completing the job removes with the rest
-            where = partial if partial is None or name is None else partial / checkpoints.CHECKPOINTS / name
-            return _evaluate(stage, where, pool, keep_records, progress)
+            where = partial if partial is None or name is None else partial / CHECKPOINTS / name
+            report = progress
+            if progress is not None and name is not None:
+                # a job in stages counts its replications across them (its points are the stage's)
+                def report(done: int, planned: int, _points_done: int, _points: int) -> None:
+                    progress(before + done, max(total or 0, before + planned), 0, 1)
+            return _evaluate(stage, where, pool, keep_records, report)
         outcome = job.run(evaluate)
     result = job.finish(outcome, partial)
     if partial is not None:

@@ -87,14 +87,33 @@ def statistic_names(out: Outputs) -> tuple[str, ...]:
     return tuple(f"{t}_p" for t in out.tiers) + out.proportions + out.means
 
 
+# In ``statistic_values``, this index stands for a fingerprint of the whole record: equal
+# records give equal numbers and different ones (almost surely) different numbers, so
+# two points whose replications all match can be told apart from two that differ a little.
+FINGERPRINT = -1
+
+
 def statistic_values(values: np.ndarray, out: Outputs, which: Sequence[int]) -> np.ndarray:
     """(n, len(which)) each replication's value of the statistics ``which`` (indexes into
-    ``statistic_names``): 1 or 0 for a yes/no, the quantity for a mean (NaN where the
-    replication has none, as the mean leaves it out)."""
+    ``statistic_names``, or FINGERPRINT): 1 or 0 for a yes/no, the quantity for a mean
+    (NaN where the replication has none, as the mean leaves it out)."""
     yes_no = outcomes(values, out)
-    columns = [yes_no[:, i].astype(np.float64) if i < yes_no.shape[1]
-               else values[:, out.mean_columns[i - yes_no.shape[1]]] for i in which]
+    columns = []
+    for i in which:
+        if i == FINGERPRINT:
+            columns.append(_fingerprint(values))
+        elif i < yes_no.shape[1]:
+            columns.append(yes_no[:, i].astype(np.float64))
+        else:
+            columns.append(values[:, out.mean_columns[i - yes_no.shape[1]]])
     return np.stack(columns, axis=1) if columns else np.zeros((len(values), 0))
+
+
+def _fingerprint(values: np.ndarray) -> np.ndarray:
+    """Each record's values in a fixed random projection (the same coefficients in every
+    process; a missing value counts as a number no record holds)."""
+    coefficients = np.random.default_rng(0xF1A9).random(values.shape[1]) + 0.5
+    return np.where(np.isnan(values), -7.77e77, values) @ coefficients
 
 
 def bin_width_for(horizon: float) -> float:
