@@ -7,7 +7,8 @@ from importlib import import_module
 # kind -> module and class; imported when a job of that kind is resumed
 _KINDS = {"run": ("stress.jobs.run", "RunJob"), "sweep": ("stress.jobs.sweep", "SweepJob"),
           "compare": ("stress.jobs.compare", "CompareJob"), "explore": ("stress.jobs.explore", "ExploreJob"),
-          "sensitivity": ("stress.jobs.sensitivity", "SensitivityJob"), "robust": ("stress.jobs.robust", "RobustJob")}
+          "sensitivity": ("stress.jobs.sensitivity", "SensitivityJob"), "robust": ("stress.jobs.robust", "RobustJob"),
+          "optimize": ("stress.jobs.optimize", "OptimizeJob")}
 KINDS = tuple(_KINDS)
 
 

@@ -13,10 +13,10 @@ feasibility is still in doubt, and the candidates that decide it, up to ``max_n`
 (racing spends at most what exploring has). The search stops when a generation would
 overrun its share of the budget (1 - FINAL_SHARE), after ``generations``, or when
 STALL generations in a row bring nothing new; the rest of its share goes to racing.
-Then every candidate still in contention runs again on fresh replications (the same
-for all, never used by the search, so the selection's luck does not flatter the
-winners) with what is left of the budget, and ``stress.optimization.analysis`` reports
-the front from those.
+Then the candidates still in contention that the racing draws put on the front more
+often than not run again on fresh replications (the same for all, never used by the
+search, so the selection's luck does not flatter the winners), sharing what is left of
+the budget, and ``stress.optimization.analysis`` reports the front from those.
 """
 
 from __future__ import annotations
@@ -359,6 +359,11 @@ class OptimizeJob(Job):
         if not contenders:   # nothing clearly meets the constraints: the least infeasible
             contenders = sorted(eligible, key=lambda c: (-c.feasible, c.dominated, c.id))[:spec.population]
         ranked = sorted(contenders, key=lambda c: (c.dominated if c.dominated == c.dominated else 0.0, c.id))
+        # the front as the search saw it: those more likely on it than not (the others are
+        # in the candidates' table with their shares)
+        likely = [c for c in ranked if not c.dominated >= 0.5] or ranked[:max(1, len(ranked) // 2)]
+        self.unlikely = len(ranked) - len(likely)
+        ranked = likely
         self.capped = max(0, len(ranked) - FINAL_MEMBERS)
         members = sorted(ranked[:FINAL_MEMBERS], key=lambda c: c.id)
         left = spec.max_replications - self.spent

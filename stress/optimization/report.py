@@ -116,6 +116,9 @@ def _notes(job: "OptimizeJob", analysis: FrontAnalysis, front: pd.DataFrame, ali
     if job.no_contender:
         notes.append("No candidate met the constraints clearly during the search: the members are the ones that "
                      "came closest; check the constraints.")
+    if job.unlikely:
+        notes.append(f"{job.unlikely} more candidates were still in contention at the end of the search, but "
+                     f"dominated in most of its draws: they are not re-evaluated (the candidates table has them).")
     if job.capped:
         from stress.jobs.optimize import FINAL_MEMBERS
         notes.append(f"{job.capped} more candidates were still in contention but left out of the re-evaluation "
@@ -159,13 +162,13 @@ def _notes(job: "OptimizeJob", analysis: FrontAnalysis, front: pd.DataFrame, ali
 
 
 def _few_events(job: "OptimizeJob", analysis: FrontAnalysis) -> str:
-    """The front's objectives that are probabilities seen in few replications."""
+    """The front's objectives that are probabilities seen in few replications, and whose."""
     out = []
     for k, o in enumerate(job.objectives):
         if o.measure != "value" or o.statistic is None or o.statistic.startswith("mean_"):
             continue
-        for m in np.flatnonzero(analysis.on_front):
-            seen = analysis.estimates[m, k] * job.final_n
-            if min(seen, job.final_n - seen) < FEW_EVENTS:
-                out.append(f"{o.name} of candidate {job.members[m]}")
-    return ", ".join(out)
+        whose = [job.members[m] for m in np.flatnonzero(analysis.on_front)
+                 if min(analysis.estimates[m, k], 1.0 - analysis.estimates[m, k]) * job.final_n < FEW_EVENTS]
+        if whose:
+            out.append(f"{o.name} (candidates {', '.join(map(str, whose))})")
+    return "; ".join(out)

@@ -14,7 +14,7 @@ from types import ModuleType
 
 _MODULES = {"calibration": "stress.output.calibration", "explore": "stress.output.explore",
             "sensitivity": "stress.output.sensitivity", "discover": "stress.output.discover",
-            "robust": "stress.output.robust"}
+            "robust": "stress.output.robust", "optimize": "stress.output.optimize"}
 
 
 def module_for(kind: str) -> ModuleType | None:

@@ -25,7 +25,7 @@ from stress.jobs.sweep import SweepSpec
 KINDS = ("run", "sweep", "compare")
 OTHER_KINDS = {"calibration": "stress.storage.calibration:load_view", "explore": "stress.storage.explore:load_view",
                "sensitivity": "stress.storage.sensitivity:load_view", "discover": "stress.storage.discover:load_view",
-               "robust": "stress.storage.robust:load_view"}
+               "robust": "stress.storage.robust:load_view", "optimize": "stress.storage.optimize:load_view"}
 TIER_FIELDS = ("tier", "p_reached", "ci_low", "ci_high", "median_hours_to_reach", "p10_hours_to_reach",
                "p90_hours_to_reach", "n_reached")
 METRIC_FIELDS = ("estimate", "ci_low", "ci_high", "n")
