@@ -104,13 +104,30 @@ def analyse(data: Sequence[np.ndarray], measures: Measures, weights: Replication
               for c in range(members)]
     shown = np.flatnonzero(on_front) if on_front.any() else np.arange(members)
     target = measures.oriented(reference)
-    volume = fronts.hypervolume_interval(oriented[shown], draws[shown], target, confidence)
+    volume = fronts.hypervolume_interval(oriented[shown], draws[shown], target, confidence,
+                                         _floor(data, measures)[shown])
     knee_at = int(shown[fronts.knee(oriented[shown])])
     agree = np.mean([shown[fronts.knee(draws[shown, b])] == knee_at for b in range(draws.shape[1])])
     return FrontAnalysis(estimates, low, high, feasible, feasible_draws.mean(axis=1),
                          fronts.dominated_share(draws, feasible_draws), fronts.dominance(draws, feasible_draws),
                          on_front, dominated_by, beaten, volume, reference, knee_at, float(agree),
                          _pairs(data, measures, raw_draws, estimates, confidence), scenario_means)
+
+
+def _floor(data: Sequence[np.ndarray], measures: Measures) -> np.ndarray:
+    """(M, K) a least standard error for each member's objective: for a probability of
+    one scenario, that of Agresti and Coull's adjusted estimate, (x + 2) / (N + 4), which
+    a probability seen in few (or no) replications still has; 0 for the others."""
+    out = np.zeros((len(data), len(measures.objectives)))
+    for k, o in enumerate(measures.objectives):
+        if o.measure != "value" or o.statistic is None or o.statistic.startswith("mean_"):
+            continue
+        for m, d in enumerate(data):
+            x = d[:, 0, measures.column[o.statistic]]
+            x = x[np.isfinite(x)]
+            p = (x.sum() + 2.0) / (len(x) + 4.0)
+            out[m, k] = math.sqrt(p * (1.0 - p) / (len(x) + 4.0))
+    return out
 
 
 def _everywhere(scenario_means: np.ndarray, measures: Measures) -> np.ndarray:

@@ -78,30 +78,45 @@ def hypervolume(values: np.ndarray, reference: np.ndarray) -> float:
 
 
 class Interval(NamedTuple):
-    estimate: float        # bias-corrected: 2 h - (the draws' mean)
+    estimate: float        # the hypervolume of the estimates
     ci_low: float
     ci_high: float
     std_error: float       # the draws' standard deviation
-    plug_in: float         # h: the hypervolume of the estimates themselves
+    multiplier: float      # c: the box is every estimate +- c standard errors
 
 
 def hypervolume_interval(values: np.ndarray, draws: np.ndarray, reference: np.ndarray,
-                         confidence: float = 0.95) -> Interval:
-    """The hypervolume of the members' true objectives (the set held as it is), from
-    their estimates ``values`` (M, K) and paired bootstrap draws (M, B, K). The
-    hypervolume is a maximum over members, so noise biases the plug-in h upward (near
-    ties add volume that is not there), and the draws repeat that bias on top of h's:
-    the estimate is bias-corrected, 2 h - mean(draws), and the interval is the basic
-    bootstrap one, (2 h - q_high, 2 h - q_low), which reflects the bias back (Davison &
-    Hinkley 1997, Bootstrap Methods and their Application, 5.2; its coverage is tested
-    against known fronts)."""
-    plug_in = hypervolume(values, reference)
+                         confidence: float = 0.95, floor: np.ndarray | None = None) -> Interval:
+    """The hypervolume of the members' estimates ``values`` (M, K) with an interval for
+    that of their true objectives (the set held as it is), from paired bootstrap draws
+    (M, B, K).
+
+    The hypervolume is a maximum over members: members near a tie make it non-smooth,
+    noise biases the estimate upward there, and bootstrap intervals (percentile, basic,
+    normal, BCa) cover 88-94% in the tests. So the interval is built to hold whatever the
+    front's shape: a simultaneous box, every member's every objective within c standard
+    errors of its estimate, c the ``confidence`` quantile of the draws' largest
+    standardised deviation (a sup-t band: Montiel Olea, J. L. & Plagborg-Moller, M.
+    (2019), Simultaneous confidence bands, Journal of Applied Econometrics 34(1)); the
+    hypervolume only grows as any objective improves, so while the box holds the truth,
+    the true hypervolume lies between that of the box's worst corners and of its best.
+    It is conservative (99% and more in the tests) and about twice as wide as the
+    bootstrap's. ``floor`` (M, K): a least standard error (for a probability seen in few
+    replications, whose bootstrap spread understates it)."""
+    estimate = hypervolume(values, reference)
+    spread = draws.std(axis=1, ddof=1) if draws.shape[1] > 1 else np.zeros_like(values)
+    if floor is not None:
+        spread = np.maximum(spread, floor)
+    spread = np.where(np.isfinite(spread) & (spread > 0), spread, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        standardised = np.abs(draws - values[:, None, :]) / np.where(spread > 0, spread, np.inf)[:, None, :]
+    largest = np.nan_to_num(standardised, nan=0.0).max(axis=(0, 2))
+    c = float(np.quantile(largest, confidence)) if len(largest) else 0.0
     volumes = np.array([hypervolume(draws[:, b, :], reference) for b in range(draws.shape[1])])
-    tail = (1.0 - confidence) / 2.0
-    low, high = np.quantile(volumes, [tail, 1.0 - tail])
-    estimate = max(0.0, 2 * plug_in - float(volumes.mean()))
-    return Interval(estimate, max(0.0, min(2 * plug_in - high, estimate)), max(2 * plug_in - low, estimate),
-                    float(volumes.std(ddof=1)), plug_in)
+    low = hypervolume(values + c * spread, reference)
+    high = hypervolume(values - c * spread, reference)
+    return Interval(estimate, min(low, estimate), max(high, estimate),
+                    float(volumes.std(ddof=1)) if len(volumes) > 1 else math.nan, c)
 
 
 def knee(values: np.ndarray) -> int:

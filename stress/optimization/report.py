@@ -79,7 +79,7 @@ def result_of(job: "OptimizeJob", analysis: FrontAnalysis) -> "OptimizeResult":
                          "final": job.spent - job.search_replications, "used": job.spent},
         "final_n": job.final_n, "members": members, "front": [c for m, c in enumerate(members) if analysis.on_front[m]],
         "hypervolume": {"estimate": hv.estimate, "ci_low": hv.ci_low, "ci_high": hv.ci_high,
-                        "std_error": hv.std_error, "plug_in": hv.plug_in,
+                        "std_error": hv.std_error, "multiplier": hv.multiplier,
                         "reference": {o.name: float(v) for o, v in zip(job.objectives, analysis.reference)}},
         "knee": {"member": knee, "share": analysis.knee_share, "levers": dict(zip(keys, by_id[knee].values))},
         "notes": _notes(job, analysis, front, aliases),
@@ -88,15 +88,32 @@ def result_of(job: "OptimizeJob", analysis: FrontAnalysis) -> "OptimizeResult":
 
 
 def _candidates(job: "OptimizeJob", keys: list[str], members: set[int]) -> pd.DataFrame:
+    over = job.spec.uncertainty is not None
+    evaluated = [c for c in job.candidates if c.n]
+    scenario_means = np.stack([_means(c) for c in evaluated]) if evaluated else None
+    beaten: dict[int, str] = {}
+    if over and evaluated:
+        # by the search's estimates: who does at least as well at every scenario on every
+        # objective, and better at one (the candidates that are themselves, by records, excepted)
+        from stress.optimization.analysis import _everywhere
+        from stress.optimization.front import dominates
+        values = _everywhere(scenario_means, job.measures)
+        for i, c in enumerate(evaluated):
+            better = dominates(values, values[i]) & np.array([d.same_as is None for d in evaluated])
+            beaten[c.id] = ", ".join(str(evaluated[j].id) for j in np.flatnonzero(better))
+    objectives = {c.id: job.measures.objectives_of(m) for c, m in zip(evaluated, scenario_means)} if evaluated else {}
     rows = []
     for c in job.candidates:
         row: dict[str, Any] = {"candidate": c.id, "generation": c.generation, **dict(zip(keys, c.values)), "n": c.n}
-        values = job.measures.objectives_of(_means(c)) if c.n else np.full(len(job.objectives), np.nan)
+        values = objectives.get(c.id, np.full(len(job.objectives), np.nan))
         row |= {o.name: float(v) for o, v in zip(job.objectives, values)}
         row |= {"p_dominated": c.dominated, "p_feasible": c.feasible, "final": c.id in members,
-                "status": "re-evaluated" if c.id in members else (c.out or "not re-evaluated (the budget)"),
+                "status": "re-evaluated" if c.id in members else (c.out or "not re-evaluated: dominated in most "
+                                                                           "draws, or the budget"),
                 "dominated_by": "" if c.dominator is None else str(c.dominator),
                 "same_as": "" if c.same_as is None else str(c.same_as)}
+        if over:
+            row["beaten_everywhere_by"] = beaten.get(c.id, "")
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -143,9 +160,9 @@ def _notes(job: "OptimizeJob", analysis: FrontAnalysis, front: pd.DataFrame, ali
                      f"draws: the members near it are within noise of each other there.")
     few = _few_events(job, analysis)
     if few:
-        notes.append(f"{few}: the front's hypervolume interval rests on a probability seen in fewer than "
-                     f"{FEW_EVENTS} replications, where its bootstrap interval covers less than 95% (about 87% in "
-                     f"the tests, at 5 events); a larger --max-replications widens the base.")
+        notes.append(f"{few}: a probability of the front seen in fewer than {FEW_EVENTS} replications (or missed in "
+                     f"fewer): its interval and the front's hypervolume interval there rest on few events; a larger "
+                     f"--max-replications widens the base.")
     if aliases:
         count = sum(len(a) for a in aliases.values())
         notes.append(f"{count} candidates gave exactly the results of an older one on every replication both ran "

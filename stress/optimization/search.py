@@ -27,20 +27,44 @@ SEARCH_KEY = 0x0EA2
 UNKNOWN = 1e9
 
 
+# Draws the first generation may take to find distinct candidates (a small discrete
+# space may have fewer than a population).
+DRAWS = 100
+
+
 def _operators(levers: Sequence[Lever]):
     """pymoo's operators for the levers: discrete positions are rounded after sampling,
-    crossover and mutation (a repair), so candidates are the levers' own values."""
+    crossover and mutation (a repair), so candidates are the levers' own values; the
+    first generation is drawn uniformly, a duplicate drawn again (rounding makes them in
+    a small discrete space), so it holds as many distinct candidates as it can."""
     from pymoo.core.repair import Repair
+    from pymoo.core.sampling import Sampling
 
     discrete = np.array([not lever.continuous for lever in levers])
 
+    def snap(X, problem):
+        X = np.asarray(X, dtype=np.float64).copy()
+        X[:, discrete] = np.round(X[:, discrete])
+        return np.clip(X, problem.xl, problem.xu)
+
     class Snap(Repair):
         def _do(self, problem, X, **kwargs):
-            X = np.asarray(X, dtype=np.float64).copy()
-            X[:, discrete] = np.round(X[:, discrete])
-            return np.clip(X, problem.xl, problem.xu)
+            return snap(X, problem)
 
-    return Snap()
+    class Distinct(Sampling):
+        def _do(self, problem, n_samples, random_state=None, **kwargs):
+            found: dict[tuple, np.ndarray] = {}
+            for _ in range(DRAWS):
+                missing = n_samples - len(found)
+                if missing == 0:
+                    break
+                X = snap(problem.xl + random_state.random((missing, problem.n_var)) * (problem.xu - problem.xl),
+                         problem)
+                for x in X:
+                    found.setdefault(tuple(x.tolist()), x)
+            return np.array(list(found.values()))
+
+    return Snap(), Distinct()
 
 
 class Search:
@@ -52,12 +76,12 @@ class Search:
         from pymoo.core.problem import Problem
         from pymoo.operators.crossover.sbx import SBX
         from pymoo.operators.mutation.pm import PM
-        from pymoo.operators.sampling.rnd import FloatRandomSampling
         bounds = np.array([lever.bounds() for lever in levers], dtype=np.float64)
         self.problem = Problem(n_var=len(levers), n_obj=objectives, n_ieq_constr=constraints,
                                xl=bounds[:, 0], xu=bounds[:, 1])
-        self.algorithm = NSGA2(pop_size=population, sampling=FloatRandomSampling(), crossover=SBX(prob=0.9, eta=15),
-                               mutation=PM(eta=20), repair=_operators(levers), eliminate_duplicates=True)
+        repair, sampling = _operators(levers)
+        self.algorithm = NSGA2(pop_size=population, sampling=sampling, crossover=SBX(prob=0.9, eta=15),
+                               mutation=PM(eta=20), repair=repair, eliminate_duplicates=True)
         state = np.random.SeedSequence(seed, spawn_key=(SEARCH_KEY,)).generate_state(1)[0]
         self.algorithm.setup(self.problem, termination=("n_gen", 2 ** 31), seed=int(state), verbose=False)
         self.asked = None
