@@ -575,7 +575,7 @@ def optimize(
     reference: Optional[str] = typer.Option(None, "--reference", metavar="NAME=VALUE, ...",
                                             help="The hypervolume's reference point, a value for each objective "
                                                  "(default: the worst estimate among the candidates, moved out by "
-                                                 "a tenth of their range)."),
+                                                 "a tenth of their range, within 0 and 1 for a probability)."),
     over_uncertainty: bool = typer.Option(False, "--over-uncertainty",
                                           help="Objectives are robustness measures over one shared set of scenarios "
                                                "drawn from the uncertain inputs, as stress explore draws them."),

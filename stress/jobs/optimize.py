@@ -380,7 +380,8 @@ class OptimizeJob(Job):
     def _reference(self) -> np.ndarray:
         """The hypervolume's reference point (each objective in its own direction): the
         one given, or the worst estimate among every candidate evaluated and every member,
-        moved out by a tenth of their range, so the front's extreme members count."""
+        moved out by a tenth of their range (so the front's extreme members count), but
+        not beyond 0 or 1 for a probability."""
         if self.spec.reference is not None:
             return np.array([self.spec.reference[o.name] for o in self.objectives])
         oriented = [self._estimates(c)[0] for c in self.candidates if c.n and c.same_as is None]
@@ -390,7 +391,10 @@ class OptimizeJob(Job):
         values = np.where(np.isfinite(values), values, np.nan)
         worst, best = np.nanmax(values, axis=0), np.nanmin(values, axis=0)
         span = np.where(worst > best, worst - best, np.maximum(np.abs(worst), 1e-12))
-        return self.measures.oriented(worst + 0.1 * span)
+        reference = self.measures.oriented(worst + 0.1 * span)
+        # ... but not beyond what a probability (or a share of scenarios) can be
+        chance = np.array([o.statistic is None or not o.statistic.startswith("mean_") for o in self.objectives])
+        return np.where(chance, np.clip(reference, 0.0, 1.0), reference)
 
     def finish(self, outcome: Outcome, folder: Path | None) -> "OptimizeResult":
         from stress.optimization.report import result_of

@@ -52,7 +52,9 @@ def _value(x: Any) -> str:
 
 
 def _with_interval(row, name: str) -> str:
-    return f"{number(row[name])} [{number(row[f'{name}_ci_low'])}, {number(row[f'{name}_ci_high'])}]"
+    """``0.201 [0.191, 0.213]``, rounded by the interval's width (as exports round)."""
+    from stress.output.tables import interval_text
+    return interval_text(float(row[name]), float(row[f"{name}_ci_low"]), float(row[f"{name}_ci_high"]))
 
 
 def reading(view) -> list[str]:
@@ -185,28 +187,36 @@ def _parallel(view):
 
 # --- terminal ---------------------------------------------------------------------------
 
+def _place(row) -> str:
+    """On the front, or why not: the members that dominate it, or the constraints it misses."""
+    if row["on_front"]:
+        return "yes"
+    if not row.get("constraints_met", True):
+        return "no: constraints"
+    return f"no: by {row['dominated_by']}"
+
+
 def render(console: Console, view) -> None:
     d = view.data
     console.print(f"{title(view)}: {d['candidates']} candidates in {d['generations']} generations, "
                   f"{d['replications']['used']:,} replications of {d['replications']['max']:,} (seed {view.seed}); "
                   f"the {len(view.front)} left in contention on {d['final_n']:,} fresh replications each"
-                  + (f" at {d['samples']} scenarios" if d.get("over_uncertainty") else "") + ":",
+                  + (f" at {d['samples']} scenarios" if d.get("over_uncertainty") else "")
+                  + " (95% intervals; P(dominated): the share of paired bootstrap draws in which another member "
+                    "dominates it" + ("; constraints: met by the estimate, and in what share of the draws"
+                                      if "constraints_met" in view.front.columns else "") + "):",
                   highlight=False, soft_wrap=True)
     table_ = Table(title_justify="left")
-    headers = ["member", *view.lever_keys, *(f"{name} [95% CI]" for name in _objectives(view)), "front",
-               "P(dominated)"]
     constraints = "constraints_met" in view.front.columns
-    if constraints:
-        headers.append("meets constraints")
-    headers.append("knee")
+    headers = ["#", *view.lever_keys, *_objectives(view), "front", "P(dominated)",
+               *(["constraints"] if constraints else []), "knee"]
     for header in headers:
-        table_.add_column(header, justify="left" if header in ("member", "front", "knee") else "right", no_wrap=True)
+        table_.add_column(header, justify="left" if header in ("front", "knee") else "right")
     for row in view.front.to_dict(orient="records"):
         cells = [str(int(row["member"])), *(_value(row[k]) for k in view.lever_keys),
-                 *(_with_interval(row, name) for name in _objectives(view)),
-                 "yes" if row["on_front"] else f"no: {row['dominated_by']}", f"{row['p_dominated']:.2f}"]
+                 *(_with_interval(row, name) for name in _objectives(view)), _place(row), f"{row['p_dominated']:.2f}"]
         if constraints:
-            cells.append(f"{'yes' if row['constraints_met'] else 'no'} ({row['constraints_share']:.0%})")
+            cells.append(f"{'met' if row['constraints_met'] else 'missed'} ({row['constraints_share']:.0%})")
         cells.append("knee" if row["knee"] else "")
         table_.add_row(*cells)
     console.print(table_)

@@ -48,6 +48,12 @@ class OptimizeView(BaseView):
         return self.front[self.front["on_front"]].reset_index(drop=True)
 
 
+def _ids(column: pd.Series) -> pd.Series:
+    """A column of candidate ids as text ("3", "3, 7" or ""): CSV reads a lone id as a number."""
+    return column.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
+                      else str(int(v)) if isinstance(v, (int, float, np.integer, np.floating)) else str(v))
+
+
 def load_view(folder: Path, manifest: dict[str, Any]) -> OptimizeView:
     _require(manifest, folder / folders.MANIFEST, ("seed", "optimize"))
     data = folders.read_json(folder / "optimize.json")
@@ -71,10 +77,13 @@ def load_view(folder: Path, manifest: dict[str, Any]) -> OptimizeView:
                                       f"(damaged)")
     for column in ("dominated_by", "beaten_everywhere_by", "same_as"):
         if column in front.columns:
-            front[column] = front[column].astype(object).fillna("").astype(str)
+            front[column] = _ids(front[column])
     front["on_front"] = front["on_front"].astype(bool)
     candidates = _read_csv(folder / "candidates.csv", numbers=["candidate", "generation", "n"],
                            complete=["candidate", "generation", "n", *keys])
+    for column in ("dominated_by", "beaten_everywhere_by", "same_as"):
+        if column in candidates.columns:
+            candidates[column] = _ids(candidates[column])
     pairs = _read_csv(folder / "pairs.csv", text=("objective",), numbers=("a", "b", "diff", "ci_low", "ci_high"),
                       complete=("a", "b", "objective", "diff"))
     history = _read_csv(folder / "history.csv", numbers=("generation", "new", "replications"),
