@@ -104,6 +104,19 @@ def test_racing_gives_replications_where_a_place_is_in_doubt():
     assert racing.to_grow(place, [8000, 1000, 1000, 1000], max_n=8000) == [1, 2]   # best is at its cap
 
 
+def test_a_tie_no_replication_breaks_leaves_a_candidate_undecided_until_both_are_capped():
+    # the same value of the first objective in every draw (a rare outcome neither had in a
+    # different replication), the second better for candidate 0 in every draw
+    draws = np.zeros((2, 300, 2))
+    draws[1, :, 1] = 0.5
+    feasible = np.ones((2, 300), dtype=bool)
+    place = racing.standing(draws, feasible)
+    assert place.by[0, 1] == 1.0 and not place.out[1] and place.undecided[1] and place.dominator(1) is None
+    assert racing.to_grow(place, [1000, 1000], max_n=8000) == [0, 1]
+    capped = racing.standing(draws, feasible, capped=np.array([True, True]))
+    assert capped.out[1] and capped.dominator(1) == 0
+
+
 def test_the_knee_is_the_member_farthest_below_the_line_through_the_extremes():
     front = np.array([[0.0, 1.0], [0.1, 0.3], [0.5, 0.1], [1.0, 0.0]])
     assert fronts.knee(front) == 1
@@ -237,9 +250,25 @@ def _optimisation(tmp_path, name, workers, progress=None):
                            seed=3, engine="fast", workers=workers, out=tmp_path / name, progress=progress)
 
 
+FILES = ("front.csv", "candidates.csv", "pairs.csv", "history.csv", "optimize.json")
+
+
 def test_the_same_front_for_one_and_two_workers_and_after_a_resume(tmp_path):
-    check_workers_and_resume(_optimisation, tmp_path, ("front.csv", "candidates.csv", "pairs.csv", "history.csv",
-                                                       "optimize.json"))
+    check_workers_and_resume(_optimisation, tmp_path, FILES)   # cut in the first generation
+
+
+def test_the_same_front_after_an_interruption_late_in_the_search(tmp_path):
+    one = _optimisation(tmp_path, "one", 1)
+    assert len(one.history) >= 3
+
+    def stop_late(done, planned, points_done, points):
+        if done >= 15_000:   # after several generations and racing rounds: their decisions are replayed
+            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        _optimisation(tmp_path, "cut", 1, stop_late)
+    resumed = stress.resume(tmp_path / "cut.partial", workers=2)
+    for name in FILES:
+        assert (resumed.path / name).read_text() == (one.path / name).read_text(), name
 
 
 def test_the_command_line_prints_the_front_and_the_folder_reads_back(tmp_path):

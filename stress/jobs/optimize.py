@@ -309,14 +309,15 @@ class OptimizeJob(Job):
             if not active:
                 return used
             draws = [self._draws(c) for c in active]
-            place = racing.standing(np.stack([d[0] for d in draws]), np.stack([d[1] for d in draws]))
+            place = racing.standing(np.stack([d[0] for d in draws]), np.stack([d[1] for d in draws]),
+                                    capped=np.array([c.n >= self.spec.max_n for c in active]))
             for i, c in enumerate(active):
                 c.dominated, c.feasible = float(place.dominated[i]), float(place.feasible[i])
                 if place.out[i]:
                     d = place.dominator(i)
                     if d is not None:
                         c.dominator = active[d].id
-                        c.out = f"dominated by candidate {c.dominator} in {place.by[d, i]:.0%} of the draws"
+                        c.out = f"dominated by candidate {c.dominator} in {place.clear[d, i]:.0%} of the draws"
                     else:
                         c.out = f"meets the constraints in {place.feasible[i]:.0%} of the draws"
             plan, cost_ = [], 0
