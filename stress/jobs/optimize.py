@@ -38,14 +38,13 @@ from stress.errors import UsageError
 from stress.jobs.pipeline import Evaluate, Job, JobCannotContinue, Outcome, Point, job_layout, point_of
 from stress.model import cost
 from stress.optimization import racing
-from stress.optimization.analysis import FrontAnalysis, analyse
+from stress.optimization.analysis import analyse
 from stress.optimization.levers import check_levers
 from stress.optimization.objectives import (Measures, check_names, comparisons, constraints_of, objectives_of,
                                             statistics_needed)
 from stress.optimization.search import Search
 from stress.optimization.spec import OptimizeSpec
 from stress.statistics.resampling import ReplicationWeights, means, weighted_means
-from stress.statistics.summary import json_safe
 from stress.statistics.tally import FINGERPRINT, outputs_of, statistic_names
 from stress.storage import folders
 
@@ -314,6 +313,8 @@ class OptimizeJob(Job):
             for i, c in enumerate(active):
                 c.dominated, c.feasible = float(place.dominated[i]), float(place.feasible[i])
                 if place.out[i]:
+                    for scenario in range(width):   # it runs no more: its compiled points can go
+                        self.points_cache.pop((c.id, scenario), None)
                     d = place.dominator(i)
                     if d is not None:
                         c.dominator = active[d].id
@@ -397,12 +398,12 @@ class OptimizeJob(Job):
         chance = np.array([o.statistic is None or not o.statistic.startswith("mean_") for o in self.objectives])
         return np.where(chance, np.clip(reference, 0.0, 1.0), reference)
 
-    def finish(self, outcome: Outcome, folder: Path | None) -> "OptimizeResult":
+    def finish(self, outcome: Outcome, folder: Path | None):
         from stress.optimization.report import result_of
         weights = ReplicationWeights(self.seed, FINAL_KEY, FINAL_DRAWS)
         analysis = analyse([self.final_data[m] for m in self.members], self.measures, weights, self.spec.max_n,
                            self._reference())
-        result = result_of(self, analysis)
+        result = result_of(self, analysis)   # an OptimizeResult
         if folder is not None:
             folders.write_csv(folder / "front.csv", result.front)
             folders.write_csv(folder / "candidates.csv", result.candidates)
@@ -412,34 +413,3 @@ class OptimizeJob(Job):
                 folders.write_csv(folder / "scenarios.csv", result.scenarios)
             folders.write_json(folder / "optimize.json", result.to_dict())
         return result
-
-
-@dataclass(frozen=True)
-class OptimizeResult:
-    """A finished optimisation: the final members (``front``, one row each, the front's
-    marked), every candidate the search evaluated, the paired differences between
-    members, the search's history and the definition, hypervolume, knee and notes
-    (``data``, what ``--json`` prints)."""
-    front: Any            # pd.DataFrame
-    candidates: Any
-    pairs: Any
-    history: Any
-    scenarios: Any
-    data: dict[str, Any]
-    analysis: FrontAnalysis | None = None
-    path: Path | None = None
-
-    @property
-    def notes(self) -> list[str]:
-        return list(self.data["notes"])
-
-    @property
-    def hypervolume(self) -> dict[str, Any]:
-        return dict(self.data["hypervolume"])
-
-    def front_members(self):
-        """The rows of the members on the front."""
-        return self.front[self.front["on_front"]].reset_index(drop=True)
-
-    def to_dict(self) -> dict[str, Any]:
-        return json_safe(self.data)

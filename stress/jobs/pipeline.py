@@ -286,11 +286,7 @@ def _run_job(job: Job, partial: Path | None, workers: int | None, scheduler: str
             # a stage's checkpoints go to a folder of their own inside the checkpoints
             # folder, which completing the job removes with the rest
             where = partial if partial is None or name is None else partial / CHECKPOINTS / name
-            report = progress
-            if progress is not None and name is not None:
-                # a job in stages counts its replications across them (its points are the stage's)
-                def report(done: int, planned: int, _points_done: int, _points: int) -> None:
-                    progress(before + done, max(total or 0, before + planned), 0, 1)
+            report = progress if progress is None or name is None else _across_stages(progress, before, total)
             return _evaluate(stage, where, pool, keep_records, report)
         outcome = job.run(evaluate)
     result = job.finish(outcome, partial)
@@ -301,6 +297,14 @@ def _run_job(job: Job, partial: Path | None, workers: int | None, scheduler: str
                                  tiers=list(outcome.layout.outputs.tiers))
         result = _with_path(result, final)
     return result
+
+
+def _across_stages(progress: Progress, before: int, total: int | None) -> Progress:
+    """A stage's progress as the whole job's: its replications counted after ``before`` of
+    ``total`` (the stage's points are not the job's, so points are not counted)."""
+    def report(done: int, planned: int, _points_done: int, _points: int) -> None:
+        progress(before + done, max(total or 0, before + planned), 0, 1)
+    return report
 
 
 def _evaluate(job: Job, partial: Path | None, pool: Any, keep_records: bool, progress: Progress | None) -> Outcome:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from stress.optimization.analysis import FrontAnalysis
+from stress.statistics.summary import json_safe
 
 if TYPE_CHECKING:
-    from stress.jobs.optimize import OptimizeJob, OptimizeResult
+    from stress.jobs.optimize import OptimizeJob
 
 OPEN = 0.05            # a share of draws this far from 0 and 1 leaves a question open
 KNEE_AGREEMENT = 0.8   # below this share of draws agreeing on the knee, say so
@@ -24,12 +27,42 @@ STOPS = {"budget": "its share of the replications was spent",
          "exhausted": "NSGA-II could make no candidate it had not made"}
 
 
+@dataclass(frozen=True)
+class OptimizeResult:
+    """A finished optimisation: the final members (``front``, one row each, the front's
+    marked), every candidate the search evaluated, the paired differences between
+    members, the search's history and the definition, hypervolume, knee and notes
+    (``data``, what ``--json`` prints)."""
+    front: Any            # pd.DataFrame
+    candidates: Any
+    pairs: Any
+    history: Any
+    scenarios: Any
+    data: dict[str, Any]
+    analysis: FrontAnalysis | None = None
+    path: Path | None = None
+
+    @property
+    def notes(self) -> list[str]:
+        return list(self.data["notes"])
+
+    @property
+    def hypervolume(self) -> dict[str, Any]:
+        return dict(self.data["hypervolume"])
+
+    def front_members(self):
+        """The rows of the members on the front."""
+        return self.front[self.front["on_front"]].reset_index(drop=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe(self.data)
+
+
 def _ids(members: list[int], ids: list[int]) -> str:
     return ", ".join(str(ids[m]) for m in members)
 
 
 def result_of(job: "OptimizeJob", analysis: FrontAnalysis) -> "OptimizeResult":
-    from stress.jobs.optimize import OptimizeResult
     keys = [lever.key for lever in job.levers]
     members = job.members
     by_id = {c.id: c for c in job.candidates}
