@@ -244,6 +244,22 @@ def test_a_lever_without_effect_does_not_split_the_front():
     assert any("do not split the front" in note for note in result.notes)
 
 
+def test_a_lever_without_effect_on_the_objectives_does_not_split_the_front():
+    # whether the backstop joins changes only its own column of the records: the members that
+    # differ in it alone agree on both objectives in every fresh replication, and are one
+    result = stress.optimize(levers=["tier2.threshold=2:5:int", "tier3.backstop_probability=0.2:0.8:0.3"],
+                             minimize=["p_false_escalation"], maximize=["tier2_p"], max_replications=60_000, n=500,
+                             population=8, seed=2, engine="fast", workers=1)
+    members = result.front
+    assert members["tier2.threshold"].is_unique and (members["same_as"] != "").any()
+    twins = result.candidates[result.candidates["status"].str.contains("the same objectives as candidate")]
+    assert len(twins)
+    for _, twin in twins.iterrows():
+        first = int(twin["status"].rsplit("candidate ", 1)[1].split()[0])
+        assert result.candidates.loc[result.candidates["candidate"] == first, "tier2.threshold"].item() == \
+            twin["tier2.threshold"]
+
+
 def _optimisation(tmp_path, name, workers, progress=None):
     return stress.optimize(levers=LEVERS, minimize=["p_tier3_objective_first"], maximize=["p_tier3_stood_down"],
                            constraints=["p_false_escalation < 0.06"], max_replications=24_000, n=300, population=8,

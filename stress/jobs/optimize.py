@@ -377,6 +377,19 @@ class OptimizeJob(Job):
         self.final_n = int(n // 100 * 100 if n >= 1000 else n)
         self.members = [c.id for c in members]
         self.final_data = self._run([(c.id, spec.max_n, self.final_n) for c in members], name="final")
+        # members that agree on every objective and constraint in every fresh replication
+        # (a lever without effect on them) are one point of the front: the later ones are
+        # listed with the first, so they do not split the front
+        self.merged: dict[int, list[int]] = {}
+        kept: list[int] = []
+        for m in self.members:
+            twin = next((k for k in kept if np.array_equal(self.final_data[k], self.final_data[m], equal_nan=True)),
+                        None)
+            if twin is None:
+                kept.append(m)
+            else:
+                self.merged.setdefault(twin, []).append(m)
+        self.members = kept
         return self.outcome
 
     def _reference(self) -> np.ndarray:

@@ -66,7 +66,7 @@ def result_of(job: "OptimizeJob", analysis: FrontAnalysis) -> "OptimizeResult":
     keys = [lever.key for lever in job.levers]
     members = job.members
     by_id = {c.id: c for c in job.candidates}
-    aliases: dict[int, list[int]] = {}
+    aliases: dict[int, list[int]] = {m: list(twins) for m, twins in job.merged.items()}
     for c in job.candidates:
         if c.same_as is not None:
             aliases.setdefault(c.same_as, []).append(c.id)
@@ -110,7 +110,8 @@ def result_of(job: "OptimizeJob", analysis: FrontAnalysis) -> "OptimizeResult":
         "generations": job.generations, "stop": job.stop, "candidates": len(job.candidates),
         "replications": {"max": job.spec.max_replications, "search": job.search_replications,
                          "final": job.spent - job.search_replications, "used": job.spent},
-        "final_n": job.final_n, "members": members, "front": [c for m, c in enumerate(members) if analysis.on_front[m]],
+        "final_n": job.final_n, "members": members, "merged": {str(k): v for k, v in job.merged.items()},
+        "front": [c for m, c in enumerate(members) if analysis.on_front[m]],
         "hypervolume": {"estimate": hv.estimate, "ci_low": hv.ci_low, "ci_high": hv.ci_high,
                         "std_error": hv.std_error, "multiplier": hv.multiplier,
                         "reference": {o.name: float(v) for o, v in zip(job.objectives, analysis.reference)}},
@@ -141,14 +142,20 @@ def _candidates(job: "OptimizeJob", keys: list[str], members: set[int]) -> pd.Da
         values = objectives.get(c.id, np.full(len(job.objectives), np.nan))
         row |= {o.name: float(v) for o, v in zip(job.objectives, values)}
         row |= {"p_dominated": c.dominated, "p_feasible": c.feasible, "final": c.id in members,
-                "status": "re-evaluated" if c.id in members else (c.out or "not re-evaluated: dominated in most "
-                                                                           "draws, or the budget"),
+                "status": "re-evaluated" if c.id in members else _status(job, c),
                 "dominated_by": "" if c.dominator is None else str(c.dominator),
                 "same_as": "" if c.same_as is None else str(c.same_as)}
         if over:
             row["beaten_everywhere_by"] = beaten.get(c.id, "")
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _status(job: "OptimizeJob", c) -> str:
+    twin = next((m for m, twins in job.merged.items() if c.id in twins), None)
+    if twin is not None:
+        return f"re-evaluated: the same objectives as candidate {twin} in every fresh replication"
+    return c.out or "not re-evaluated: dominated in most draws, or the budget"
 
 
 def _means(c) -> np.ndarray:
@@ -198,9 +205,10 @@ def _notes(job: "OptimizeJob", analysis: FrontAnalysis, front: pd.DataFrame, ali
                      f"--max-replications widens the base.")
     if aliases:
         count = sum(len(a) for a in aliases.values())
-        notes.append(f"{count} candidates gave exactly the results of an older one on every replication both ran "
-                     f"(a lever without effect there): they are listed with it (same_as), not as members of their "
-                     f"own, so they do not split the front.")
+        notes.append(f"{count} candidates gave exactly the results of another on every replication both ran (their "
+                     f"records, or in the re-evaluation their objectives and constraints: a lever without effect "
+                     f"there): they are listed with it (same_as), not as members of their own, so they do not split "
+                     f"the front.")
     if job.spec.uncertainty is not None:
         notes.append(f"Over the uncertainty, every measure is over the same {len(job.scenarios)} scenarios (drawn as "
                      f"stress explore draws them) and its interval covers the replications' noise at them; another "
