@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 # Type checkers and IDEs read these; at run time the names below are imported lazily.
 if TYPE_CHECKING:
-    from stress.api import (adversary, as_config, calibrate, compare, discover, explore, resume, robust, run,
-                            sensitivity, sweep, trace)
+    from stress.api import (adversary, as_config, calibrate, compare, discover, explore, optimize, resume, robust,
+                            run, sensitivity, sweep, trace)
     from stress.jobs.run import RunResult
     from stress.config.loading import ConfigError, load_config
     from stress.config.schema import Config, Tier
@@ -41,6 +41,7 @@ _EXPORTS = {
     "discover": "stress.api",
     "robust": "stress.api",
     "adversary": "stress.api",
+    "optimize": "stress.api",
     "RunSummary": "stress.statistics.summary",
     "load_result": "stress.storage.reading",
     "results": "stress.output.listing",
@@ -51,7 +52,7 @@ _EXPORTS = {
 
 # Written out for type checkers; a test keeps it equal to the exports.
 __all__ = ["Config", "ConfigError", "RunResult", "RunSummary", "Tier", "adversary", "as_config", "calibrate",
-           "compare", "discover", "explore", "export", "load_config", "load_result", "plot", "report",
+           "compare", "discover", "explore", "export", "load_config", "load_result", "optimize", "plot", "report",
            "results", "resume", "robust", "run", "sensitivity", "sweep", "trace"]
 
 

@@ -299,6 +299,54 @@ def adversary(config: str | Path | None = None, *, variants: Iterable[str] = (),
                    progress=progress, status=status, budget=budget)
 
 
+def optimize(config: str | Path | None = None, *, levers: Iterable[str], minimize: Iterable[str] = (),
+             maximize: Iterable[str] = (), constraints: Iterable[str] = (), max_replications: int = 200_000,
+             n: int = 1000, max_n: int | None = None, population: int = 20, generations: int = 100, seed: int = 0,
+             reference: str | Mapping[str, float] | None = None, over_uncertainty: bool = False,
+             samples: int = 50, design: str = "lhs", uncertain: Iterable[str] = (), satisfice: str | None = None,
+             overrides: Iterable[str] = (), engine: str = "auto", workers: int | None = None,
+             scheduler: str | None = None, out: str | Path | None = None, results_dir: str | Path | None = None,
+             progress: Progress | None = None, status: Status | None = None, budget: float | None = None):
+    """Search the levers (``["tier2.threshold=1:6:int", "tier3.delay_hours=0:120:12"]``: any
+    key ``--set`` takes, ``KEY=LOW:HIGH``, ``KEY=LOW:HIGH:int``, ``KEY=LOW:HIGH:STEP`` or
+    ``KEY=V1,V2,...``) for the best trade-offs between the outcomes to ``minimize`` and
+    ``maximize`` (tier probabilities and metrics; with ``over_uncertainty``, their mean,
+    ``worst10.NAME`` or ``satisficing`` over ``samples`` scenarios drawn from the uncertain
+    inputs), under ``constraints`` (``["p_false_escalation < 0.05"]``), with pymoo's
+    NSGA-II on common random numbers, spending at most ``max_replications`` replications
+    in all (an ``OptimizeResult``): each new candidate starts with ``n``, racing gives
+    more (up to ``max_n``) to those whose place is in doubt, and the candidates left in
+    contention are re-evaluated on fresh replications for the front, its hypervolume and
+    its knee."""
+    from stress.config.loading import file_table
+    from stress.config.uncertain import inputs_from
+    from stress.jobs.explore import spec_of as uncertainty_of
+    from stress.jobs.optimize import OptimizeJob
+    from stress.optimization.spec import spec_of
+    check_run_arguments(n, seed, engine, workers)
+    for name, value in (("levers", levers), ("minimize", minimize), ("maximize", maximize),
+                        ("constraints", constraints), ("uncertain", uncertain)):
+        if isinstance(value, str):
+            raise UsageError(f"{name} is a list of texts, got the text {value!r}")
+    scenario = load_scenario(config, overrides)
+    uncertainty = None
+    if over_uncertainty:
+        if isinstance(samples, bool) or not isinstance(samples, int) or samples < 2:
+            raise UsageError(f"samples must be a whole number >= 2, got {samples!r}")
+        if design not in ("mc", "lhs", "sobol"):
+            raise UsageError(f"design must be one of mc, lhs, sobol, got {design!r}")
+        inputs = inputs_from(file_table(config, "uncertain"), uncertain, scenario.source)
+        uncertainty = uncertainty_of(inputs, design, samples, int(n), seed)
+    elif list(uncertain):
+        raise UsageError("uncertain inputs are used with over_uncertainty (--over-uncertainty)")
+    spec = spec_of(list(levers), list(minimize), list(maximize), list(constraints), satisfice, max_replications,
+                   int(n), max_n, population, generations, int(seed),
+                   dict(reference) if isinstance(reference, Mapping) else reference, uncertainty)
+    job = OptimizeJob(scenario, spec, engine=engine)
+    return execute(job, out=out, results_dir=results_dir, workers=workers, scheduler=scheduler,
+                   progress=progress, status=status, budget=budget)
+
+
 def _uncertain_study(config, overrides, uncertain, samples, n, design, seed, engine, workers):
     """The checks and inputs explore and robust share: the scenario and its uncertain inputs."""
     from stress.config.loading import file_table

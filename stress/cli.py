@@ -23,8 +23,8 @@ app = typer.Typer(
     rich_markup_mode=None,
     help="Monte Carlo stress-testing of tiered responses to ceasefire violations.\n\n"
          "The commands that simulate (run, trace, sweep, compare, explore, sensitivity, robust, "
-         "adversary, serve) take a scenario file (TOML); without one they use the packaged default, the tiered "
-         "response plan. calibrate reads an event log. Results go to a folder under results/, "
+         "adversary, optimize, serve) take a scenario file (TOML); without one they use the packaged default, "
+         "the tiered response plan. calibrate reads an event log. Results go to a folder under results/, "
          "which show, export, plot, report and discover read.",
 )
 # Piped or redirected output is not cut to 80 columns: tables stay one line per row.
@@ -616,6 +616,81 @@ def adversary(
                                       out=out, results_dir=None if out else Path("results"), records=records,
                                       progress=_updater(bar, "adversary"), status=_status(interactive),
                                       budget=budget)
+    _study_result(result, as_json, lambda r: json.dumps(r.to_dict(), indent=2))
+
+
+@app.command()
+@handles_errors
+def optimize(
+    ctx: typer.Context,
+    config: Optional[Path] = CONFIG_ARG,
+    lever: Optional[List[str]] = typer.Option(None, "--lever", metavar="KEY=LOW:HIGH[:int]",
+                                              help="A key to search (any key --set takes): KEY=LOW:HIGH, "
+                                                   "KEY=LOW:HIGH:int (whole numbers), KEY=LOW:HIGH:STEP or "
+                                                   "KEY=V1,V2,... (repeatable)."),
+    minimize: Optional[List[str]] = typer.Option(None, "--minimize", metavar="NAME",
+                                                 help="An outcome to minimise: a tier probability (tier3_p) or a "
+                                                      "metric (p_false_escalation); with --over-uncertainty its mean, "
+                                                      "worst10.NAME or satisficing (repeatable)."),
+    maximize: Optional[List[str]] = typer.Option(None, "--maximize", metavar="NAME",
+                                                 help="An outcome to maximise (repeatable)."),
+    constraint: Optional[List[str]] = typer.Option(None, "--constraint", metavar="EXPR",
+                                                   help='What every member must meet, e.g. "p_false_escalation < '
+                                                        '0.05" (repeatable; conditions joined by and).'),
+    max_replications: Optional[int] = typer.Option(None, "--max-replications", min=1, metavar="R",
+                                                   help="Required: the whole search's replications, the final "
+                                                        "re-evaluation included (--budget still caps its CPU hours)."),
+    n: int = typer.Option(1000, "-n", "--replications", min=2,
+                          help="Replications each new candidate starts with (per scenario)."),
+    max_n: Optional[int] = typer.Option(None, "--max-n", min=2,
+                                        help="Most replications racing gives a candidate during the search "
+                                             "(default 16 x -n)."),
+    population: int = typer.Option(20, "--population", min=4, help="Candidates per generation (NSGA-II)."),
+    generations: int = typer.Option(100, "--generations", min=1, help="Most generations."),
+    reference: Optional[str] = typer.Option(None, "--reference", metavar="NAME=VALUE, ...",
+                                            help="The hypervolume's reference point, a value for each objective "
+                                                 "(default: the worst estimate among the candidates, moved out by "
+                                                 "a tenth of their range, within 0 and 1 for a probability)."),
+    over_uncertainty: bool = typer.Option(False, "--over-uncertainty",
+                                          help="Objectives are robustness measures over one shared set of scenarios "
+                                               "drawn from the uncertain inputs, as stress explore draws them."),
+    samples: int = typer.Option(50, "--samples", min=2, help="Scenarios drawn, with --over-uncertainty."),
+    design: str = DESIGN_OPT,
+    uncertain: Optional[List[str]] = UNCERTAIN_OPT,
+    satisfice: Optional[str] = typer.Option(None, "--satisfice", metavar="CRITERIA",
+                                            help="What a candidate must meet at a scenario, for the objective "
+                                                 "satisficing (the share of scenarios where it does)."),
+    seed: int = SEED_OPT,
+    set_: Optional[List[str]] = SET_OPT,
+    workers: Optional[int] = WORKERS_OPT,
+    scheduler: Optional[str] = SCHEDULER_OPT,
+    engine: str = ENGINE_OPT,
+    out: Optional[Path] = OUT_OPT,
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted optimisation."),
+    budget: Optional[float] = BUDGET_OPT,
+    as_json: bool = typer.Option(False, "--json", help="Print the front, its hypervolume and knee as JSON."),
+) -> None:
+    """Search the plan's numbers for the best trade-offs: NSGA-II (pymoo) over the levers, every
+    candidate on the same replications, more replications where they decide something, and the
+    front re-evaluated on fresh replications with paired probabilities, its hypervolume and knee."""
+    import stress
+    if resume is not None:
+        result = _resume(ctx, resume, "optimize", workers, scheduler)
+    else:
+        if max_replications is None:
+            from stress.errors import UsageError
+            raise UsageError("--max-replications R is required: the replications the whole search may use (the "
+                             "final re-evaluation of its front included), e.g. --max-replications 300000")
+        interactive = err_console.is_terminal
+        with progress_bar("", interactive) as bar:
+            result = stress.optimize(config, levers=lever or [], minimize=minimize or [], maximize=maximize or [],
+                                     constraints=constraint or [], max_replications=max_replications, n=n,
+                                     max_n=max_n, population=population, generations=generations, seed=seed,
+                                     reference=reference, over_uncertainty=over_uncertainty, samples=samples,
+                                     design=design, uncertain=uncertain or [], satisfice=satisfice,
+                                     overrides=set_ or [], engine=engine, workers=workers, scheduler=scheduler,
+                                     out=out, results_dir=None if out else Path("results"),
+                                     progress=_updater(bar, "optimize"), status=_status(interactive), budget=budget)
     _study_result(result, as_json, lambda r: json.dumps(r.to_dict(), indent=2))
 
 

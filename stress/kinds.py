@@ -39,6 +39,7 @@ REGISTRY: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("robust", "stress.storage.robust:load_view", "stress.output.robust", "stress.jobs.robust:RobustJob"),
     Kind("adversary", "stress.storage.adversary:load_view", "stress.output.adversary",
          "stress.jobs.adversary:AdversaryJob"),
+    Kind("optimize", "stress.storage.optimize:load_view", "stress.output.optimize", "stress.jobs.optimize:OptimizeJob"),
     Kind("discover", "stress.storage.discover:load_view", "stress.output.discover"),
     Kind("calibration", "stress.storage.calibration:load_view", "stress.output.calibration", command="calibrate"),
 )}

@@ -257,5 +257,5 @@ def test_messages_say_what_is_true(tmp_path):
     # run has no --scheduler to keep; show and its kin read every kind of result
     refused, helped = _together(["run", "--resume", str(partial), "-n", "5"], ["show", "--help"], cwd=tmp_path)
     assert refused.returncode == 2 and "(with --resume: --workers and --json only)" in refused.stderr
-    assert "any stress command (run, sweep, compare, explore, sensitivity, robust, adversary, discover, calibrate)" \
-        in " ".join(helped.stdout.split())
+    assert ("any stress command (run, sweep, compare, explore, sensitivity, robust, adversary, optimize, discover, "
+            "calibrate)") in " ".join(helped.stdout.split())

@@ -160,3 +160,18 @@ def test_explore_on_the_cluster_gives_the_local_tables(cluster, tmp_path):
     assert local.returncode == 0, local.stderr
     for name in ("table.csv", "explore.csv", "explore.json"):
         assert (tmp_path / "remote" / name).read_text() == (tmp_path / "local" / name).read_text(), name
+
+
+def test_optimize_on_the_cluster_gives_the_local_front(cluster, tmp_path):
+    # an optimisation runs in stages decided one after the other: the cluster runs each
+    # stage's tasks and the search takes the same decisions
+    address, _ = cluster
+    study = ["optimize", "--lever", "tier2.threshold=2:5:int", "--lever", "tier3.delay_hours=24:96:24",
+             "--minimize", "p_tier3_objective_first", "--maximize", "p_tier3_stood_down", "--max-replications",
+             "20000", "-n", "400", "--population", "6", "--seed", "4", "--engine", "fast"]
+    remote = run_cli(*study, "--scheduler", address, "--out", "remote", cwd=tmp_path)
+    local = run_cli(*study, "--workers", "1", "--out", "local", cwd=tmp_path)
+    assert remote.returncode == 0, remote.stderr
+    assert local.returncode == 0, local.stderr
+    for name in ("front.csv", "candidates.csv", "pairs.csv", "optimize.json"):
+        assert (tmp_path / "remote" / name).read_text() == (tmp_path / "local" / name).read_text(), name

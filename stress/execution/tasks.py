@@ -17,8 +17,8 @@ import numpy as np
 from stress.engines import new_workspace, simulate_chunk
 from stress.model.params import Params
 from stress.model.records import to_job
-from stress.statistics.tally import (Outputs, TaskResult, bin_count_for, bin_width_for, concat_tallies,
-                                     outcomes, pair_cells, paired_sums, replication_values, tally_units)
+from stress.statistics.tally import (Outputs, TaskResult, bin_count_for, bin_width_for, concat_tallies, outcomes,
+                                     pair_cells, paired_sums, replication_values, statistic_values, tally_units)
 
 
 class Item(NamedTuple):
@@ -38,6 +38,8 @@ class Task(NamedTuple):
     scatter: dict[int, np.ndarray | None]  # per point: where its record columns go in the job's layout
     keep_records: bool
     replication_sums: bool = False       # also sum each replication's whole-number statistics over the units
+    kept: tuple[int, ...] | None = None  # with keep_records: only these statistics of each replication
+                                         # (tally.statistic_values), not its whole record
 
 
 # A task's records are reduced to tallies in batches of about this many replications,
@@ -62,7 +64,7 @@ def run_task(task: Task) -> TaskResult:
         if task.replication_sums:
             _add_replication_sums(sums, values, unit_array, out)
         if task.keep_records:
-            kept.append(values)
+            kept.append(values if task.kept is None else statistic_values(values, out, task.kept))
         batch.clear()
 
     rows = 0   # in the batch

@@ -38,6 +38,7 @@ from stress.model.params import Params, compile_params, share_values
 from stress.statistics.points import MetricTable, PointTotals, TierTable, metric_table, tier_table
 from stress.statistics.tally import Outputs, UnitTallies, bin_count_for, bin_width_for, concat_tallies, outputs_of
 from stress.storage import checkpoints
+from stress.storage.folders import CHECKPOINTS
 from stress.storage import folders
 from stress.storage.locks import FolderLock
 
@@ -53,6 +54,10 @@ SMALL_FAST_JOB = 50_000
 
 Progress = Callable[[int, int, int, int], None]   # replications done, planned, points done, points
 Status = Callable[[str], ContextManager]          # shows a message while a slow step runs
+# evaluate(stage, name=None, before=0, total=None): run a job's points (or a stage's, whose
+# checkpoints go to folder ``name``, and whose replications are counted after ``before`` of
+# ``total``) and return their Outcome
+Evaluate = Callable[..., "Outcome"]
 
 
 class Point(NamedTuple):
@@ -114,6 +119,9 @@ class Job:
     # whether workers also sum each replication's whole-number statistics over the points
     # (for intervals over points that share their replications: stress.statistics.uncertainty)
     replication_sums: ClassVar[bool] = False
+    # with records: only these statistics of each replication come back (indexes into
+    # tally.statistic_names), not its whole record; None: the records
+    kept: tuple[int, ...] | None = None
 
     def __init__(self, points: list[Point], *, scenario: str, n: int, seed: int, engine: str,
                  groups: list[tuple[int, ...]] | None = None, records: bool = False) -> None:
@@ -124,6 +132,25 @@ class Job:
         self.seed = seed
         self.engine = engine
         self.records = records
+
+    def start(self, group: int) -> int:
+        """The first replication of group ``group``: a job may run a later range of the same
+        seeds (fresh replications, common to its points)."""
+        return 0
+
+    def replications(self) -> int:
+        """The replications the job expects to run, all points together (where it runs
+        follows from it)."""
+        return self.n * sum(len(g) for g in self.groups)
+
+    def run(self, evaluate: Evaluate) -> "Outcome":
+        """The job's work: by default its own points, once. A job that decides what to run
+        from what it has seen (an optimisation) calls ``evaluate(stage, name)`` once per
+        stage instead: ``stage`` a job of points, ``name`` the folder of its checkpoints.
+        Each stage must be decided only from the outcomes of the stages before it, so a
+        resume, which evaluates the same stages again from their checkpoints, takes the
+        same decisions."""
+        return evaluate(self)
 
     def target(self, group: int, done: int, totals: PointTotals) -> int:
         """Replications group ``group`` needs, now that ``done`` are in (more than
@@ -190,9 +217,10 @@ def execute(job: Job, *, out: str | Path | None = None, results_dir: str | Path 
             raise
     try:
         return _complete(job, partial, workers, scheduler, keep_records, progress, status)
-    except cost.RunawayReplication:
-        # a replication stopped at its cap would stop again on resume, so the folder this
-        # call made is taken away rather than left half-written
+    except (cost.RunawayReplication, JobCannotContinue):
+        # a replication stopped at its cap (or a job that met bad input only while running)
+        # would stop again on resume, so the folder this call made is taken away rather
+        # than left half-written
         if partial is not None:
             shutil.rmtree(partial, ignore_errors=True)
         raise
@@ -245,6 +273,11 @@ class JobStopped(UserError):
     """The job could not go on (its folder could not be written); it can be resumed."""
 
 
+class JobCannotContinue(UserError):
+    """Bad input that shows only while a job runs (a point an optimisation chose whose
+    config is invalid): a resume would stop again, so the job's folder is removed."""
+
+
 def _size(folder: Path) -> str:
     total = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
     return f"{total / 2 ** 20:.1f} MiB"
@@ -255,6 +288,39 @@ def _run_job(job: Job, partial: Path | None, workers: int | None, scheduler: str
     began = time.perf_counter()
     params = [p.params for p in job.points]
     engines.prepare(job.engine, params[0], status)
+    planned = job.replications()
+    small = (planned <= SMALL_FAST_JOB if job.engine == "fast"
+             else simpy_seconds_of(params, planned // max(len(params), 1)) <= engines.AUTO_SIMPY_SECONDS)
+    with running(make_pool(workers, scheduler, small, job.engine), partial) as pool:
+        def evaluate(stage: Job, name: str | None = None, before: int = 0, total: int | None = None) -> Outcome:
+            # a stage's checkpoints go to a folder of their own inside the checkpoints
+            # folder, which completing the job removes with the rest
+            where = partial if partial is None or name is None else partial / CHECKPOINTS / name
+            report = progress if progress is None or name is None else _across_stages(progress, before, total)
+            return _evaluate(stage, where, pool, keep_records, report)
+        outcome = job.run(evaluate)
+    result = job.finish(outcome, partial)
+    if partial is not None:
+        lock.release()  # the folder is about to take its final name
+        final = folders.complete(partial, began, n_per_point=outcome.totals.n.tolist(),
+                                 point_seconds=np.round(outcome.totals.seconds, 4).tolist(),
+                                 tiers=list(outcome.layout.outputs.tiers))
+        result = _with_path(result, final)
+    return result
+
+
+def _across_stages(progress: Progress, before: int, total: int | None) -> Progress:
+    """A stage's progress as the whole job's: its replications counted after ``before`` of
+    ``total`` (the stage's points are not the job's, so points are not counted)."""
+    def report(done: int, planned: int, _points_done: int, _points: int) -> None:
+        progress(before + done, max(total or 0, before + planned), 0, 1)
+    return report
+
+
+def _evaluate(job: Job, partial: Path | None, pool: Any, keep_records: bool, progress: Progress | None) -> Outcome:
+    """Run the job's points in ``pool`` (what ``partial``'s checkpoints hold is read back,
+    not run again) and add them up."""
+    params = [p.params for p in job.points]
     horizons = [p.horizon for p in params]
     layout = job_layout(job.points)
     totals = PointTotals([bin_width_for(h) for h in horizons], [bin_count_for(h) for h in horizons], layout.outputs,
@@ -265,36 +331,25 @@ def _run_job(job: Job, partial: Path | None, workers: int | None, scheduler: str
     source = RecordsSource(partial, saved, keep=keep_records, wanted=job.records, layout=layout.records)
     # workers send records back when the folder keeps them or the caller wants them
     run = _Scheduler(job, params, layout, totals, saved, records=job.records or keep_records)
-    small = (run.replications() <= SMALL_FAST_JOB if job.engine == "fast"
-             else simpy_seconds_of(params, run.replications() // max(len(params), 1)) <= engines.AUTO_SIMPY_SECONDS)
     curve_points = job.curve_points()
     sequence = checkpoints.next_sequence(partial) if partial is not None else 0
-    with running(make_pool(workers, scheduler, small, job.engine), partial) as pool:
-        for result, fresh in run.results(pool):
-            if fresh and partial is not None:
-                path = checkpoints.save(partial, sequence, result)
-                source.saved(path, result)
-                sequence += 1
-            elif fresh:
-                source.keep(result)
-            totals.add(result.units[:, 0], result.tallies, result.seconds)
-            if fresh:  # saved ones were added when read (integer sums: the order does not matter)
-                totals.add_replication_sums(result.replication_blocks, result.replication_sums)
-            totals.add_pairs(result.pairs[:, :2], result.cells, result.pair_means)
-            finished = [point for group in run.folded(result) for point in job.groups[group]]
-            if finished:
-                totals.finish(finished, {p: horizons[p] for p in finished if p in curve_points})
-            if progress is not None:
-                progress(*run.progress())
-    outcome = Outcome(job, totals, tier_table(totals), metric_table(totals), source, layout, partial)
-    result = job.finish(outcome, partial)
-    if partial is not None:
-        lock.release()  # the folder is about to take its final name
-        final = folders.complete(partial, began, n_per_point=totals.n.tolist(),
-                                 point_seconds=np.round(totals.seconds, 4).tolist(),
-                                 tiers=list(layout.outputs.tiers))
-        result = _with_path(result, final)
-    return result
+    for result, fresh in run.results(pool):
+        if fresh and partial is not None:
+            path = checkpoints.save(partial, sequence, result)
+            source.saved(path, result)
+            sequence += 1
+        elif fresh:
+            source.keep(result)
+        totals.add(result.units[:, 0], result.tallies, result.seconds)
+        if fresh:  # saved ones were added when read (integer sums: the order does not matter)
+            totals.add_replication_sums(result.replication_blocks, result.replication_sums)
+        totals.add_pairs(result.pairs[:, :2], result.cells, result.pair_means)
+        finished = [point for group in run.folded(result) for point in job.groups[group]]
+        if finished:
+            totals.finish(finished, {p: horizons[p] for p in finished if p in curve_points})
+        if progress is not None:
+            progress(*run.progress())
+    return Outcome(job, totals, tier_table(totals), metric_table(totals), source, layout, partial)
 
 
 def simpy_seconds_of(params: list[Params], replications: int) -> float:
@@ -335,8 +390,10 @@ class _Scheduler:
         return done, self.replications(), self.finished_points, len(self.job.points)
 
     def _items(self, group: int, start: int, end: int) -> Iterator[Item]:
+        """Items of the group's replications ``start .. end - 1``, counted from its first."""
         self.planned[group] = end
-        return (Item(group, first, min(CHUNK, end - first)) for first in range(start, end, CHUNK))
+        offset = self.job.start(group)
+        return (Item(group, offset + first, min(CHUNK, end - first)) for first in range(start, end, CHUNK))
 
     def replications(self) -> int:
         """Replications planned so far, over every point."""
@@ -414,7 +471,7 @@ class _Scheduler:
         if groups:
             entries.append(("task", Task(self.job.engine, self.job.seed, tuple(groups), tuple(starts),
                                          tuple(counts), points, self.layout.outputs, scatter, self.records,
-                                         self.job.replication_sums)))
+                                         self.job.replication_sums, self.job.kept)))
         return entries
 
     def folded(self, result: TaskResult) -> list[int]:

@@ -81,6 +81,41 @@ def replication_values(values: np.ndarray, out: Outputs) -> np.ndarray:
     return np.concatenate([outcomes(values, out), counts], axis=1).astype(np.int64)
 
 
+def statistic_names(out: Outputs) -> tuple[str, ...]:
+    """Every statistic a replication has a value of, by the names of the tables: reached
+    at least each tier (``<tier>_p``), each proportion's flag, each mean's quantity."""
+    return tuple(f"{t}_p" for t in out.tiers) + out.proportions + out.means
+
+
+# In ``statistic_values``, this index stands for a fingerprint of the whole record: equal
+# records give equal numbers and different ones (almost surely) different numbers, so
+# two points whose replications all match can be told apart from two that differ a little.
+FINGERPRINT = -1
+
+
+def statistic_values(values: np.ndarray, out: Outputs, which: Sequence[int]) -> np.ndarray:
+    """(n, len(which)) each replication's value of the statistics ``which`` (indexes into
+    ``statistic_names``, or FINGERPRINT): 1 or 0 for a yes/no, the quantity for a mean
+    (NaN where the replication has none, as the mean leaves it out)."""
+    yes_no = outcomes(values, out)
+    columns = []
+    for i in which:
+        if i == FINGERPRINT:
+            columns.append(_fingerprint(values))
+        elif i < yes_no.shape[1]:
+            columns.append(yes_no[:, i].astype(np.float64))
+        else:
+            columns.append(values[:, out.mean_columns[i - yes_no.shape[1]]])
+    return np.stack(columns, axis=1) if columns else np.zeros((len(values), 0))
+
+
+def _fingerprint(values: np.ndarray) -> np.ndarray:
+    """Each record's values in a fixed random projection (the same coefficients in every
+    process; a missing value counts as a number no record holds)."""
+    coefficients = np.random.default_rng(0xF1A9).random(values.shape[1]) + 0.5
+    return np.where(np.isnan(values), -7.77e77, values) @ coefficients
+
+
 def bin_width_for(horizon: float) -> float:
     """Times to reach a tier are binned at 0.1 hour (6 minutes), coarser for horizons
     beyond 200 days, so a point's histogram has at most 50,001 bins per tier: its
