@@ -99,8 +99,10 @@ def _worst_mean(values: np.ndarray, direction: str) -> float:
     return float((ordered[-count:] if direction == "minimize" else ordered[:count]).mean())
 
 
-def _bootstrap_worst(values: np.ndarray, direction: str, rng: np.random.Generator) -> tuple[float, float]:
-    draws = rng.integers(0, len(values), size=(BOOTSTRAP, len(values)))
+def _bootstrap_worst(values: np.ndarray, direction: str, draws: np.ndarray) -> tuple[float, float]:
+    """The percentile interval of the worst-10% mean over resamples of the points
+    (``draws``: one row of point indices per resample, the same for every variant, so
+    variants are compared on the same resamples and identical ones get identical ends)."""
     count = max(1, math.ceil(WORST_SHARE * len(values)))
     ordered = np.sort(values[draws], axis=1)
     tails = ordered[:, -count:] if direction == "minimize" else ordered[:, :count]
@@ -136,6 +138,8 @@ def robustness_table(measures: Sequence[Measure], names: Sequence[str], criteria
                      ) -> pd.DataFrame:
     """One row per variant and outcome (see the module's description)."""
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(BOOTSTRAP_KEY,)))
+    points = len(measures[0].values) if measures else 0
+    draws = rng.integers(0, points, size=(BOOTSTRAP, points)) if points else np.zeros((0, 0), dtype=np.int64)
     dominators = dominated_by(measures, names)
     rows = []
     for m in measures:
@@ -144,7 +148,7 @@ def robustness_table(measures: Sequence[Measure], names: Sequence[str], criteria
         for v, name in enumerate(names):
             x, r = m.values[:, v], regret[:, v]
             mean, mean_low, mean_high = _t_interval(x)
-            worst_low, worst_high = _bootstrap_worst(x, m.direction, rng)
+            worst_low, worst_high = _bootstrap_worst(x, m.direction, draws)
             r_mean, r_low, r_high = _t_interval(r)
             p90, top = _quantile_point(r, PERCENTILE), int(np.argmax(r))
             row = {"variant": name, "outcome": m.name, "direction": m.direction,
