@@ -12,14 +12,14 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from stress.storage import folders
-from stress.storage.reading import BaseView, _points, _read_csv, _read_text, _require, manifest_tiers, read_point_table
+from stress.storage.reading import BaseView, manifest_tiers, read_point_table, study_json, StudyData, _points, _read_csv, _read_text, _require
 
 NUMBERS = ("estimate", "ci_low", "ci_high", "diff_from_blind", "diff_ci_low", "diff_ci_high")
 SEARCH_NUMBERS = ("value", "estimate", "ci_low", "ci_high", "diff_from_best", "diff_ci_low", "diff_ci_high")
 
 
 @dataclass(frozen=True)
-class AdversaryView(BaseView):
+class AdversaryView(StudyData, BaseView):
     """A finished adversary study."""
     points: list[dict[str, Any]]
     table: pd.DataFrame              # one row per variant and behaviour (or searched value)
@@ -40,9 +40,6 @@ class AdversaryView(BaseView):
     def n(self) -> int:
         return int(self.data["n"])
 
-    @property
-    def notes(self) -> list[str]:
-        return list(self.data.get("notes") or [])
 
 
 def load_view(folder: Path, manifest: dict[str, Any]) -> AdversaryView:
@@ -50,10 +47,7 @@ def load_view(folder: Path, manifest: dict[str, Any]) -> AdversaryView:
     _require(manifest, where, ("seed", "adversary", "points"))
     points = _points(manifest, where, "variants and behaviours",
                      valid=lambda p: isinstance(p, dict) and "variant" in p and "behaviour" in p)
-    data = folders.read_json(folder / "adversary.json")
-    if not isinstance(data, dict):
-        raise folders.ResultError(f"{folder / 'adversary.json'}: not an adversary study")
-    _require(data, folder / "adversary.json", ("n", "variants", "behaviours", "outcome", "worst", "table", "notes"))
+    data = study_json(folder, "adversary.json", "an adversary study", ("n", "variants", "behaviours", "outcome", "worst", "table", "notes"))
     table = read_point_table(folder / "table.csv", len(points), text=("variant", "behaviour"),
                              complete=("variant", "behaviour"), tiers=manifest_tiers(manifest))
     behaviours = _read_csv(folder / "adversary.csv", text=("variant", "behaviour", "description", "outcome"),

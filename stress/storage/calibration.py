@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pandas as pd
 
 from stress.storage import folders
-from stress.storage.reading import BaseView, _read_csv, _read_text, _require
+from stress.storage.reading import BaseView, study_json, StudyData, _read_csv, _read_text, _require
 
 if TYPE_CHECKING:
     from stress.calibration.result import CalibrationResult
@@ -50,24 +50,18 @@ class StoredFigure:
 
 
 @dataclass(frozen=True)
-class CalibrationView(BaseView):
+class CalibrationView(StudyData, BaseView):
     """A finished calibration: its numbers, tables, notes and figures."""
     data: dict[str, Any]
     tables: dict[str, pd.DataFrame]
     figures: dict[str, StoredFigure]
     kind: ClassVar[str] = "calibration"
 
-    @property
-    def notes(self) -> list[str]:
-        return list(self.data.get("notes", []))
 
 
 def load_view(folder: Path, manifest: dict[str, Any]) -> CalibrationView:
     _require(manifest, folder / folders.MANIFEST, ("seed",))
-    data = folders.read_json(folder / "calibration.json")
-    if not isinstance(data, dict):
-        raise folders.ResultError(f"{folder / 'calibration.json'}: not a calibration")
-    _require(data, folder / "calibration.json", ("data", "parameters", "notes", "scenario_model"))
+    data = study_json(folder, "calibration.json", "a calibration", ("data", "parameters", "notes", "scenario_model"))
     tables = {"parameters": _read_csv(folder / "parameters.csv", text=("model", "parameter"),
                                       numbers=("estimate",), complete=("model", "parameter", "estimate"))}
     for name in TABLES:

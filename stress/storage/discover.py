@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from stress.storage import folders
-from stress.storage.reading import BaseView, _read_csv, _read_text, _require
+from stress.storage.reading import BaseView, study_json, StudyData, _read_csv, _read_text, _require
 
 BOX_NUMBERS = ("lower", "upper", "range_lower", "range_upper", "cut", "qp_lower", "qp_upper", "restricted_share")
 STEP_NUMBERS = ("coverage", "density", "mass", "res_dim", "n", "k")
@@ -36,7 +36,7 @@ def write(result: Any, partial: Path, config_text: str | None) -> None:
 
 
 @dataclass(frozen=True)
-class DiscoverView(BaseView):
+class DiscoverView(StudyData, BaseView):
     """A finished discovery."""
     data: dict[str, Any]           # discover.json
     box: pd.DataFrame              # one row per input
@@ -44,9 +44,6 @@ class DiscoverView(BaseView):
     points: pd.DataFrame           # one row per point of the analysed result
     kind: ClassVar[str] = "discover"
 
-    @property
-    def notes(self) -> list[str]:
-        return list(self.data.get("notes") or [])
 
     @property
     def method(self) -> str:
@@ -67,10 +64,7 @@ class DiscoverView(BaseView):
 
 def load_view(folder: Path, manifest: dict[str, Any]) -> DiscoverView:
     _require(manifest, folder / folders.MANIFEST, ("seed", "source", "target", "method"))
-    data = folders.read_json(folder / "discover.json")
-    if not isinstance(data, dict):
-        raise folders.ResultError(f"{folder / 'discover.json'}: not a discovery")
-    _require(data, folder / "discover.json", ("method", "target", "box", "cases", "stability", "notes"))
+    data = study_json(folder, "discover.json", "a discovery", ("method", "target", "box", "cases", "stability", "notes"))
     _require(data["box"], folder / "discover.json", ("coverage", "density", "restricted", "step"))
     box = _read_csv(folder / "box.csv", text=("input",), numbers=BOX_NUMBERS[2:5],
                     complete=("input", "restricted"))

@@ -10,14 +10,14 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from stress.storage import folders
-from stress.storage.reading import BaseView, _points, _read_csv, _read_text, _require, manifest_tiers, read_point_table
+from stress.storage.reading import BaseView, manifest_tiers, read_point_table, study_json, StudyData, _points, _read_csv, _read_text, _require
 
 STATISTIC_COLUMNS = ("mean", "ci_low", "ci_high", "std_error", "q05", "q25", "q50", "q75", "q95", "between_sd",
                      "noise_share")
 
 
 @dataclass(frozen=True)
-class ExploreView(BaseView):
+class ExploreView(StudyData, BaseView):
     """A finished exploration."""
     points: list[dict[str, Any]]
     table: pd.DataFrame          # one row per point
@@ -29,9 +29,6 @@ class ExploreView(BaseView):
     def keys(self) -> list[str]:
         return list(self.points[0])
 
-    @property
-    def notes(self) -> list[str]:
-        return list(self.data.get("notes") or [])
 
     @property
     def n(self) -> int:
@@ -46,9 +43,6 @@ def load_view(folder: Path, manifest: dict[str, Any]) -> ExploreView:
                              tiers=manifest_tiers(manifest))
     statistics = _read_csv(folder / "explore.csv", text=("statistic", "interval"),
                            numbers=STATISTIC_COLUMNS[:3], complete=("statistic", "mean"))
-    data = folders.read_json(folder / "explore.json")
-    if not isinstance(data, dict):
-        raise folders.ResultError(f"{folder / 'explore.json'}: not an exploration")
-    _require(data, folder / "explore.json", ("n", "samples", "inputs", "statistics", "notes"))
+    data = study_json(folder, "explore.json", "an exploration", ("n", "samples", "inputs", "statistics", "notes"))
     return ExploreView(folder, manifest, {folders.CONFIG: _read_text(folder / folders.CONFIG)}, points, table,
                        statistics, data)

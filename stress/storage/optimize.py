@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from stress.storage import folders
-from stress.storage.reading import BaseView, _read_csv, _read_text, _require
+from stress.storage.reading import BaseView, study_json, StudyData, _read_csv, _read_text, _require
 
 
 @dataclass(frozen=True)
-class OptimizeView(BaseView):
+class OptimizeView(StudyData, BaseView):
     """A finished optimisation."""
     front: pd.DataFrame          # one row per member of the final re-evaluation
     candidates: pd.DataFrame     # one row per candidate evaluated
@@ -40,9 +40,6 @@ class OptimizeView(BaseView):
     def n(self) -> int:
         return int(self.data["final_n"])
 
-    @property
-    def notes(self) -> list[str]:
-        return list(self.data.get("notes") or [])
 
     def front_members(self) -> pd.DataFrame:
         return self.front[self.front["on_front"]].reset_index(drop=True)
@@ -56,10 +53,7 @@ def _ids(column: pd.Series) -> pd.Series:
 
 def load_view(folder: Path, manifest: dict[str, Any]) -> OptimizeView:
     _require(manifest, folder / folders.MANIFEST, ("seed", "optimize"))
-    data = folders.read_json(folder / "optimize.json")
-    if not isinstance(data, dict):
-        raise folders.ResultError(f"{folder / 'optimize.json'}: not an optimisation")
-    _require(data, folder / "optimize.json", ("levers", "objectives", "members", "front", "final_n", "hypervolume",
+    data = study_json(folder, "optimize.json", "an optimisation", ("levers", "objectives", "members", "front", "final_n", "hypervolume",
                                               "knee", "replications", "notes"))
     names = [o["name"] for o in data["objectives"]]
     keys = [lever["key"] for lever in data["levers"]]

@@ -49,6 +49,26 @@ class BaseView:
         return self.manifest["seed"]
 
 
+class StudyData:
+    """What every study's view reads from its own JSON file (``self.data``)."""
+    data: dict[str, Any]
+
+    @property
+    def notes(self) -> list[str]:
+        return list(self.data.get("notes") or [])
+
+
+def study_json(folder: Path, name: str, what: str, keys: Iterable[str]) -> dict[str, Any]:
+    """A study's own JSON file, an object with ``keys``; ``what`` says which kind of
+    study it should be (for the message when it is not)."""
+    path = folder / name
+    data = store.read_json(path)
+    if not isinstance(data, dict):
+        raise store.ResultError(f"{path}: not {what}")
+    _require(data, path, keys)
+    return data
+
+
 @dataclass(frozen=True)
 class RunView(BaseView):
     """A finished run: its summary, with the curves over time."""

@@ -11,14 +11,14 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from stress.storage import folders
-from stress.storage.reading import BaseView, _points, _read_csv, _read_text, _require, manifest_tiers, read_point_table
+from stress.storage.reading import BaseView, manifest_tiers, read_point_table, study_json, StudyData, _points, _read_csv, _read_text, _require
 
 NUMBERS = ("mean", "mean_ci_low", "mean_ci_high", "worst10", "regret_mean", "regret_p90", "regret_max",
            "best_share")
 
 
 @dataclass(frozen=True)
-class RobustView(BaseView):
+class RobustView(StudyData, BaseView):
     """A finished robustness study."""
     points: list[dict[str, Any]]
     table: pd.DataFrame          # one row per point and variant
@@ -43,19 +43,13 @@ class RobustView(BaseView):
     def n(self) -> int:
         return int(self.data["n"])
 
-    @property
-    def notes(self) -> list[str]:
-        return list(self.data.get("notes") or [])
 
 
 def load_view(folder: Path, manifest: dict[str, Any]) -> RobustView:
     where = folder / folders.MANIFEST
     _require(manifest, where, ("seed", "robust", "points"))
     points = _points(manifest, where, "points and variants", valid=lambda p: isinstance(p, dict) and "variant" in p)
-    data = folders.read_json(folder / "robust.json")
-    if not isinstance(data, dict):
-        raise folders.ResultError(f"{folder / 'robust.json'}: not a robustness study")
-    _require(data, folder / "robust.json", ("n", "samples", "variants", "outcomes", "table", "notes"))
+    data = study_json(folder, "robust.json", "a robustness study", ("n", "samples", "variants", "outcomes", "table", "notes"))
     table = read_point_table(folder / "table.csv", len(points), text=("variant",), complete=("point", "variant"),
                              tiers=manifest_tiers(manifest))
     robustness = _read_csv(folder / "robust.csv", text=("variant", "outcome", "direction"), numbers=NUMBERS,

@@ -10,11 +10,11 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from stress.storage import folders
-from stress.storage.reading import BaseView, _points, _read_csv, _read_text, _require, manifest_tiers, read_point_table
+from stress.storage.reading import BaseView, manifest_tiers, read_point_table, study_json, StudyData, _points, _read_csv, _read_text, _require
 
 
 @dataclass(frozen=True)
-class SensitivityView(BaseView):
+class SensitivityView(StudyData, BaseView):
     """A finished sensitivity study."""
     points: list[dict[str, Any]]
     table: pd.DataFrame          # one row per design point
@@ -26,9 +26,6 @@ class SensitivityView(BaseView):
     def method(self) -> str:
         return str(self.data["method"])
 
-    @property
-    def notes(self) -> list[str]:
-        return list(self.data.get("notes") or [])
 
 
 def load_view(folder: Path, manifest: dict[str, Any]) -> SensitivityView:
@@ -36,10 +33,7 @@ def load_view(folder: Path, manifest: dict[str, Any]) -> SensitivityView:
     _require(manifest, where, ("seed", "sensitivity", "points"))
     points = _points(manifest, where, "design points", valid=lambda p: True)
     table = read_point_table(folder / "table.csv", len(points), tiers=manifest_tiers(manifest))
-    data = folders.read_json(folder / "sensitivity.json")
-    if not isinstance(data, dict):
-        raise folders.ResultError(f"{folder / 'sensitivity.json'}: not a sensitivity study")
-    _require(data, folder / "sensitivity.json", ("method", "base_samples", "n", "inputs", "outputs", "notes"))
+    data = study_json(folder, "sensitivity.json", "a sensitivity study", ("method", "base_samples", "n", "inputs", "outputs", "notes"))
     key = "ST" if data["method"] == "sobol" else "mu_star"
     indices = _read_csv(folder / "sensitivity.csv", text=("output", "input"), numbers=(key,),
                         complete=("output", "input", key))
