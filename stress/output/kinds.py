@@ -4,7 +4,9 @@ Each such kind is one module with the same functions, so a new kind touches no
 generic code: ``title(view)``, ``reading(view)`` (plain-language sentences),
 ``headline(view)`` (one line for ``stress results``), ``table(view, metrics)`` (a
 ``tables.ResultTable``), ``brief(view)`` (the statistics text formats show by default),
-``figures(view)`` (name -> matplotlib Figure) and ``render(console, view)``.
+``figures(view)`` (name -> matplotlib Figure) and ``render(console, view)``. What a
+study of the kind did, for the report's STRESS-DES answers, is its function in
+``stress.output.designs``.
 """
 
 from __future__ import annotations
