@@ -74,6 +74,8 @@ def test_seed_n_engine_and_versions_are_the_manifests(folders, kind):
     assert expected_seed.get(kind, f"SeedSequence({m['seed']}, spawn_key=(i, k))") in said["5.2"]
     if kind != "calibration":   # a calibration fits; it runs no replications
         assert f"{m['n']:,}" in said["4.3"]
+    if kind not in ("calibration", "discover"):   # they run no job on the pipeline
+        assert f"chunks of {m['chunk_size']:,}" in said["5.3"] and f"up to {m['workers']} worker" in said["5.3"]
     assert m["git_commit"] is None or m["git_commit"] in said["6.1"]
 
 
@@ -84,10 +86,12 @@ def test_what_the_folder_does_not_record_is_said_so(folders):
         assert "not recorded; state it" in said[number], number
     assert f"stress {view.manifest['versions']['stress']}" in said["Verification"]
     assert "not recorded" in said["Validation"]
-    # a folder from before the machine was recorded: no machine made up
-    older = dataclasses.replace(view, manifest={k: v for k, v in view.manifest.items() if k != "system"})
+    # a folder from before the machine was recorded (or with less in its manifest): nothing made up
+    missing = ("system", "elapsed_seconds", "chunk_size")
+    older = dataclasses.replace(view, manifest={k: v for k, v in view.manifest.items() if k not in missing})
     said = answers(older)
     assert "The hardware: not recorded" in said["5.4"] and "Operating system and version: not recorded" in said["5.1"]
+    assert "Run time: not recorded" in said["5.4"] and "chunks whose seeds" in said["5.3"]
 
 
 def test_a_changed_key_is_an_input_the_report_marks_and_its_command_reproduces(tmp_path):

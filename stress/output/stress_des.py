@@ -292,7 +292,7 @@ def _sampling(study: Study) -> list[str]:
 
 def _execution(study: Study) -> list[str]:
     m = study.manifest
-    kind = study.view.kind
+    kind, chunk = study.view.kind, m.get("chunk_size")
     if kind == "discover":
         return [f"Nothing is simulated: the analysed result's replications ran on {_engine(m.get('engine'))}.",
                 "The analysis runs in one process."]
@@ -302,10 +302,11 @@ def _execution(study: Study) -> list[str]:
     return [f"Next-event time advance on {_engine(m.get('engine'))}. Both engines run the same model with the same "
             "streams, draws, rules and order of simultaneous events (one fixed order); stress's tests check that "
             "they give identical records. No entity competes for a resource, so there are no priority rules.",
-            f"Parallel: the replications are cut into chunks of {m.get('chunk_size', '?'):,} whose seeds depend only "
-            f"on (seed, replication), run on up to {m.get('workers', '?')} worker processes (a small job in the "
-            "calling process; on a Dask cluster with --scheduler, which the manifest does not record) and added up "
-            "in order, so the numbers do not depend on the workers or on an interruption and --resume."]
+            f"Parallel: the replications are cut into chunks{f' of {chunk:,}' if isinstance(chunk, int) else ''} "
+            f"whose seeds depend only on (seed, replication), run on up to {m.get('workers', '?')} worker processes "
+            "(a small job in the calling process; on a Dask cluster with --scheduler, which the manifest does not "
+            "record) and added up in order, so the numbers do not depend on the workers or on an interruption and "
+            "--resume."]
 
 
 def _system(study: Study) -> list[str]:
