@@ -393,7 +393,8 @@ def report(
     out: Optional[Path] = typer.Option(None, "--out", help="The HTML file to write (default: RESULT_DIR/report.html)."),
     force: bool = typer.Option(False, "--force", help="Overwrite the --out file if it exists."),
 ) -> None:
-    """Write one self-contained HTML report (tables, plots, a plain reading, config, manifest)."""
+    """Write one self-contained HTML report (tables, plots, a plain reading, the STRESS-DES checklist answered,
+    config, manifest)."""
     from stress.output import reports
     typer.echo(reports.report(result, out=out, force=force))
 

@@ -1,5 +1,5 @@
 """Every kind of result, declared once: the job that computes it, the reader that loads
-its folder, the output that shows it.
+its folder, the output that shows it, and what its study did (for the report).
 
 A kind names its parts as "module:attribute" text, imported only when a result of that
 kind is made, read or shown, so the registry imports nothing and start-up stays quick.
@@ -20,6 +20,7 @@ class Kind:
     name: str                  # the manifest's "kind"
     reader: str                # "module:function" (folder, manifest) -> view
     output: str                # module of the output functions (``Output``)
+    design: str                # "module:function" (view, config) -> what the study did (the report's STRESS-DES)
     job: str | None = None     # "module:Class" of its pipeline job (None: made by a step that simulates nothing)
     command: str | None = None  # the command that makes it, where it is not the kind's name
 
@@ -29,19 +30,25 @@ class Kind:
 
 
 REGISTRY: dict[str, Kind] = {kind.name: kind for kind in (
-    Kind("run", "stress.storage.reading:load_run", "stress.output.run", "stress.jobs.run:RunJob"),
-    Kind("sweep", "stress.storage.reading:load_sweep", "stress.output.sweep", "stress.jobs.sweep:SweepJob"),
-    Kind("compare", "stress.storage.reading:load_compare", "stress.output.compare",
+    Kind("run", "stress.storage.reading:load_run", "stress.output.run", "stress.output.designs:run",
+         "stress.jobs.run:RunJob"),
+    Kind("sweep", "stress.storage.reading:load_sweep", "stress.output.sweep", "stress.output.designs:sweep",
+         "stress.jobs.sweep:SweepJob"),
+    Kind("compare", "stress.storage.reading:load_compare", "stress.output.compare", "stress.output.designs:compare",
          "stress.jobs.compare:CompareJob"),
-    Kind("explore", "stress.storage.explore:load_view", "stress.output.explore", "stress.jobs.explore:ExploreJob"),
+    Kind("explore", "stress.storage.explore:load_view", "stress.output.explore", "stress.output.designs:explore",
+         "stress.jobs.explore:ExploreJob"),
     Kind("sensitivity", "stress.storage.sensitivity:load_view", "stress.output.sensitivity",
-         "stress.jobs.sensitivity:SensitivityJob"),
-    Kind("robust", "stress.storage.robust:load_view", "stress.output.robust", "stress.jobs.robust:RobustJob"),
+         "stress.output.designs:sensitivity", "stress.jobs.sensitivity:SensitivityJob"),
+    Kind("robust", "stress.storage.robust:load_view", "stress.output.robust", "stress.output.designs:robust",
+         "stress.jobs.robust:RobustJob"),
     Kind("adversary", "stress.storage.adversary:load_view", "stress.output.adversary",
-         "stress.jobs.adversary:AdversaryJob"),
-    Kind("optimize", "stress.storage.optimize:load_view", "stress.output.optimize", "stress.jobs.optimize:OptimizeJob"),
-    Kind("discover", "stress.storage.discover:load_view", "stress.output.discover"),
-    Kind("calibration", "stress.storage.calibration:load_view", "stress.output.calibration", command="calibrate"),
+         "stress.output.designs:adversary", "stress.jobs.adversary:AdversaryJob"),
+    Kind("optimize", "stress.storage.optimize:load_view", "stress.output.optimize", "stress.output.designs:optimize",
+         "stress.jobs.optimize:OptimizeJob"),
+    Kind("discover", "stress.storage.discover:load_view", "stress.output.discover", "stress.output.designs:discover"),
+    Kind("calibration", "stress.storage.calibration:load_view", "stress.output.calibration",
+         "stress.output.designs:calibration", command="calibrate"),
 )}
 NAMES = tuple(REGISTRY)
 # the kinds a job on the pipeline makes, which --resume continues
@@ -90,6 +97,14 @@ class Output(Protocol):
     def render(self, console: Any, view: Any) -> None: ...
 
 
+@runtime_checkable
+class Design(Protocol):
+    """What a study of the kind did, for the report's STRESS-DES answers
+    (``stress.output.designs.Design``); ``config``: its scenario, None if unreadable."""
+
+    def __call__(self, view: Any, config: Any) -> Any: ...
+
+
 def _load(reference: str) -> Any:
     module, _, name = reference.partition(":")
     return getattr(import_module(module), name) if name else import_module(module)
@@ -109,3 +124,7 @@ def reader(kind: str) -> Reader:
 
 def output(kind: str) -> Output:
     return _load(REGISTRY[kind].output)
+
+
+def design(kind: str) -> Design:
+    return _load(REGISTRY[kind].design)

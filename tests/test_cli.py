@@ -1,6 +1,7 @@
 """The command line as a user meets it: real processes, real folders."""
 
 import json
+import os
 import re
 import math
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +42,7 @@ def test_run_json_from_an_empty_folder(tmp_path):
     assert manifest["status"] == "complete" and manifest["n"] == 2000 and manifest["seed"] == 0
     assert {"numpy", "simpy", "numba", "python"} <= set(manifest["versions"])
     assert "elapsed_seconds" in manifest and manifest["command"]
+    assert manifest["system"]["cpus"] == os.cpu_count() and manifest["system"]["platform"]
     assert json.loads((folder / "summary.json").read_text()) == summary
     frame = pd.read_parquet(folder / "records.parquet")
     assert len(frame) == 2000 and list(frame["replication"]) == list(range(2000))

@@ -33,6 +33,14 @@ def test_resolved_config_round_trips_through_toml(default_config):
     assert again == default_config
 
 
+def test_lists_of_names_round_trip_through_toml():
+    # a violator's list of tiers sits in an inline table of the resolved config.toml
+    cfg = load_config(ROOT / "configs" / "adversary.toml", ['adversary.threshold.tiers=["tier2"]',
+                                                            'adversary.learning.tiers=["tier2", "tier3"]'])
+    again = Config.model_validate(tomllib.loads(dumps(cfg)))
+    assert again == cfg and again.adversary.learning.tiers == ["tier2", "tier3"]
+
+
 def test_overrides_reach_nested_and_named_items():
     cfg = load_config(None, ["tier2.threshold=5", "breaches.classes.major.severity=4",
                              "monitoring.detection_probability.minor=0.25", "tier3.min_class=major"])

@@ -38,3 +38,8 @@ def test_the_commands_that_read_results_name_every_kind_that_makes_one():
     text = " ".join(done.stdout.split())
     for kind in kinds.REGISTRY.values():
         assert kind.made_by in text
+
+
+@pytest.mark.parametrize("name", kinds.NAMES)
+def test_each_kind_says_what_its_study_did(name):
+    assert isinstance(kinds.design(name), kinds.Design)

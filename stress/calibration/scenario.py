@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-\s\"']+?)\s*\]\]?\s*(#.*)?$")
 _COMMENT_COLUMN = 36
+# The packaged example's data and its licence, named wherever numbers fitted to it are used.
+UCDP_CITATION = "UCDP GED data, CC BY 4.0: Sundberg & Melander (2013), Davies, Pettersson & Öberg (2022)"
 
 
 @dataclass(frozen=True)
@@ -262,7 +264,7 @@ def _provenance(summary: "DataSummary", chosen: str, lr: "LikelihoodRatioTest | 
     else:
         lines.append("classes: kept from the base scenario (not fitted)")
     if s.format == "ucdp":
-        lines.append("UCDP GED data, CC BY 4.0: Sundberg & Melander (2013), Davies, Pettersson & Öberg (2022)")
+        lines.append(UCDP_CITATION)
     return lines
 
 

@@ -70,3 +70,29 @@ def _bare(annotation: Any) -> Any:
     if typing.get_origin(annotation) is typing.Annotated:
         annotation = typing.get_args(annotation)[0]
     return annotation
+
+
+def assignments(config: Config) -> list[tuple[str, Any, str]]:
+    """Every key a scenario sets, named as ``--set`` names it (list items by their name:
+    ``tiers.tier2.threshold``, ``breaches.classes.major.probability``; a table by class
+    or tier a key per entry), with its value and the schema's description of it. Keys
+    left out (an optional delay, a table such as ``[adversary]``) are not among them."""
+    out: list[tuple[str, Any, str]] = []
+
+    def walk(prefix: str, node: BaseModel, listed: bool = False) -> None:
+        for name, field in type(node).model_fields.items():
+            value, key = getattr(node, name), f"{prefix}{name}"
+            if value is None or (listed and name == "name"):  # a list item's name is in its key
+                continue
+            if isinstance(value, BaseModel):
+                walk(f"{key}.", value)
+            elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+                for item in value:
+                    walk(f"{key}.{item.name}.", item, listed=True)
+            elif isinstance(value, dict):
+                out.extend((f"{key}.{entry}", v, field.description or "") for entry, v in value.items())
+            else:
+                out.append((key, value, field.description or ""))
+
+    walk("", config)
+    return out

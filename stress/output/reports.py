@@ -1,7 +1,8 @@
 """One self-contained HTML report of a result folder, to email and open offline.
 
 It holds a plain-language reading of the headline numbers, the headline table, the
-plots (PNG images inside the file as data: URIs), every number, the config and the
+plots (PNG images inside the file as data: URIs), every number, the STRESS-DES
+reporting checklist answered (``stress.output.stress_des``), the config and the
 manifest. CSS is inline; there are no scripts and nothing is fetched from anywhere.
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from stress.errors import UsageError
 from stress import kinds
-from stress.output import plots, tables
+from stress.output import plots, stress_des, tables
 from stress.storage import folders as store
 from stress.storage.reading import CompareView, ResultView, RunView, SweepView, as_view
 from stress.storage.reading import table_tiers
@@ -36,6 +37,10 @@ thead th { border-bottom: 2px solid #222; }
 .number { text-align: right; }
 img { display: block; max-width: 100%; height: auto; margin: 0.8em 0; }
 pre { background: #f3f3f3; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
+h3 { font-size: 1.02em; margin-top: 1.2em; }
+h4 { font-size: 0.95em; margin: 0.9em 0 0.2em; }
+#stress-des td { white-space: normal; }
+#stress-des td:first-child { white-space: nowrap; }
 """
 
 
@@ -62,6 +67,7 @@ def report_html(view: ResultView) -> str:
              "<h2>Plots</h2>", _plots(view)]
     if list(everything.frame.columns) != list(headline.frame.columns) or len(everything.frame) != len(headline.frame):
         parts += ["<h2>All numbers</h2>", html_table(everything, "all")]
+    parts += _checklist(view)
     parts.append("<h2>Configuration</h2>")
     for name, text in view.configs.items():
         parts += [f"<p>{_e(name)}</p>", f"<pre>{_e(text)}</pre>"]
@@ -106,6 +112,25 @@ def _plots(view: ResultView) -> str:
         data = base64.b64encode(plots.figure_bytes(figure, "png")).decode("ascii")
         images.append(f'<img id="plot-{name}" src="data:image/png;base64,{data}" alt="{html.escape(name)} plot">')
     return "\n".join(images)
+
+
+def _checklist(view: ResultView) -> list[str]:
+    """The STRESS-DES checklist, an item a heading with its answer."""
+    parts = ['<section id="stress-des">', "<h2>STRESS-DES checklist</h2>",
+             f"<p>The reporting checklist for discrete-event simulation studies ({_e(stress_des.REFERENCE)}), "
+             "answered from this folder's manifest and scenario. What the folder cannot tell says "
+             f"\"{stress_des.NOT_RECORDED}\": state it where you file the report.</p>"]
+    for section, items in stress_des.checklist(view):
+        parts.append(f"<h3>{_e(section)}</h3>")
+        for item in items:
+            parts.append(f'<h4 id="stress-des-{item.number or item.heading.lower()}">'
+                         f"{_e(f'{item.number} {item.heading}'.strip())}</h4>")
+            parts += [f"<p>{_e(p)}</p>" for p in item.paragraphs]
+            if item.diagram is not None:
+                parts.append(f"<pre>{_e(item.diagram)}</pre>")
+            if item.table is not None:
+                parts.append(html_table(item.table, f"stress-des-{item.number}"))
+    return parts + ["</section>"]
 
 
 def _e(text: str) -> str:

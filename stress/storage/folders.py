@@ -15,6 +15,7 @@ import io
 import json
 import math
 import os
+import platform
 import re
 import secrets
 import shutil
@@ -214,7 +215,7 @@ def start(partial: Path, kind: str, scenario: str, engine: str, **fields: Any) -
     write_json(partial / MANIFEST, {
         "format_version": FORMAT_VERSION, "kind": kind, "id": final_path(partial).name, "status": "running",
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "scenario": scenario, "engine": engine, **fields,
-        "command": sys.argv, "versions": versions(), "git_commit": git_commit(),
+        "command": sys.argv, "versions": versions(), "git_commit": git_commit(), "system": system(),
     })
 
 
@@ -295,12 +296,30 @@ def _manifest_or_none(folder: Path) -> dict[str, Any] | None:
 def versions() -> dict[str, str]:
     out = {"python": sys.version.split()[0]}
     for package in ("stress", "numpy", "scipy", "simpy", "pandas", "numba", "pydantic", "pyarrow", "matplotlib",
-                    "openpyxl", "distributed"):
+                    "openpyxl", "SALib", "ema_workbench", "scikit-learn", "distributed"):
         try:
             out[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             out[package] = "not installed"
     return out
+
+
+def system() -> dict[str, Any]:
+    """The machine a job started on: a report states it (STRESS-DES items 5.1 and 5.4)."""
+    return {"platform": platform.platform(), "machine": platform.machine(), "processor": _processor(),
+            "cpus": os.cpu_count()}
+
+
+def _processor() -> str:
+    """The CPU's model name (``platform.processor()`` is empty on most Linux systems)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor()
 
 
 def git_commit() -> str | None:
