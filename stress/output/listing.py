@@ -29,7 +29,7 @@ def results(folder: str | Path = "results") -> list[ResultEntry]:
     folder = Path(folder)
     store.check_parent(folder)
     if not folder.is_dir():
-        raise store.ResultError(f"{folder}: no such folder (stress run, sweep and compare write results there)")
+        raise store.ResultError(f"{folder}: no such folder (every command that writes a result folder writes it there)")
     entries = [_entry(path) for path in folder.iterdir() if path.is_dir() and not path.name.startswith(".")]
     return sorted(entries, key=lambda e: (e.created, e.id))
 
