@@ -307,7 +307,7 @@ def optimize(config: str | Path | None = None, *, levers: Iterable[str], minimiz
              overrides: Iterable[str] = (), engine: str = "auto", workers: int | None = None,
              scheduler: str | None = None, out: str | Path | None = None, results_dir: str | Path | None = None,
              progress: Progress | None = None, status: Status | None = None, budget: float | None = None):
-    """Search the levers (``["tier2.threshold=1:6:int", "tier3.delay_hours=0:120:12"]``: any
+    """Search the levers (``["tier2.threshold=1:6:int", "tier2.window_days=7:28:7"]``: any
     key ``--set`` takes, ``KEY=LOW:HIGH``, ``KEY=LOW:HIGH:int``, ``KEY=LOW:HIGH:STEP`` or
     ``KEY=V1,V2,...``) for the best trade-offs between the outcomes to ``minimize`` and
     ``maximize`` (tier probabilities and metrics; with ``over_uncertainty``, their mean,

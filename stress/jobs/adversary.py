@@ -89,7 +89,7 @@ def spec_of(scenario: Scenario, variant_texts: list[str], behaviours: list[str] 
     if outcome is None:
         if adversary is None or adversary.payoff is None:
             raise UsageError("name the outcome to judge the plan by (--outcome NAME: a tier probability such as "
-                             "tier3_p, or a metric such as p_tier3_objective_first), or give the scenario an "
+                             "tier2_p, or a metric such as p_false_escalation), or give the scenario an "
                              "[adversary.payoff] table, whose mean_violator_payoff is the default")
         outcome = "mean_violator_payoff"
     if worst not in ("max", "min"):

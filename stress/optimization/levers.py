@@ -103,7 +103,7 @@ def parse_lever(text: str) -> Lever:
     key, sep, body = text.partition("=")
     key, body = key.strip(), body.strip()
     usage = (f"--lever {text!r}: expected KEY=LOW:HIGH, KEY=LOW:HIGH:int, KEY=LOW:HIGH:STEP or KEY=V1,V2,...; "
-             f"for example tier2.threshold=1:6:int or tier3.delay_hours=0:120:12")
+             f"for example tier2.threshold=1:6:int or tier2.window_days=7:28:7")
     if not sep or not key or not body:
         raise UsageError(usage)
     if "," in body:

@@ -1,7 +1,7 @@
 """What an optimisation minimises or maximises, and the constraints it must meet.
 
 An objective names an outcome as ``stress robust`` does: a tier probability
-(``tier3_p``) or a metric (``p_false_escalation``, ``mean_breaches``). Over the
+(``tier2_p``) or a metric (``p_false_escalation``, ``mean_breaches``). Over the
 uncertainty (``--over-uncertainty``) it is a robustness measure over the one shared set
 of scenarios: ``NAME`` is its mean over them, ``worst10.NAME`` the mean of its worst
 10% of them (the highest for an outcome to minimise, the lowest for one to maximise),
