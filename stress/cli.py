@@ -143,13 +143,20 @@ def _status(interactive: bool):
     return (lambda message: err_console.status(message)) if interactive else (lambda message: nullcontext())
 
 
-def _resume(ctx: typer.Context, folder: Path, kind: str, workers: Optional[int], scheduler: Optional[str] = None):
+def _job(ctx: typer.Context, kind: str, resume: Optional[Path], workers: Optional[int], scheduler: Optional[str],
+         start: Callable[..., object], label: str | None = None):
+    """A job on the pipeline, with a progress bar: continued from its ``--resume`` folder
+    (options that would change it refused), or begun by ``start(progress=, status=)``."""
     import stress
-    _refuse_changes_on_resume(ctx)
     interactive = err_console.is_terminal
+    if resume is not None:
+        _refuse_changes_on_resume(ctx)
     with progress_bar("", interactive) as bar:
-        return stress.resume(folder, kind=kind, workers=workers, scheduler=scheduler,
-                             progress=_updater(bar, "resuming"), status=_status(interactive))
+        live = dict(progress=_updater(bar, "resuming" if resume is not None else label or kind),
+                    status=_status(interactive))  # the bar and the slow steps' messages
+        if resume is not None:
+            return stress.resume(resume, kind=kind, workers=workers, scheduler=scheduler, **live)
+        return start(**live)
 
 
 RESUME_OPTIONS = ("resume", "workers", "scheduler", "as_json", "ctx")
@@ -202,15 +209,10 @@ def run(
 ) -> None:
     """Run N replications of a scenario and report escalation statistics."""
     import stress
-    if resume is not None:
-        result = _resume(ctx, resume, "run", workers)
-    else:
-        interactive = err_console.is_terminal
-        cfg = stress.as_config(config, set_ or [])
-        with progress_bar("", interactive) as bar:
-            result = stress.run(cfg, n=n, seed=seed, engine=engine, workers=workers, out=out,
-                                results_dir=None if out else Path("results"), save_records=records,
-                                progress=_updater(bar, cfg.scenario.name), status=_status(interactive), budget=budget)
+    cfg = stress.as_config(config, set_ or []) if resume is None else None
+    result = _job(ctx, "run", resume, workers, None, lambda **live: stress.run(
+        cfg, n=n, seed=seed, engine=engine, workers=workers, out=out, results_dir=None if out else
+        Path("results"), save_records=records, budget=budget, **live), cfg and cfg.scenario.name)
     from stress.output import render
     _finished(result, as_json, lambda console, r: render.run_summary(console, r.summary),
               lambda r: r.summary.to_json(indent=2))
@@ -278,16 +280,11 @@ def sweep(
     A [sweep] table in the scenario file (grid, design, samples, ranges, n, seed,
     precision, max_n) is used as the default definition."""
     import stress
-    if resume is not None:
-        result = _resume(ctx, resume, "sweep", workers, scheduler)
-    else:
-        interactive = err_console.is_terminal
-        with progress_bar("", interactive) as bar:
-            result = stress.sweep(config, grid=grid or [], design=design, samples=samples, ranges=range_ or [], n=n,
-                                  seed=seed, precision=precision, max_n=max_n, overrides=set_ or [], engine=engine,
-                                  workers=workers, scheduler=scheduler, out=out,
-                                  results_dir=None if out else Path("results"), records=records,
-                                  progress=_updater(bar, "sweep"), status=_status(interactive), budget=budget, max_points=max_points)
+    result = _job(ctx, "sweep", resume, workers, scheduler, lambda **live: stress.sweep(
+        config, grid=grid or [], design=design, samples=samples, ranges=range_ or [], n=n, seed=seed,
+        precision=precision, max_n=max_n, overrides=set_ or [], engine=engine, workers=workers,
+        scheduler=scheduler, out=out, results_dir=None if out else Path("results"), records=records,
+        budget=budget, max_points=max_points, **live))
     from stress.output import render
     _finished(result, as_json, render.sweep_table, lambda r: r.json_text().rstrip("\n"))
 
@@ -314,15 +311,10 @@ def compare(
 ) -> None:
     """Compare rule variants on common random numbers: paired differences, McNemar tests."""
     import stress
-    if resume is not None:
-        result = _resume(ctx, resume, "compare", workers, scheduler)
-    else:
-        interactive = err_console.is_terminal
-        with progress_bar("", interactive) as bar:
-            result = stress.compare(list(configs or []), variants=variant or [], n=n, seed=seed, overrides=set_ or [],
-                                    engine=engine, workers=workers, scheduler=scheduler, out=out,
-                                    results_dir=None if out else Path("results"), records=records,
-                                    progress=_updater(bar, "compare"), status=_status(interactive), budget=budget)
+    result = _job(ctx, "compare", resume, workers, scheduler, lambda **live: stress.compare(
+        list(configs or []), variants=variant or [], n=n, seed=seed, overrides=set_ or [], engine=engine,
+        workers=workers, scheduler=scheduler, out=out, results_dir=None if out else Path("results"),
+        records=records, budget=budget, **live))
     from stress.output import render
     _finished(result, as_json, render.compare_table, lambda r: json.dumps(r.to_dicts(), indent=2))
 
@@ -439,15 +431,10 @@ def explore(
     """Run the scenario over its uncertain inputs: each tier probability and metric averaged
     over everything considered plausible, with its spread and its Monte Carlo noise."""
     import stress
-    if resume is not None:
-        result = _resume(ctx, resume, "explore", workers, scheduler)
-    else:
-        interactive = err_console.is_terminal
-        with progress_bar("", interactive) as bar:
-            result = stress.explore(config, samples=samples, n=n, design=design, seed=seed, uncertain=uncertain or [],
-                                    overrides=set_ or [], engine=engine, workers=workers, scheduler=scheduler,
-                                    out=out, results_dir=None if out else Path("results"), records=records,
-                                    progress=_updater(bar, "explore"), status=_status(interactive), budget=budget, max_points=max_points)
+    result = _job(ctx, "explore", resume, workers, scheduler, lambda **live: stress.explore(
+        config, samples=samples, n=n, design=design, seed=seed, uncertain=uncertain or [], overrides=set_ or [],
+        engine=engine, workers=workers, scheduler=scheduler, out=out, results_dir=None if out else
+        Path("results"), records=records, budget=budget, max_points=max_points, **live))
     _study_result(result, as_json, lambda r: json.dumps(r.to_dict(), indent=2))
 
 
@@ -477,16 +464,10 @@ def sensitivity(
     """Global sensitivity: which uncertain inputs drive each tier probability and key metric
     (SALib's Sobol' indices or Morris screening, with the Monte Carlo noise accounted for)."""
     import stress
-    if resume is not None:
-        result = _resume(ctx, resume, "sensitivity", workers, scheduler)
-    else:
-        interactive = err_console.is_terminal
-        with progress_bar("", interactive) as bar:
-            result = stress.sensitivity(config, method=method, base_samples=base_samples, n=n, seed=seed,
-                                        uncertain=uncertain or [], overrides=set_ or [], engine=engine,
-                                        workers=workers, scheduler=scheduler, out=out,
-                                        results_dir=None if out else Path("results"), records=records,
-                                        progress=_updater(bar, "sensitivity"), status=_status(interactive), budget=budget, max_points=max_points)
+    result = _job(ctx, "sensitivity", resume, workers, scheduler, lambda **live: stress.sensitivity(
+        config, method=method, base_samples=base_samples, n=n, seed=seed, uncertain=uncertain or [],
+        overrides=set_ or [], engine=engine, workers=workers, scheduler=scheduler, out=out, results_dir=None if
+        out else Path("results"), records=records, budget=budget, max_points=max_points, **live))
     _study_result(result, as_json, lambda r: json.dumps(r.to_dict(), indent=2))
 
 
@@ -558,17 +539,12 @@ def robust(
     the best variant at each point and the share of points meeting your criteria, on the same
     points and replications for every variant."""
     import stress
-    if resume is not None:
-        result = _resume(ctx, resume, "robust", workers, scheduler)
-    else:
-        interactive = err_console.is_terminal
-        with progress_bar("", interactive) as bar:
-            result = stress.robust(config, variants=variant or [], minimize=minimize or [], maximize=maximize or [],
-                                   satisfice=satisfice, samples=samples, n=n, design=design, seed=seed,
-                                   uncertain=uncertain or [], overrides=set_ or [], engine=engine, workers=workers,
-                                   scheduler=scheduler, out=out, results_dir=None if out else Path("results"),
-                                   records=records, progress=_updater(bar, "robust"), status=_status(interactive),
-                                   budget=budget, max_points=max_points, adversary=adversary or None)
+    result = _job(ctx, "robust", resume, workers, scheduler, lambda **live: stress.robust(
+        config, variants=variant or [], minimize=minimize or [], maximize=maximize or [], satisfice=satisfice,
+        samples=samples, n=n, design=design, seed=seed, uncertain=uncertain or [], overrides=set_ or [],
+        engine=engine, workers=workers, scheduler=scheduler, out=out, results_dir=None if out else
+        Path("results"), records=records, budget=budget, max_points=max_points, adversary=adversary or None,
+        **live))
     _study_result(result, as_json, lambda r: json.dumps(r.to_dict(), indent=2))
 
 
@@ -606,17 +582,11 @@ def adversary(
     """The plan against violators that read it: each variant against each kind of violator on
     the same replications, the worst for the plan, and (--search) the violator's best response."""
     import stress
-    if resume is not None:
-        result = _resume(ctx, resume, "adversary", workers, scheduler)
-    else:
-        interactive = err_console.is_terminal
-        with progress_bar("", interactive) as bar:
-            result = stress.adversary(config, variants=variant or [], behaviours=behaviour or None, outcome=outcome,
-                                      worst=worst, search=search, search_points=search_points, n=n, seed=seed,
-                                      overrides=set_ or [], engine=engine, workers=workers, scheduler=scheduler,
-                                      out=out, results_dir=None if out else Path("results"), records=records,
-                                      progress=_updater(bar, "adversary"), status=_status(interactive),
-                                      budget=budget)
+    result = _job(ctx, "adversary", resume, workers, scheduler, lambda **live: stress.adversary(
+        config, variants=variant or [], behaviours=behaviour or None, outcome=outcome, worst=worst,
+        search=search, search_points=search_points, n=n, seed=seed, overrides=set_ or [], engine=engine,
+        workers=workers, scheduler=scheduler, out=out, results_dir=None if out else Path("results"),
+        records=records, budget=budget, **live))
     _study_result(result, as_json, lambda r: json.dumps(r.to_dict(), indent=2))
 
 
@@ -675,23 +645,16 @@ def optimize(
     candidate on the same replications, more replications where they decide something, and the
     front re-evaluated on fresh replications with paired probabilities, its hypervolume and knee."""
     import stress
-    if resume is not None:
-        result = _resume(ctx, resume, "optimize", workers, scheduler)
-    else:
-        if max_replications is None:
-            from stress.errors import UsageError
-            raise UsageError("--max-replications R is required: the replications the whole search may use (the "
-                             "final re-evaluation of its front included), e.g. --max-replications 300000")
-        interactive = err_console.is_terminal
-        with progress_bar("", interactive) as bar:
-            result = stress.optimize(config, levers=lever or [], minimize=minimize or [], maximize=maximize or [],
-                                     constraints=constraint or [], max_replications=max_replications, n=n,
-                                     max_n=max_n, population=population, generations=generations, seed=seed,
-                                     reference=reference, over_uncertainty=over_uncertainty, samples=samples,
-                                     design=design, uncertain=uncertain or [], satisfice=satisfice,
-                                     overrides=set_ or [], engine=engine, workers=workers, scheduler=scheduler,
-                                     out=out, results_dir=None if out else Path("results"),
-                                     progress=_updater(bar, "optimize"), status=_status(interactive), budget=budget)
+    if resume is None and max_replications is None:
+        from stress.errors import UsageError
+        raise UsageError("--max-replications R is required: the replications the whole search may use (the "
+                         "final re-evaluation of its front included), e.g. --max-replications 300000")
+    result = _job(ctx, "optimize", resume, workers, scheduler, lambda **live: stress.optimize(
+        config, levers=lever or [], minimize=minimize or [], maximize=maximize or [], constraints=constraint or
+        [], max_replications=max_replications, n=n, max_n=max_n, population=population, generations=generations,
+        seed=seed, reference=reference, over_uncertainty=over_uncertainty, samples=samples, design=design,
+        uncertain=uncertain or [], satisfice=satisfice, overrides=set_ or [], engine=engine, workers=workers,
+        scheduler=scheduler, out=out, results_dir=None if out else Path("results"), budget=budget, **live))
     _study_result(result, as_json, lambda r: json.dumps(r.to_dict(), indent=2))
 
 
