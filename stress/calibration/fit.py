@@ -306,28 +306,65 @@ def sup_over_decay(times: np.ndarray, horizon: float, box: Box, points: int = GR
     (mu, n) is exact (``likelihood.decay_profile``). Returns the working-scale point
     and its log-likelihood: a global start for the smooth optimiser."""
     rows = np.ascontiguousarray(np.atleast_2d(times), dtype=np.float64)
-    log_betas = np.linspace(box.low[2], box.high[2], points)
-    mu, n, ll = likelihood.decay_profile(rows, horizon, np.exp(log_betas), float(box.high[1]))
-    k = int(np.argmax(ll))
-    best = (float(ll[k]), float(mu[k]), float(n[k]), float(log_betas[k]))
 
-    def at(log_beta: float) -> tuple[float, float, float, float]:
-        m, nn, value = likelihood.decay_profile(rows, horizon, np.array([math.exp(log_beta)]), float(box.high[1]))
-        return float(value[0]), float(m[0]), float(nn[0]), log_beta
+    def at(log_betas: np.ndarray) -> list[tuple[float, np.ndarray]]:
+        mu, n, ll = likelihood.decay_profile(rows, horizon, np.exp(log_betas), float(box.high[1]))
+        return [(float(v), np.array([math.log(m), nn, lb])) for v, m, nn, lb in zip(ll, mu, n, log_betas)]
+
+    x, value = _over_decay_grid(at, box, points)
+    return x, value
+
+
+def profile_over_decay(times: np.ndarray, horizon: float, box: Box, index: int, value: float,
+                       points: int = GRID_POINTS) -> tuple[np.ndarray, float]:
+    """The global maximum of the event log-likelihood with working coordinate
+    ``index`` held at ``value``: over the decay on the refined grid of
+    ``sup_over_decay`` (the free one of mu and n exact at each decay), or, with the
+    decay held, over (mu, n) exactly. Returns the working-scale point and its
+    log-likelihood. A profile maximised from one start follows the ridge it starts on
+    (a short decay fitted to a few close pairs) and never sees a higher one."""
+    rows = np.ascontiguousarray(np.atleast_2d(times), dtype=np.float64)
+    if index == 2:
+        mu, n, ll = likelihood.decay_profile(rows, horizon, np.array([math.exp(value)]), float(box.high[1]))
+        return np.array([math.log(mu[0]), n[0], value]), float(ll[0])
+    if index == 0:
+        held, low, high = math.exp(value), float(box.low[1]), float(box.high[1])
+    else:
+        held, low, high = value, math.exp(box.low[0]), math.exp(box.high[0])
+
+    def at(log_betas: np.ndarray) -> list[tuple[float, np.ndarray]]:
+        free, ll = likelihood.decay_profile_fixed(rows, horizon, np.exp(log_betas), index, held, low, high)
+        return [(float(v), np.array([value, z, lb]) if index == 0 else np.array([math.log(z), value, lb]))
+                for v, z, lb in zip(ll, free, log_betas)]
+
+    return _over_decay_grid(at, box, points)
+
+
+def _over_decay_grid(at: Callable[[np.ndarray], list[tuple[float, np.ndarray]]], box: Box, points: int
+                     ) -> tuple[np.ndarray, float]:
+    """The best of ``at`` (log decays -> [(loglik, working point)]) on a log grid
+    spanning the box, refined by golden-section search between the grid neighbours of
+    the best point."""
+    log_betas = np.linspace(box.low[2], box.high[2], points)
+    grid = at(log_betas)
+    k = max(range(points), key=lambda i: grid[i][0])
+    best = grid[k]
+
+    def one(log_beta: float) -> tuple[float, np.ndarray]:
+        return at(np.array([log_beta]))[0]
 
     low, high = log_betas[max(k - 1, 0)], log_betas[min(k + 1, points - 1)]
     ratio = 0.5 * (math.sqrt(5.0) - 1.0)
     c, d = high - ratio * (high - low), low + ratio * (high - low)
-    fc, fd = at(c), at(d)
+    fc, fd = one(c), one(d)
     for _ in range(12):  # shrinks the bracket 300-fold: well below the decay's standard error
         if fc[0] >= fd[0]:
             high, d, fd = d, c, fc
             c = high - ratio * (high - low)
-            fc = at(c)
+            fc = one(c)
         else:
             low, c, fc = c, d, fd
             d = low + ratio * (high - low)
-            fd = at(d)
-    best = max(best, fc, fd)
-    value, m, nn, log_beta = best
-    return np.array([math.log(m), nn, log_beta]), value
+            fd = one(d)
+    value, x = max((best, fc, fd), key=lambda item: item[0])
+    return x, value
