@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from stress.calibration import likelihood
-from stress.calibration.bootstrap import BootstrapTest, bootstrap_lr_test
+from stress.calibration.bootstrap import BootstrapTest, bootstrap_lr_test, rescaling_null
 from stress.calibration.classes import ClassSpec, fit_classes, parse_classes
 from stress.calibration.counts import CountSeries
 from stress.calibration.dataset import Dataset, load_dataset
@@ -105,7 +105,7 @@ def calibrate(events: str | Path | pd.DataFrame, *,
                                 _observations(train))
 
     processes = _processes(poisson, hawkes)
-    rescaling = _rescaling(copies, poisson, hawkes) if copies is not None else []
+    rescaling = _rescaling(copies, poisson, hawkes, train, seed, bootstrap) if copies is not None else []
     dispersion, edges, observed, bands = _dispersion_checks(processes, train, seed, simulations)
     predictive, test_edges, test_counts, test_bands = [], None, None, {}
     if data.test is not None:
@@ -219,13 +219,24 @@ def _processes(poisson: PoissonFit | None, hawkes: HawkesFit | None) -> dict[str
     return out
 
 
-def _rescaling(copies: np.ndarray, poisson: PoissonFit | None, hawkes: HawkesFit | None) -> list[RescalingTest]:
+def _rescaling(copies: np.ndarray, poisson: PoissonFit | None, hawkes: HawkesFit | None, train: EventLog,
+               seed: int, replicates: int) -> list[RescalingTest]:
+    """Each model's time-rescaling test, its p-value from a parametric bootstrap of
+    ``replicates`` simulations (0: the KS table's, conservative)."""
+    resolution = 0.0 if train.exact else train.resolution
+
+    def null(model: str, process: tuple[float, float, float]) -> np.ndarray | None:
+        if not replicates:
+            return None
+        return rescaling_null(model, process, train.horizon, resolution, copies.shape[0], seed, replicates)
+
     out = []
     if poisson is not None:
-        out.append(time_rescaling("poisson", [rescaled_gaps_poisson(c, poisson.rate.estimate) for c in copies]))
+        out.append(time_rescaling("poisson", [rescaled_gaps_poisson(c, poisson.rate.estimate) for c in copies],
+                                  null("poisson", (poisson.rate.estimate, 0.0, 1.0))))
     if hawkes is not None:
         out.append(time_rescaling("hawkes", [rescaled_gaps_hawkes(c, hawkes.mu, hawkes.n, hawkes.beta)
-                                             for c in copies]))
+                                             for c in copies], null("hawkes", (hawkes.mu, hawkes.n, hawkes.beta))))
     return out
 
 
