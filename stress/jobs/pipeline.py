@@ -33,6 +33,7 @@ from stress.errors import UserError
 from stress.execution.pools import check_scheduler, default_workers, interrupts_held, make_pool, running
 from stress.execution.tasks import Item, Task, TaskResult, run_tasks
 from stress.model.params import Params, compile_params, share_values
+from stress.statistics.blocks import ReplicationBlocks
 from stress.statistics.points import MetricTable, PointTotals, TierTable, metric_table, tier_table
 from stress.statistics.tally import UnitTallies, bin_count_for, bin_width_for, concat_tallies
 from stress.storage import checkpoints
@@ -74,6 +75,14 @@ class Job:
     # whether workers also sum each replication's whole-number statistics over the points
     # (for intervals over points that share their replications: stress.statistics.uncertainty)
     replication_sums: ClassVar[bool] = False
+    # per point and block of replications, the yes/no outcomes (stress.statistics.blocks):
+    # the job's chunks are then its blocks
+    blocks: ReplicationBlocks | None = None
+
+    @property
+    def chunk(self) -> int:
+        """Replications per unit of work."""
+        return self.blocks.size if self.blocks is not None else CHUNK
 
     def __init__(self, points: list[Point], *, scenario: str, n: int, seed: int, engine: str,
                  groups: list[tuple[int, ...]] | None = None, records: bool = False) -> None:
@@ -141,7 +150,7 @@ def execute(job: Job, *, out: str | Path | None = None, results_dir: str | Path 
                                              Path(results_dir) if results_dir is not None else Path("results"))
                 job.write_inputs(partial)
                 folders.start(partial, job.kind, job.scenario, job.engine, n=job.n, seed=job.seed,
-                              records=job.records, workers=workers or default_workers(), chunk_size=CHUNK,
+                              records=job.records, workers=workers or default_workers(), chunk_size=job.chunk,
                               **job.manifest())
         except BaseException:  # Ctrl-C or a write error before the job could be resumed: leave nothing
             if partial is not None:
@@ -228,6 +237,8 @@ def _run_job(job: Job, partial: Path | None, workers: int | None, scheduler: str
             elif fresh:
                 source.keep(result)
             totals.add(result.units[:, 0], result.tallies, result.seconds)
+            if job.blocks is not None:
+                job.blocks.add(result.units, result.tallies)
             if fresh:  # saved ones were added when read (integer sums: the order does not matter)
                 totals.add_replication_sums(result.replication_blocks, result.replication_sums)
             totals.add_pairs(result.pairs[:, :2], result.cells)
@@ -290,7 +301,8 @@ class _Scheduler:
 
     def _items(self, group: int, start: int, end: int) -> Iterator[Item]:
         self.planned[group] = end
-        return (Item(group, first, min(CHUNK, end - first)) for first in range(start, end, CHUNK))
+        chunk = self.job.chunk
+        return (Item(group, first, min(chunk, end - first)) for first in range(start, end, chunk))
 
     def replications(self) -> int:
         """Replications planned so far, over every point."""
@@ -338,7 +350,8 @@ class _Scheduler:
         total = self.replications()
         limit = TASK_REPLICATIONS.get(self.job.engine, CHUNK)
         # enough tasks to keep every slot busy (four each) when the job is small
-        return max(CHUNK, min(limit, math.ceil(total / (4 * slots) / CHUNK) * CHUNK))
+        chunk = self.job.chunk
+        return max(chunk, min(limit, math.ceil(total / (4 * slots) / chunk) * chunk))
 
     def _fill(self, size: int) -> list[tuple[str, Any]]:
         """The next entries of the plan: saved items as they are, then at most one task

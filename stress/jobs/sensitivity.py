@@ -29,6 +29,8 @@ from stress.config.loading import Scenario
 from stress.config.uncertain import check_inputs, input_from_dict, sample
 from stress.jobs.pipeline import Outcome
 from stress.jobs.points import PointsJob, PointTable, check_point_count
+from stress.statistics.blocks import ReplicationBlocks
+from stress.statistics.sensitivity import morris_with_replications, no_variance, sobol_with_replications
 from stress.statistics.summary import json_safe
 from stress.statistics.tally import OUTCOMES, TIERS
 from stress.statistics.uncertainty import crossed_design
@@ -110,6 +112,7 @@ class SensitivityJob(PointsJob):
                          what="design point")
         self.spec = spec
         self.unit = unit
+        self.blocks = ReplicationBlocks(len(values), spec.n)   # for the replications' part of the intervals
 
     def manifest(self) -> dict[str, Any]:
         return {"sensitivity": self.spec.model_dump(), **super().manifest()}
@@ -120,7 +123,7 @@ class SensitivityJob(PointsJob):
                    engine=manifest["engine"], records=manifest["records"])
 
     def finish(self, outcome: Outcome, folder: Path | None) -> "SensitivityResult":
-        indices, noise, notes = analyse(self.spec, self.unit, outcome)
+        indices, noise, notes = analyse(self.spec, self.unit, outcome, self.blocks)
         result = SensitivityResult(**vars(self.point_table(outcome)), spec=self.spec, indices=indices, noise=noise,
                                    notes=notes)
         if folder is not None:
@@ -144,23 +147,25 @@ def output_values(outcome: Outcome, n: int) -> dict[str, tuple[np.ndarray, float
     return out
 
 
-def analyse(spec: SensitivitySpec, unit: np.ndarray, outcome: Outcome
+def analyse(spec: SensitivitySpec, unit: np.ndarray, outcome: Outcome, blocks: ReplicationBlocks
             ) -> tuple[list[dict[str, Any]], dict[str, dict[str, float]], list[str]]:
-    """SALib's indices of every output, the noise in each, and notes on what the
-    intervals can and cannot tell apart."""
+    """SALib's indices of every output with intervals for the design and the
+    replications (``stress.statistics.sensitivity``), the noise in each, and notes on
+    what the intervals can and cannot tell apart."""
     inputs = spec.uncertain()
     problem = _problem(inputs)
     rows, noise, notes = [], {}, []
     for purpose, (name, (y, share)) in enumerate(output_values(outcome, spec.n).items(), start=1):
         variance = float(np.var(y, ddof=1))
         noise[name] = {"variance": variance, "noise_share": share}
-        if not variance > 0:
-            notes.append(f"{name} is the same at every point ({y[0]:.3g}): no input moves it, so it has no indices.")
-            continue
         seed = int(_rng(spec.seed, purpose).integers(1, 2 ** 31))  # SALib ignores a seed of 0
+        hits = blocks.outcome(name if name in OUTCOMES else name.removesuffix("_p"))
+        why = no_variance(y, hits, blocks.n, share, seed)
+        if why is not None:
+            notes.append(f"{name}: no variance to apportion: {why}; so it has no indices.")
+            continue
         if spec.method == "sobol":
-            from SALib.analyze import sobol
-            si = sobol.analyze(problem, y, calc_second_order=False, seed=seed)
+            si = sobol_with_replications(problem, y, hits, blocks.n, seed)
             # taking the noise out of the variance is only a correction while it is small
             scale = 1.0 / (1.0 - share) if share == share and share < 0.5 else math.nan
             for j, item in enumerate(inputs):
@@ -168,8 +173,7 @@ def analyse(spec: SensitivitySpec, unit: np.ndarray, outcome: Outcome
                              "ST": si["ST"][j], "ST_conf": si["ST_conf"][j], "S1_denoised": si["S1"][j] * scale,
                              "ST_denoised": si["ST"][j] * scale})
         else:
-            from SALib.analyze import morris
-            si = morris.analyze(problem, unit, y, num_levels=spec.levels, seed=seed)
+            si = morris_with_replications(problem, unit, y, hits, blocks.n, spec.levels, seed)
             for j, item in enumerate(inputs):
                 rows.append({"output": name, "input": item.key, "mu": si["mu"][j], "mu_star": si["mu_star"][j],
                              "mu_star_conf": si["mu_star_conf"][j], "sigma": si["sigma"][j]})
