@@ -11,8 +11,10 @@ estimated (binomial variance at each point) and reported as a share of the outpu
 variance; the Sobol' indices are also given with that noise taken out of the
 denominator (``*_denoised``), since noise inflates the variance they divide by. The
 noise is the points-by-replications interaction of the crossed design
-(``stress.statistics.uncertainty``): under common random numbers most of a point's
-Monte Carlo error is shared by all points and moves no index.
+(``stress.statistics.uncertainty``). The error that the points share moves the
+indices too (a replication's luck favours some inputs' effects): the replications
+run in blocks, and the intervals include the indices' spread over resamples of the
+blocks (``stress.statistics.sensitivity``).
 """
 
 from __future__ import annotations
