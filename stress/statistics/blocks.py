@@ -34,13 +34,17 @@ def block_size(replications: int, blocks: int = BLOCKS) -> int:
 
 class ReplicationBlocks:
     """Per point and block, the replications run and how many had each of ``OUTCOMES``
-    (reached at least each tier, then each proportion's flag)."""
+    (reached at least each tier, then each proportion's flag); with ``means`` (the
+    width of the tallies' mean metrics), also each mean metric's sum and how many
+    replications defined it."""
 
-    def __init__(self, points: int, replications: int, blocks: int = BLOCKS) -> None:
+    def __init__(self, points: int, replications: int, blocks: int = BLOCKS, means: int = 0) -> None:
         self.size = block_size(replications, blocks)
         self.blocks = math.ceil(replications / self.size)
         self.n = np.zeros((points, self.blocks), dtype=np.int64)
         self.counts = np.zeros((points, self.blocks, len(OUTCOMES)), dtype=np.int64)
+        self.sums = np.zeros((points, self.blocks, means))
+        self.defined = np.zeros((points, self.blocks, means), dtype=np.int64)
 
     def add(self, units: np.ndarray, tallies: UnitTallies) -> None:
         """Add units (rows: point, first replication, count), each within one block."""
@@ -50,6 +54,10 @@ class ReplicationBlocks:
         counts = np.concatenate([reached.astype(np.int64).reshape(len(units), len(TIERS)), tallies.flags], axis=1)
         np.add.at(self.n, (points, blocks), tallies.n)
         np.add.at(self.counts, (points, blocks), counts)
+        if self.sums.shape[2]:
+            width = self.sums.shape[2]
+            np.add.at(self.sums, (points, blocks), tallies.sums[:, :width])
+            np.add.at(self.defined, (points, blocks), tallies.counts[:, :width])
 
     def outcome(self, name: str) -> np.ndarray:
         """(points, blocks) counts of one outcome (``OUTCOMES``: tier1, ..., then the flags)."""
