@@ -76,7 +76,9 @@ def calibrate(events: str | Path | pd.DataFrame, *,
     day, week or month in that column. ``jitters``: copies of day-dated data, each
     event placed uniformly within its day. ``simulations``: runs of the fitted process
     for the dispersion and out-of-sample checks; ``bootstrap``: replicates of the
-    test of n = 0 (0: boundary mixture only). ``scenario_model``: which fit the
+    parametric bootstraps of the test of n = 0 and of the time-rescaling tests (0:
+    the boundary mixture and the KS table only, labelled anti-conservative and
+    conservative). ``scenario_model``: which fit the
     scenario gets; auto = Hawkes if the test rejects n = 0 at 5%, else Poisson."""
     _check_options(model, seed, jitters, simulations, bootstrap, scenario_model, date_precision, format)
     spec = parse_classes(classes, UCDP_SEVERITY if format == "ucdp" else None)
