@@ -10,7 +10,6 @@ intervals on such logs (200 events at n = 0.05, exact times), over many seeds.
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 from scipy.stats import binom
