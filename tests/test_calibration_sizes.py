@@ -1,5 +1,5 @@
 """Calibration: the time-rescaling test has its stated size. With fitted parameters
-the KS table's p-value is conservative (at 5% it rejected 0.5-1.3% of true models);
+the KS table's p-value is conservative (at 5% it rejected 0-0.7% of true models);
 the parametric bootstrap of the KS statistic, which refits every simulated log, must
 reject true models at 5%: over many logs, the share rejected lies in the central
 99.8% of Binomial(logs, 0.05).

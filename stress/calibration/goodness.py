@@ -4,7 +4,8 @@ Time rescaling (Brown et al. 2002): if the model is right, the compensator's
 increments between events are independent unit exponentials. The KS test compares
 them with Exp(1). The KS table's p-value treats the parameters as known; with fitted
 ones the gaps fit Exp(1) better than that allows, and the test hardly ever rejects:
-at 5% it rejected 0.5-1.3% of true Poisson models (200 and 2,000 events). So the
+at 5% it rejected 0-0.7% of true Poisson and Hawkes models (studies/test_sizes.py;
+the bootstrap's: 3.0-7.0%). So the
 statistic's null distribution comes from a parametric bootstrap
 (``bootstrap.rescaling_null``: logs simulated from the fit, treated as the data were
 and refitted), and its p-value decides; the table's is kept as ``p_value_table``, and
@@ -29,7 +30,7 @@ from stress.calibration import likelihood
 
 # How often the KS table's 5% test rejected true models with fitted parameters
 # (studies/test_sizes.py), as the notes quote it where there is no bootstrap.
-KS_TABLE_SIZE = "0.5-1.3%"
+KS_TABLE_SIZE = "0-0.7%"
 
 
 @dataclass(frozen=True)
