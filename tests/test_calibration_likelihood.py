@@ -126,7 +126,8 @@ def test_one_free_parameter_maximum_at_a_decay_is_brute_forces(fixed: int, value
     times = sample_times(8, 250, 200.0)[None, :]
     betas = np.array([0.05, 0.7, 40.0])
     low, high = (0.0, fit.N_MAX) if fixed == 0 else (1e-4, 10.0)
-    free, values = likelihood.decay_profile_fixed(times, 200.0, betas, fixed, value, low, high)
+    a, tails = likelihood.excitation_grid(times, 200.0, betas)
+    free, values = likelihood.decay_profile_fixed(a, tails, 200.0, betas, fixed, value, low, high)
     for beta, z, best in zip(betas, free, values):
         def negative(x: float) -> float:
             mu, n = (value, x) if fixed == 0 else (x, value)

@@ -325,29 +325,49 @@ def sup_over_decay(times: np.ndarray, horizon: float, box: Box, points: int = GR
     return x, value
 
 
+# Above this many excitation sums (decays x copies x events; 8 bytes each) the profile
+# search works them out again for every value rather than keeping them.
+KEPT_SUMS = 10_000_000
+
+
+def profile_search(times: np.ndarray, horizon: float, box: Box, points: int = GRID_POINTS
+                   ) -> Callable[[int, float], tuple[np.ndarray, float]]:
+    """A search of the event log-likelihood's profile: (working coordinate, value
+    held) -> where the log-likelihood is highest with it held, and its value. Over
+    the log grid of decays of ``sup_over_decay`` (the free one of mu and n exact at
+    each decay: ``likelihood.decay_profile_fixed``), or, with the decay held, over
+    (mu, n), exact. A profile maximised from one start follows the ridge it starts on
+    (a short decay fitted to a few close pairs) and never sees a higher one; this
+    finds the highest ridge, which the smooth optimiser then climbs (the grid's
+    spacing, about 0.4 in log decay, is too coarse for the maximum itself). The
+    excitation sums at the grid's decays are worked out once."""
+    rows = np.ascontiguousarray(np.atleast_2d(times), dtype=np.float64)
+    log_betas = np.linspace(box.low[2], box.high[2], points)
+    betas = np.exp(log_betas)
+    kept = likelihood.excitation_grid(rows, horizon, betas) if points * rows.size <= KEPT_SUMS else None
+
+    def search(index: int, value: float) -> tuple[np.ndarray, float]:
+        if index == 2:
+            mu, n, ll = likelihood.decay_profile(rows, horizon, np.array([math.exp(value)]), float(box.high[1]))
+            return np.array([math.log(mu[0]), n[0], value]), float(ll[0])
+        if index == 0:
+            held, low, high = math.exp(value), float(box.low[1]), float(box.high[1])
+        else:
+            held, low, high = value, math.exp(box.low[0]), math.exp(box.high[0])
+        a, tails = kept if kept is not None else likelihood.excitation_grid(rows, horizon, betas)
+        free, ll = likelihood.decay_profile_fixed(a, tails, horizon, betas, index, held, low, high)
+        k = int(np.argmax(ll))
+        if index == 0:
+            return np.array([value, free[k], log_betas[k]]), float(ll[k])
+        return np.array([math.log(free[k]), value, log_betas[k]]), float(ll[k])
+
+    return search
+
+
 def profile_over_decay(times: np.ndarray, horizon: float, box: Box, index: int, value: float,
                        points: int = GRID_POINTS) -> tuple[np.ndarray, float]:
-    """The global maximum of the event log-likelihood with working coordinate
-    ``index`` held at ``value``: over the decay on the refined grid of
-    ``sup_over_decay`` (the free one of mu and n exact at each decay), or, with the
-    decay held, over (mu, n) exactly. Returns the working-scale point and its
-    log-likelihood. A profile maximised from one start follows the ridge it starts on
-    (a short decay fitted to a few close pairs) and never sees a higher one."""
-    rows = np.ascontiguousarray(np.atleast_2d(times), dtype=np.float64)
-    if index == 2:
-        mu, n, ll = likelihood.decay_profile(rows, horizon, np.array([math.exp(value)]), float(box.high[1]))
-        return np.array([math.log(mu[0]), n[0], value]), float(ll[0])
-    if index == 0:
-        held, low, high = math.exp(value), float(box.low[1]), float(box.high[1])
-    else:
-        held, low, high = value, math.exp(box.low[0]), math.exp(box.high[0])
-
-    def at(log_betas: np.ndarray) -> list[tuple[float, np.ndarray]]:
-        free, ll = likelihood.decay_profile_fixed(rows, horizon, np.exp(log_betas), index, held, low, high)
-        return [(float(v), np.array([value, z, lb]) if index == 0 else np.array([math.log(z), value, lb]))
-                for v, z, lb in zip(ll, free, log_betas)]
-
-    return _over_decay_grid(at, box, points)
+    """``profile_search`` at one value."""
+    return profile_search(times, horizon, box, points)(index, value)
 
 
 def _over_decay_grid(at: Callable[[np.ndarray], list[tuple[float, np.ndarray]]], box: Box, points: int

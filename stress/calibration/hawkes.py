@@ -19,7 +19,7 @@ import numpy as np
 
 from stress.calibration.fit import (CHI2_95, HOURS, N_MAX, Box, Estimate, Objective, counts_objective,
                                     default_starts, event_objective, maximise, natural, observed_information,
-                                    profile_over_decay, sup_over_decay, working_covariance)
+                                    profile_search, sup_over_decay, working_covariance)
 from stress.calibration.profile import BetterOptimum, Search, grid_search, profile_interval
 
 PARAMETERS = ("baseline", "branching ratio", "decay")
@@ -94,12 +94,8 @@ def fit_hawkes_events(times: np.ndarray, horizon: float, zero_threshold: float =
     grid_best, _ = sup_over_decay(rows, horizon, box)
     starts = [grid_best, *default_starts(rows.shape[1], horizon, box)]
     copies = [event_objective(row, horizon) for row in rows] if rows.shape[0] > 1 else []
-
-    def search(index: int, value: float) -> tuple[np.ndarray, float]:
-        return profile_over_decay(rows, horizon, box, index, value)
-
     return _fit(event_objective(rows, horizon), rows.shape[1], horizon, box, starts, copies, "events",
-                zero_threshold, search)
+                zero_threshold, profile_search(rows, horizon, box))
 
 
 def fit_hawkes_counts(edges: np.ndarray, counts: np.ndarray, zero_threshold: float = CHI2_95) -> HawkesFit:

@@ -23,6 +23,10 @@ import numpy as np
 
 from stress.calibration.fit import CHI2_95, GRID_POINTS, Box, Objective, maximise
 
+# Decays closer than this on the log scale (about a grid step of the search) are on
+# one ridge.
+RIDGE = 0.5
+
 # A global search of the profile: (working coordinate, value held) -> (the working
 # point of the maximum over the others, its log-likelihood).
 Search = Callable[[int, float], tuple[np.ndarray, float]]
@@ -66,7 +70,10 @@ def profile_interval(objective: Objective, box: Box, x_hat: np.ndarray, l_hat: f
         found = None
         if search is not None:
             found = search(index, value)
-            starts.append(found[0])  # polished too: the search's grid is coarse in the decay
+            # polished too (the search's grid is coarse in the decay), unless it lies on
+            # the warm start's ridge, which the warm start climbs anyway
+            if index != 2 and abs(found[0][2] - start[2]) > RIDGE:
+                starts.append(found[0])
         x, loglik, _ = maximise(objective, box, starts, fixed=index)
         if found is not None and found[1] > loglik:
             x, loglik = found[0], found[1]
