@@ -129,3 +129,23 @@ def test_the_same_indices_and_intervals_for_one_and_two_workers_and_after_a_resu
     # the intervals read every point's counts block by block: the blocks must add up the
     # same whichever worker ran them, and from the checkpoints after a resume
     check_workers_and_resume(_sensitivity, tmp_path, ("table.csv", "sensitivity.csv", "sensitivity.json"))
+
+
+def test_a_folder_cut_into_other_chunks_is_not_resumed(tmp_path):
+    # an interrupted study of a version that cut its replications otherwise: its
+    # checkpoints hold other ranges than this version plans, so it must start again
+    import json
+    from stress.storage.folders import ResultError
+
+    def stop(done, planned, points_done, points):
+        if done >= 500:
+            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        stress.sensitivity("configs/uncertainty.toml", base_samples=8, n=100, seed=1, workers=1, engine="fast",
+                           out=tmp_path / "s", progress=stop)
+    manifest = tmp_path / "s.partial" / "manifest.json"
+    data = json.loads(manifest.read_text())
+    assert data["chunk_size"] == 5
+    manifest.write_text(json.dumps({**data, "chunk_size": 1000}))
+    with pytest.raises(ResultError, match="start it again"):
+        stress.resume(tmp_path / "s.partial")

@@ -181,6 +181,10 @@ def resume(folder: str | Path, job_class: Callable[[str], type[Job]], *, kind: s
         job = job_class(manifest["kind"]).reopen(partial, manifest)
     except (KeyError, TypeError) as exc:
         raise folders.ResultError(f"{partial / folders.MANIFEST}: damaged ({exc!r} missing or wrong)") from None
+    if manifest.get("chunk_size", job.chunk) != job.chunk:
+        # its checkpoints are units of other replication ranges than this version plans
+        raise folders.ResultError(f"{partial}: cut into chunks of {manifest['chunk_size']} replications, where this "
+                                  f"version cuts a {manifest['kind']} into {job.chunk}; start it again")
     return _complete(job, partial, workers, scheduler, keep_records, progress, status)
 
 
