@@ -50,6 +50,8 @@ def test_the_folder_works_with_show_export_plot_report_and_results(calibrated):
         shown, exported, plotted, reported, listed = pool.map(lambda args: run_cli(*args, cwd=folder.parent),
                                                               commands)
     assert shown.returncode == 0 and "branching ratio" in shown.stdout and "level shift" in shown.stdout
+    # the mixture's p is labelled where it is shown, and the bootstrap's p beside it
+    assert "chi2(1): anti-conservative); parametric bootstrap p" in " ".join(shown.stdout.split())
     assert exported.returncode == 0 and "hawkes.branching_ratio" in exported.stdout
     assert plotted.returncode == 0
     assert {p.rsplit("/", 1)[1] for p in plotted.stdout.split()} >= {"qq.png", "intensity.svg", "counts.png"}

@@ -118,3 +118,36 @@ def test_likelihood_ratio_test_uses_the_boundary_mixture() -> None:
     assert test.p_value == pytest.approx(0.05, rel=1e-9)
     assert fit.likelihood_ratio_test(-100.0, -100.0).p_value == 1.0
     assert test.critical_value_5pct == pytest.approx(2.705543454095404)
+
+
+@pytest.mark.parametrize("fixed, value", [(0, 0.6), (0, 1.2), (1, 0.0), (1, 0.35), (1, 0.8)])
+def test_one_free_parameter_maximum_at_a_decay_is_brute_forces(fixed: int, value: float) -> None:
+    from scipy.optimize import minimize_scalar
+    times = sample_times(8, 250, 200.0)[None, :]
+    betas = np.array([0.05, 0.7, 40.0])
+    low, high = (0.0, fit.N_MAX) if fixed == 0 else (1e-4, 10.0)
+    a, tails = likelihood.excitation_grid(times, 200.0, betas)
+    free, values = likelihood.decay_profile_fixed(a, tails, 200.0, betas, fixed, value, low, high)
+    for beta, z, best in zip(betas, free, values):
+        def negative(x: float) -> float:
+            mu, n = (value, x) if fixed == 0 else (x, value)
+            return -likelihood.hawkes_loglik(times, 200.0, mu, n, beta, np.empty(3))
+        brute = minimize_scalar(negative, bounds=(low, high), method="bounded", options={"xatol": 1e-10})
+        assert best >= -brute.fun - 1e-7
+        assert best == pytest.approx(-negative(z), abs=1e-9)
+
+
+@pytest.mark.parametrize("index, value", [(0, math.log(0.5)), (1, 0.05), (1, 0.4), (2, math.log(3.0))])
+def test_the_global_profile_is_at_least_every_starts_maximum(index: int, value: float) -> None:
+    # near-Poisson data: the likelihood in the decay has more than one ridge
+    times = sample_times(9, 200, 200.0)[None, :]
+    box = fit.Box.for_data(200, 200.0)
+    objective = fit.event_objective(times, 200.0)
+    x, best = fit.profile_over_decay(times, 200.0, box, index, value)
+    assert x[index] == value
+    assert best == pytest.approx(likelihood.hawkes_loglik(times, 200.0, *fit.natural(x), np.empty(3)), abs=1e-9)
+    for log_beta in np.linspace(box.low[2], box.high[2], 12):
+        start = np.array([math.log(0.7), 0.3, log_beta])
+        start[index] = value
+        _, found, _ = fit.maximise(objective, box, [start], fixed=index)
+        assert best >= found - 1e-3, (log_beta, best, found)

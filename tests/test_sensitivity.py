@@ -11,7 +11,7 @@ from scipy import integrate
 import stress
 from analytic import DETECTION, HORIZON_DAYS, OFFENSIVE, RATE, uniform_option, write_scenario
 
-from conftest import run_cli
+from conftest import check_workers_and_resume, run_cli
 
 # An input that cannot move tier 3 here (no feedback, tier 3 does not wait for tier 1).
 DUMMY = "tier1.cooldown_hours=uniform(0, 48)"
@@ -88,3 +88,63 @@ def test_too_few_base_samples_and_replications_are_said(tmp_path):
                                 uncertain=[uniform_option(RATE), uniform_option(DETECTION)])
     notes = " ".join(result.notes)
     assert "raise --base-samples" in notes and "raise -n" in notes
+
+
+def test_an_output_with_no_variance_to_apportion_gets_no_indices(tmp_path):
+    # P(tier 1) about 0.9998 at every point: its variance over the design (about 1e-6)
+    # comes from a few replications that miss at many points, and the indices of such an
+    # output were noise (ST up to 1.7; 2.3 +- 12 at seed 2 here)
+    from test_sensitivity_coverage import write_scenario
+    result = stress.sensitivity(write_scenario(tmp_path), base_samples=64, n=1000, seed=3, engine="fast", workers=1,
+                                uncertain=["breaches.baseline_per_day=uniform(0.15, 0.3)",
+                                           "monitoring.detection_probability=uniform(0.5, 1)",
+                                           "monitoring.attribution_probability=uniform(0.5, 1)"])
+    assert not [r for r in result.indices if r["output"] == "tier1_p"]
+    note = next(n for n in result.notes if n.startswith("tier1_p"))
+    assert "no variance to apportion" in note and "comes from a few replications" in note
+
+
+def test_blocks_add_up_to_the_points_counts(tmp_path):
+    # the replications' blocks are the pipeline's units: together they are every point's tallies
+    from stress.config.loading import load_scenario
+    from stress.config.uncertain import inputs_from
+    from stress.jobs.pipeline import execute
+    from stress.jobs.sensitivity import SensitivityJob, spec_of
+    path = write_scenario(tmp_path)
+    inputs = inputs_from(None, [uniform_option(RATE), uniform_option(DETECTION)], str(path))
+    job = SensitivityJob(load_scenario(path, []), spec_of(inputs, "sobol", 8, 250, 3), engine="fast")
+    result = execute(job, workers=1)
+    assert job.blocks.size == 13 and job.blocks.blocks == 20
+    assert np.array_equal(job.blocks.n.sum(axis=1), result.n)
+    assert np.array_equal(job.blocks.counts[:, :, :job.blocks.tiers].sum(axis=1), result.tiers.n_reached)
+
+
+def _sensitivity(tmp_path, name, workers, progress=None):
+    return stress.sensitivity("configs/uncertainty.toml", base_samples=16, n=200, seed=9, workers=workers,
+                              engine="fast", out=tmp_path / name, progress=progress)
+
+
+def test_the_same_indices_and_intervals_for_one_and_two_workers_and_after_a_resume(tmp_path):
+    # the intervals read every point's counts block by block: the blocks must add up the
+    # same whichever worker ran them, and from the checkpoints after a resume
+    check_workers_and_resume(_sensitivity, tmp_path, ("table.csv", "sensitivity.csv", "sensitivity.json"))
+
+
+def test_a_folder_cut_into_other_chunks_is_not_resumed(tmp_path):
+    # an interrupted study of a version that cut its replications otherwise: its
+    # checkpoints hold other ranges than this version plans, so it must start again
+    import json
+    from stress.storage.folders import ResultError
+
+    def stop(done, planned, points_done, points):
+        if done >= 500:
+            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        stress.sensitivity("configs/uncertainty.toml", base_samples=8, n=100, seed=1, workers=1, engine="fast",
+                           out=tmp_path / "s", progress=stop)
+    manifest = tmp_path / "s.partial" / "manifest.json"
+    data = json.loads(manifest.read_text())
+    assert data["chunk_size"] == 5
+    manifest.write_text(json.dumps({**data, "chunk_size": 1000}))
+    with pytest.raises(ResultError, match="start it again"):
+        stress.resume(tmp_path / "s.partial")

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from stress.calibration import likelihood
-from stress.calibration.bootstrap import BootstrapTest, bootstrap_lr_test
+from stress.calibration.bootstrap import BootstrapTest, bootstrap_lr_test, rescaling_null
 from stress.calibration.classes import ClassSpec, fit_classes, parse_classes
 from stress.calibration.counts import CountSeries
 from stress.calibration.dataset import Dataset, check_lengths, load_dataset
@@ -77,9 +77,11 @@ def calibrate(events: str | Path | pd.DataFrame, *,
     day, week or month in that column. ``jitters``: copies of day-dated data, each
     event placed uniformly within its day. ``simulations``: runs of the fitted process
     for the dispersion and out-of-sample checks; ``bootstrap``: replicates of the
-    test of n = 0 (0: boundary mixture only). ``scenario_model``: which fit the
-    scenario gets; auto = Hawkes if the test rejects n = 0 at 5%, else Poisson.
-    ``budget``: refuse a calibration estimated at more CPU hours than this (default
+    parametric bootstraps of the test of n = 0 and of the time-rescaling tests (0:
+    the boundary mixture and the KS table only, labelled anti-conservative and
+    conservative). ``scenario_model``: which fit the scenario gets; auto = Hawkes if
+    the test rejects n = 0 at 5%, else Poisson. ``budget``: refuse a calibration
+    estimated at more CPU hours than this (default
     ``stress.model.cost.DEFAULT_BUDGET_HOURS``), before fitting."""
     _check_options(model, seed, jitters, simulations, bootstrap, scenario_model, date_precision, format)
     spec = parse_classes(classes, UCDP_SEVERITY if format == "ucdp" else None)
@@ -110,7 +112,7 @@ def calibrate(events: str | Path | pd.DataFrame, *,
                                 _observations(train))
 
     processes = _processes(poisson, hawkes)
-    rescaling = _rescaling(copies, poisson, hawkes) if copies is not None else []
+    rescaling = _rescaling(copies, poisson, hawkes, train, seed, bootstrap) if copies is not None else []
     dispersion, edges, observed, bands = _dispersion_checks(processes, train, seed, simulations)
     predictive, test_edges, test_counts, test_bands = [], None, None, {}
     if data.test is not None:
@@ -249,13 +251,24 @@ def _processes(poisson: PoissonFit | None, hawkes: HawkesFit | None) -> dict[str
     return out
 
 
-def _rescaling(copies: np.ndarray, poisson: PoissonFit | None, hawkes: HawkesFit | None) -> list[RescalingTest]:
+def _rescaling(copies: np.ndarray, poisson: PoissonFit | None, hawkes: HawkesFit | None, train: EventLog,
+               seed: int, replicates: int) -> list[RescalingTest]:
+    """Each model's time-rescaling test, its p-value from a parametric bootstrap of
+    ``replicates`` simulations (0: the KS table's, conservative)."""
+    resolution = 0.0 if train.exact else train.resolution
+
+    def null(model: str, process: tuple[float, float, float]) -> np.ndarray | None:
+        if not replicates:
+            return None
+        return rescaling_null(model, process, train.horizon, resolution, copies.shape[0], seed, replicates)
+
     out = []
     if poisson is not None:
-        out.append(time_rescaling("poisson", [rescaled_gaps_poisson(c, poisson.rate.estimate) for c in copies]))
+        out.append(time_rescaling("poisson", [rescaled_gaps_poisson(c, poisson.rate.estimate) for c in copies],
+                                  null("poisson", (poisson.rate.estimate, 0.0, 1.0))))
     if hawkes is not None:
         out.append(time_rescaling("hawkes", [rescaled_gaps_hawkes(c, hawkes.mu, hawkes.n, hawkes.beta)
-                                             for c in copies]))
+                                             for c in copies], null("hawkes", (hawkes.mu, hawkes.n, hawkes.beta))))
     return out
 
 

@@ -19,8 +19,8 @@ import numpy as np
 
 from stress.calibration.fit import (CHI2_95, HOURS, N_MAX, Box, Estimate, Objective, counts_objective,
                                     default_starts, event_objective, maximise, natural, observed_information,
-                                    sup_over_decay, working_covariance)
-from stress.calibration.profile import BetterOptimum, profile_interval
+                                    profile_search, sup_over_decay, working_covariance)
+from stress.calibration.profile import BetterOptimum, Search, grid_search, profile_interval
 
 PARAMETERS = ("baseline", "branching ratio", "decay")
 CONFIG_KEYS = ("breaches.baseline_per_day", "breaches.self_excitation", "breaches.decay_hours")
@@ -95,7 +95,7 @@ def fit_hawkes_events(times: np.ndarray, horizon: float, zero_threshold: float =
     starts = [grid_best, *default_starts(rows.shape[1], horizon, box)]
     copies = [event_objective(row, horizon) for row in rows] if rows.shape[0] > 1 else []
     return _fit(event_objective(rows, horizon), rows.shape[1], horizon, box, starts, copies, "events",
-                zero_threshold)
+                zero_threshold, profile_search(rows, horizon, box))
 
 
 def fit_hawkes_counts(edges: np.ndarray, counts: np.ndarray, zero_threshold: float = CHI2_95) -> HawkesFit:
@@ -104,19 +104,24 @@ def fit_hawkes_counts(edges: np.ndarray, counts: np.ndarray, zero_threshold: flo
     counts = np.asarray(counts, dtype=np.int64)
     events, horizon = int(counts.sum()), float(edges[-1] - edges[0])
     box = Box.for_data(events, horizon)
-    return _fit(counts_objective(edges, counts), events, horizon, box, default_starts(events, horizon, box), [],
-                "counts", zero_threshold)
+    objective = counts_objective(edges, counts)
+    return _fit(objective, events, horizon, box, default_starts(events, horizon, box), [], "counts", zero_threshold,
+                grid_search(objective, box, max(events, 1) / horizon))
 
 
 def _fit(objective: Objective, events: int, horizon: float, box: Box, starts: list[np.ndarray],
-         copies: list[Objective], data: str, zero_threshold: float) -> HawkesFit:
-    """The fit from ``starts``, its intervals and the jitter spread.
+         copies: list[Objective], data: str, zero_threshold: float, search: Search) -> HawkesFit:
+    """The fit from ``starts``, its intervals (profiles maximised globally by
+    ``search``) and the jitter spread.
 
     n's interval is the profile interval, except at its lower end: n = 0 is in it
     whenever the test of n = 0 does not reject, i.e. the likelihood ratio of n = 0
     stays below ``zero_threshold`` (test inversion: at n = 0 the decay is not
     identified, which makes the chi-square cut-off too small there; the bootstrap
-    gives the right one)."""
+    gives the right one). And when n = 0 is in n's interval, so is every decay: the
+    likelihood at n = 0 does not depend on it, so no decay can be ruled out (a profile
+    interval of the decay would only show which clusters chance made; with 200
+    events at n = 0.05 it covered 0.91)."""
     x_hat, l_hat, agreeing = maximise(objective, box, starts)
     for attempt in range(6):
         try:
@@ -124,8 +129,13 @@ def _fit(objective: Objective, events: int, horizon: float, box: Box, starts: li
             steps = np.sqrt(np.diag(cov))
             intervals = [profile_interval(objective, box, x_hat, l_hat, i, float(steps[i]),
                                           zero_threshold=max(zero_threshold, CHI2_95) if i == 1 else None,
-                                          strict=attempt < 5)
-                         for i in range(3)]
+                                          strict=attempt < 5, search=search)
+                         for i in range(2)]
+            if intervals[1][0] <= box.low[1]:
+                intervals.append((float(box.low[2]), float(box.high[2])))
+            else:
+                intervals.append(profile_interval(objective, box, x_hat, l_hat, 2, float(steps[2]),
+                                                  strict=attempt < 5, search=search))
             break
         except BetterOptimum as better:
             # a profile found a higher maximum than the starts did: restart from it

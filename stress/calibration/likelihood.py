@@ -193,6 +193,23 @@ def _fixed_decay_value(a: np.ndarray, tails: np.ndarray, horizon: float, c: floa
 
 
 @njit(cache=True)
+def _excitation_sums(times: np.ndarray, horizon: float, beta: float, a: np.ndarray, tails: np.ndarray) -> None:
+    """Fill ``a`` with each event's excitation sum A_i at decay ``beta`` and ``tails``
+    with each row's sum of 1 - exp(-beta (T - t_i))."""
+    rows, count = times.shape
+    for r in range(rows):
+        acc = 0.0
+        previous = 0.0
+        for i in range(count):
+            t = times[r, i]
+            if i > 0:
+                acc = math.exp(-beta * (t - previous)) * (1.0 + acc)
+            previous = t
+            a[r, i] = acc
+        tails[r] = count - (math.exp(-beta * (horizon - previous)) * (1.0 + acc) if count > 0 else 0.0)
+
+
+@njit(cache=True)
 def decay_profile(times: np.ndarray, horizon: float, betas: np.ndarray, n_max: float
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each decay rate in ``betas``: the maximum over (mu, n) of the Hawkes
@@ -213,16 +230,7 @@ def decay_profile(times: np.ndarray, horizon: float, betas: np.ndarray, n_max: f
     n = 0.5
     for k in range(g):
         beta = betas[k]
-        for r in range(rows):
-            acc = 0.0
-            previous = 0.0
-            for i in range(count):
-                t = times[r, i]
-                if i > 0:
-                    acc = math.exp(-beta * (t - previous)) * (1.0 + acc)
-                previous = t
-                a[r, i] = acc
-            tails[r] = count - (math.exp(-beta * (horizon - previous)) * (1.0 + acc) if count > 0 else 0.0)
+        _excitation_sums(times, horizon, beta, a, tails)
         if n <= 0.0:
             n = 0.1  # restart off the boundary: a new decay may want excitation
             mu = 0.9 * count / horizon
@@ -278,3 +286,94 @@ def decay_profile(times: np.ndarray, horizon: float, betas: np.ndarray, n_max: f
         out_n[k] = n
         out_ll[k] = value
     return out_mu, out_n, out_ll
+
+
+@njit(cache=True)
+def _one_free_slope(a: np.ndarray, tails: np.ndarray, horizon: float, beta: float, mu: float, n: float,
+                    free: int) -> tuple[float, float]:
+    """First and second derivative of the average log-likelihood at fixed beta in the
+    free one of (mu, n) (``free`` 0: mu, 1: n)."""
+    rows, count = a.shape
+    g = 0.0
+    h = 0.0
+    for r in range(rows):
+        for i in range(count):
+            x = beta * a[r, i]
+            inv = 1.0 / (mu + n * x)
+            d = inv if free == 0 else x * inv
+            g += d
+            h -= d * d
+        g -= horizon if free == 0 else tails[r]
+    return g / rows, h / rows
+
+
+@njit(cache=True)
+def excitation_grid(times: np.ndarray, horizon: float, betas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_excitation_sums`` at each decay rate in ``betas``: (decays, rows, events) and
+    (decays, rows). Computed once, they serve every value of a profile."""
+    rows, count = times.shape
+    a = np.empty((betas.shape[0], rows, count))
+    tails = np.empty((betas.shape[0], rows))
+    for k in range(betas.shape[0]):
+        _excitation_sums(times, horizon, betas[k], a[k], tails[k])
+    return a, tails
+
+
+@njit(cache=True)
+def decay_profile_fixed(a_grid: np.ndarray, tails_grid: np.ndarray, horizon: float, betas: np.ndarray, fixed: int,
+                        value: float, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
+    """For each decay rate in ``betas`` (with its excitation sums from
+    ``excitation_grid``): the maximum of the Hawkes log-likelihood (averaged over the
+    rows) over one of (mu, n) with the other held: ``fixed`` 0 holds mu at ``value``
+    and frees n in [low, high]; 1 holds n and frees mu. Returns the free parameter's
+    maximiser and the maximum at each decay.
+
+    At fixed beta the log-likelihood is concave in the free parameter, so its slope
+    falls: the maximum is a bound where the slope points out, else the slope's one
+    root, found by Newton steps kept inside a bisection bracket. With ``betas`` a grid,
+    this is the global profile's search over the decay (``fit.profile_search``)."""
+    count = a_grid.shape[2]
+    free = 1 - fixed
+    out_free = np.empty(betas.shape[0])
+    out_ll = np.empty(betas.shape[0])
+    # the first start makes the mean rate right (mu = rate (1 - n)); later ones are the
+    # previous decay's solution, which moves little between neighbours on a grid
+    rate = count / horizon
+    guess = 1.0 - value / rate if fixed == 0 else rate * (1.0 - value)
+    for k in range(betas.shape[0]):
+        beta = betas[k]
+        a = a_grid[k]
+        tails = tails_grid[k]
+        # Newton from the guess; the bracket [lo, hi] narrows as the slope's sign is
+        # seen, and a bound is looked at only when a step leaves it (a slope pointing
+        # out there puts the maximum on it)
+        lo = low
+        hi = high
+        z = guess if low < guess < high else 0.5 * (low + high)
+        for _ in range(200):
+            g, h = _one_free_slope(a, tails, horizon, beta, value if fixed == 0 else z, z if fixed == 0 else value,
+                                   free)
+            if g > 0.0:
+                lo = z
+            else:
+                hi = z
+            candidate = z - g / h if h < 0.0 else 0.5 * (lo + hi)
+            if not (lo < candidate < hi):
+                if candidate <= low or candidate >= high:
+                    bound = low if candidate <= low else high
+                    slope = _one_free_slope(a, tails, horizon, beta, value if fixed == 0 else bound,
+                                            bound if fixed == 0 else value, free)[0]
+                    if (slope <= 0.0) if bound == low else (slope >= 0.0):
+                        z = bound
+                        break
+                candidate = 0.5 * (lo + hi)  # Newton left the bracket: bisect
+            if abs(candidate - z) <= 1e-13 * max(1.0, abs(z)) or hi - lo <= 1e-13 * max(1.0, abs(z)):
+                z = candidate
+                break
+            z = candidate
+        guess = z
+        mu = value if fixed == 0 else z
+        n = z if fixed == 0 else value
+        out_free[k] = z
+        out_ll[k] = _fixed_decay_value(a, tails, horizon, beta, mu, n)
+    return out_free, out_ll

@@ -119,8 +119,13 @@ class CalibrationResult:
         for r in self.rescaling:
             rows.append({"model": r.model, "check": "time rescaling (KS vs Exp(1))", "observed": r.ks_statistic,
                          "expected_low": math.nan, "expected_high": math.nan, "p_value": r.p_value,
-                         "detail": f"median over {r.copies} jittered copies (p {r.p_value_min:.3g}-"
-                                   f"{r.p_value_max:.3g})" if r.copies > 1 else f"{r.events} gaps"})
+                         "detail": (f"median over {r.copies} jittered copies" if r.copies > 1 else
+                                    f"{r.events} gaps") + f"; p by {r.method}"
+                                   + (f" (the KS table's: {r.p_value_table:.3g}" + (
+                                      f", {r.p_value_min:.3g}-{r.p_value_max:.3g} over the copies"
+                                      if r.copies > 1 else "") + ", conservative)" if r.replicates else
+                                      (f" ({r.p_value_min:.3g}-{r.p_value_max:.3g} over the copies)"
+                                       if r.copies > 1 else ""))})
         for d in self.dispersion:
             rows.append({"model": d.model, "check": f"variance/mean of counts per {self.data.period_label}",
                          "observed": d.observed, "expected_low": d.simulated_low, "expected_high": d.simulated_high,
@@ -169,8 +174,9 @@ class CalibrationResult:
             "data": _plain(self.data),
             "parameters": _records(self.to_frame()),
             "comparison": _records(self.comparison_frame()),
-            "lr_test": None if self.lr_test is None else {**_plain(self.lr_test),
-                                                          "rejects_poisson": self.lr_test.rejects_poisson},
+            # the bootstrap decides where there is one: the mixture's p is anti-conservative
+            "lr_test": None if self.lr_test is None else {**_plain(self.lr_test), "rejects_poisson": (
+                self.bootstrap.p_value <= 0.05 if self.bootstrap is not None else self.lr_test.rejects_poisson)},
             "bootstrap": _plain(self.bootstrap),
             "classes": None if self.classes is None else {"column": self.classes.column,
                                                           "method": self.classes.method,

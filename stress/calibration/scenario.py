@@ -254,7 +254,7 @@ def _provenance(summary: "DataSummary", chosen: str, lr: "LikelihoodRatioTest | 
              f"model: {'Hawkes' if chosen == 'hawkes' else 'Poisson'} process, maximum likelihood"]
     if lr is not None:
         lines.append(f"likelihood-ratio test of no self-excitation: LR = {lr.statistic:.2f}, p = {lr.p_value:.2g} "
-                     f"(50:50 chi-square mixture)" + ("," if boot is not None else ""))
+                     f"(50:50 chi-square mixture: anti-conservative)" + ("," if boot is not None else ""))
         if boot is not None:
             lines.append(f"  bootstrap p = {boot.p_value:.2g} ({boot.replicates} replicates)")
     if summary.form == "events" and summary.copies > 1:

@@ -19,10 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from stress.config.loading import Scenario
 from stress.config.uncertain import check_inputs, dimensions, input_from_dict, sample, unit_design
-from stress.jobs.pipeline import Outcome
+from stress.jobs.pipeline import Outcome, job_layout
 from stress.jobs.points import PointsJob, PointTable, check_point_count
+from stress.statistics.blocks import ReplicationBlocks
 from stress.statistics.summary import json_safe
-from stress.statistics.uncertainty import SPREAD_QUANTILES, OverUncertainty, crossed_design, independent_points
+from stress.statistics.uncertainty import (SPREAD_QUANTILES, OverUncertainty, crossed_blocks, crossed_design,
+                                           independent_points)
 from stress.storage import folders
 
 # Fewer points than this: the normal approximation of the interval is rough.
@@ -62,6 +64,9 @@ class ExploreJob(PointsJob):
         super().__init__(scenario, values, n=spec.n, seed=spec.seed, engine=engine, records=records,
                          what="sampled point")
         self.spec = spec
+        # the means that are not counts in every replication get their interval from blocks
+        outputs = job_layout(self.points).outputs
+        self.blocks = ReplicationBlocks(len(values), spec.n, outputs, means=len(outputs.means))
 
     def manifest(self) -> dict[str, Any]:
         return {"explore": self.spec.model_dump(), **super().manifest()}
@@ -72,7 +77,7 @@ class ExploreJob(PointsJob):
                    records=manifest["records"])
 
     def finish(self, outcome: Outcome, folder: Path | None) -> "ExploreResult":
-        statistics, notes = over_uncertainty(outcome, self.spec.n)
+        statistics, notes = over_uncertainty(outcome, self.spec.n, self.blocks)
         result = ExploreResult(**vars(self.point_table(outcome)), spec=self.spec, statistics=statistics, notes=notes)
         if folder is not None:
             self.write_table(folder, result, outcome)
@@ -81,7 +86,8 @@ class ExploreJob(PointsJob):
         return result
 
 
-def over_uncertainty(outcome: Outcome, n: int) -> tuple[dict[str, OverUncertainty], list[str]]:
+def over_uncertainty(outcome: Outcome, n: int, blocks: ReplicationBlocks | None = None
+                     ) -> tuple[dict[str, OverUncertainty], list[str]]:
     """Every tier probability and metric over the uncertainty, and notes on how far to
     trust them."""
     t = outcome.totals
@@ -103,7 +109,10 @@ def over_uncertainty(outcome: Outcome, n: int) -> tuple[dict[str, OverUncertaint
         if source in o.whole_columns and np.all(t.counts[:, m] == t.n):
             column = len(o.outcomes) + o.whole_columns.index(source)
             out[name] = crossed_design(means, replication_means[:, column], float(t.sums_sq[:, m].sum()), n)
-        else:  # not a whole number, or undefined in some replications: the points' spread alone
+        elif blocks is not None and m < blocks.sums.shape[2]:
+            # not a whole number, or undefined in some replications: the crossed design of blocks
+            out[name] = crossed_blocks(blocks.sums[:, :, m], blocks.defined[:, :, m], blocks.n)
+        else:  # the points' spread alone
             with np.errstate(invalid="ignore", divide="ignore"):
                 variance = (t.sums_sq[:, m] - t.counts[:, m] * means ** 2) / (t.counts[:, m] - 1) / t.counts[:, m]
             out[name] = independent_points(means[np.isfinite(means)], variance[np.isfinite(variance)])

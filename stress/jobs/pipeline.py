@@ -35,6 +35,7 @@ from stress.execution.pools import (Interrupted, capped_workers, check_scheduler
 from stress.execution.tasks import Item, Task, TaskResult, run_tasks
 from stress.model import records as record_layout
 from stress.model.params import Params, compile_params, share_values
+from stress.statistics.blocks import ReplicationBlocks
 from stress.statistics.points import MetricTable, PointTotals, TierTable, metric_table, tier_table
 from stress.statistics.tally import Outputs, UnitTallies, bin_count_for, bin_width_for, concat_tallies, outputs_of
 from stress.storage import checkpoints
@@ -122,6 +123,14 @@ class Job:
     # with records: only these statistics of each replication come back (indexes into
     # tally.statistic_names), not its whole record; None: the records
     kept: tuple[int, ...] | None = None
+    # per point and block of replications, the yes/no outcomes (stress.statistics.blocks):
+    # the job's chunks are then its blocks
+    blocks: ReplicationBlocks | None = None
+
+    @property
+    def chunk(self) -> int:
+        """Replications per unit of work."""
+        return self.blocks.size if self.blocks is not None else CHUNK
 
     def __init__(self, points: list[Point], *, scenario: str, n: int, seed: int, engine: str,
                  groups: list[tuple[int, ...]] | None = None, records: bool = False) -> None:
@@ -209,8 +218,8 @@ def execute(job: Job, *, out: str | Path | None = None, results_dir: str | Path 
                                              Path(results_dir) if results_dir is not None else Path("results"))
                 job.write_inputs(partial)
                 folders.start(partial, job.kind, job.scenario, job.engine, n=job.n, seed=job.seed,
-                              records=job.records, workers=capped_workers(workers) or default_workers(), chunk_size=CHUNK,
-                              **job.manifest())
+                              records=job.records, workers=capped_workers(workers) or default_workers(),
+                              chunk_size=job.chunk, **job.manifest())
         except BaseException:  # Ctrl-C or a write error before the job could be resumed: leave nothing
             if partial is not None:
                 shutil.rmtree(partial, ignore_errors=True)
@@ -239,6 +248,10 @@ def resume(folder: str | Path, *, kind: str | None = None, workers: int | None =
         job = kinds.job_class(manifest["kind"]).reopen(partial, manifest)
     except (KeyError, TypeError) as exc:
         raise folders.ResultError(f"{partial / folders.MANIFEST}: damaged ({exc!r} missing or wrong)") from None
+    if manifest.get("chunk_size", job.chunk) != job.chunk:
+        # its checkpoints are units of other replication ranges than this version plans
+        raise folders.ResultError(f"{partial}: cut into chunks of {manifest['chunk_size']} replications, where this "
+                                  f"version cuts a {manifest['kind']} into {job.chunk}; start it again")
     return _complete(job, partial, workers, scheduler, keep_records, progress, status)
 
 
@@ -341,6 +354,8 @@ def _evaluate(job: Job, partial: Path | None, pool: Any, keep_records: bool, pro
         elif fresh:
             source.keep(result)
         totals.add(result.units[:, 0], result.tallies, result.seconds)
+        if job.blocks is not None:
+            job.blocks.add(result.units, result.tallies)
         if fresh:  # saved ones were added when read (integer sums: the order does not matter)
             totals.add_replication_sums(result.replication_blocks, result.replication_sums)
         totals.add_pairs(result.pairs[:, :2], result.cells, result.pair_means)
@@ -392,8 +407,8 @@ class _Scheduler:
     def _items(self, group: int, start: int, end: int) -> Iterator[Item]:
         """Items of the group's replications ``start .. end - 1``, counted from its first."""
         self.planned[group] = end
-        offset = self.job.start(group)
-        return (Item(group, offset + first, min(CHUNK, end - first)) for first in range(start, end, CHUNK))
+        offset, chunk = self.job.start(group), self.job.chunk
+        return (Item(group, offset + first, min(chunk, end - first)) for first in range(start, end, chunk))
 
     def replications(self) -> int:
         """Replications planned so far, over every point."""
@@ -441,7 +456,8 @@ class _Scheduler:
         total = self.replications()
         limit = TASK_REPLICATIONS.get(self.job.engine, CHUNK)
         # enough tasks to keep every slot busy (four each) when the job is small
-        return max(CHUNK, min(limit, math.ceil(total / (4 * slots) / CHUNK) * CHUNK))
+        chunk = self.job.chunk
+        return max(chunk, min(limit, math.ceil(total / (4 * slots) / chunk) * chunk))
 
     def _fill(self, size: int) -> list[tuple[str, Any]]:
         """The next entries of the plan: saved items as they are, then at most one task

@@ -11,8 +11,10 @@ estimated (binomial variance at each point) and reported as a share of the outpu
 variance; the Sobol' indices are also given with that noise taken out of the
 denominator (``*_denoised``), since noise inflates the variance they divide by. The
 noise is the points-by-replications interaction of the crossed design
-(``stress.statistics.uncertainty``): under common random numbers most of a point's
-Monte Carlo error is shared by all points and moves no index.
+(``stress.statistics.uncertainty``). The error that the points share moves the
+indices too (a replication's luck favours some inputs' effects): the replications
+run in blocks, and the intervals include the indices' spread over resamples of the
+blocks (``stress.statistics.sensitivity``).
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from stress.config.loading import Scenario
 from stress.config.uncertain import check_inputs, input_from_dict, sample
-from stress.jobs.pipeline import Outcome
+from stress.jobs.pipeline import Outcome, job_layout
 from stress.jobs.points import PointsJob, PointTable, check_point_count
+from stress.statistics.blocks import ReplicationBlocks
+from stress.statistics.sensitivity import morris_with_replications, no_variance, sobol_with_replications
 from stress.statistics.summary import json_safe
 from stress.statistics.tally import Outputs
 from stress.statistics.uncertainty import crossed_design
@@ -106,6 +110,8 @@ class SensitivityJob(PointsJob):
                          what="design point")
         self.spec = spec
         self.unit = unit
+        # for the replications' part of the intervals
+        self.blocks = ReplicationBlocks(len(values), spec.n, job_layout(self.points).outputs)
 
     def manifest(self) -> dict[str, Any]:
         return {"sensitivity": self.spec.model_dump(), **super().manifest()}
@@ -116,7 +122,7 @@ class SensitivityJob(PointsJob):
                    engine=manifest["engine"], records=manifest["records"])
 
     def finish(self, outcome: Outcome, folder: Path | None) -> "SensitivityResult":
-        indices, noise, notes = analyse(self.spec, self.unit, outcome)
+        indices, noise, notes = analyse(self.spec, self.unit, outcome, self.blocks)
         result = SensitivityResult(**vars(self.point_table(outcome)), spec=self.spec, indices=indices, noise=noise,
                                    notes=notes)
         if folder is not None:
@@ -149,23 +155,25 @@ def output_values(outcome: Outcome, n: int) -> dict[str, tuple[np.ndarray, float
     return out
 
 
-def analyse(spec: SensitivitySpec, unit: np.ndarray, outcome: Outcome
+def analyse(spec: SensitivitySpec, unit: np.ndarray, outcome: Outcome, blocks: ReplicationBlocks
             ) -> tuple[list[dict[str, Any]], dict[str, dict[str, float]], list[str]]:
-    """SALib's indices of every output, the noise in each, and notes on what the
-    intervals can and cannot tell apart."""
+    """SALib's indices of every output with intervals for the design and the
+    replications (``stress.statistics.sensitivity``), the noise in each, and notes on
+    what the intervals can and cannot tell apart."""
     inputs = spec.uncertain()
     problem = _problem(inputs)
     rows, noise, notes = [], {}, []
     for purpose, (name, (y, share)) in enumerate(output_values(outcome, spec.n).items(), start=1):
         variance = float(np.var(y, ddof=1))
         noise[name] = {"variance": variance, "noise_share": share}
-        if not variance > 0:
-            notes.append(f"{name} is the same at every point ({y[0]:.3g}): no input moves it, so it has no indices.")
-            continue
         seed = int(_rng(spec.seed, purpose).integers(1, 2 ** 31))  # SALib ignores a seed of 0
+        hits = blocks.outcome(name)
+        why = no_variance(y, hits, blocks.n, share, seed)
+        if why is not None:
+            notes.append(f"{name}: no variance to apportion: {why}; so it has no indices.")
+            continue
         if spec.method == "sobol":
-            from SALib.analyze import sobol
-            si = sobol.analyze(problem, y, calc_second_order=False, seed=seed)
+            si = sobol_with_replications(problem, y, hits, blocks.n, seed)
             # taking the noise out of the variance is only a correction while it is small
             scale = 1.0 / (1.0 - share) if share == share and share < 0.5 else math.nan
             for j, item in enumerate(inputs):
@@ -173,8 +181,7 @@ def analyse(spec: SensitivitySpec, unit: np.ndarray, outcome: Outcome
                              "ST": si["ST"][j], "ST_conf": si["ST_conf"][j], "S1_denoised": si["S1"][j] * scale,
                              "ST_denoised": si["ST"][j] * scale})
         else:
-            from SALib.analyze import morris
-            si = morris.analyze(problem, unit, y, num_levels=spec.levels, seed=seed)
+            si = morris_with_replications(problem, unit, y, hits, blocks.n, spec.levels, seed)
             for j, item in enumerate(inputs):
                 rows.append({"output": name, "input": item.key, "mu": si["mu"][j], "mu_star": si["mu_star"][j],
                              "mu_star_conf": si["mu_star_conf"][j], "sigma": si["sigma"][j]})

@@ -65,7 +65,7 @@ def render(console: Console, view) -> None:
     if lr is not None:
         boot = view.data.get("bootstrap") or {}
         console.print(f"Likelihood-ratio test of n = 0: LR = {number(lr['statistic'])}, p = {number(lr['p_value'])} "
-                      f"({lr['null_distribution']})"
+                      f"({lr['null_distribution']}: anti-conservative)"
                       + (f"; parametric bootstrap p = {number(boot['p_value'])}" if boot.get("p_value") is not None
                          else ""), highlight=False)
     console.print(_frame_table("Goodness of fit", view.tables["goodness"],
