@@ -3,6 +3,8 @@ replications' noise (deterministic, no simulation)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from scipy.stats import norm, t
@@ -83,3 +85,9 @@ def test_morris_estimates_are_salibs():
     design = np.asarray(salib["mu_star_conf"]) / norm.ppf(0.975)
     assert np.allclose(ours["mu_star_sd_design"], design)
     assert np.all(ours["mu_star_sd_replications"] > 0.0) and np.all(ours["mu_star_conf"] > 1.96 * design)
+
+
+def test_a_denoised_index_stays_within_zero_and_one():
+    from stress.jobs.sensitivity import _index
+    assert _index(1.467) == 1.0 and _index(-0.02) == 0.0 and _index(0.3) == 0.3
+    assert math.isnan(_index(math.nan))

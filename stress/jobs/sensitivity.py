@@ -9,7 +9,8 @@ effect meet exactly the same replications and give exactly the same outcome: suc
 input gets a total index of exactly 0. The Monte Carlo noise of the other points is
 estimated (binomial variance at each point) and reported as a share of the output's
 variance; the Sobol' indices are also given with that noise taken out of the
-denominator (``*_denoised``), since noise inflates the variance they divide by. The
+denominator (``*_denoised``, clipped to [0, 1]), since noise inflates the variance they
+divide by. The
 noise is the points-by-replications interaction of the crossed design
 (``stress.statistics.uncertainty``). The error that the points share moves the
 indices too (a replication's luck favours some inputs' effects): the replications
@@ -178,8 +179,8 @@ def analyse(spec: SensitivitySpec, unit: np.ndarray, outcome: Outcome, blocks: R
             scale = 1.0 / (1.0 - share) if share == share and share < 0.5 else math.nan
             for j, item in enumerate(inputs):
                 rows.append({"output": name, "input": item.key, "S1": si["S1"][j], "S1_conf": si["S1_conf"][j],
-                             "ST": si["ST"][j], "ST_conf": si["ST_conf"][j], "S1_denoised": si["S1"][j] * scale,
-                             "ST_denoised": si["ST"][j] * scale})
+                             "ST": si["ST"][j], "ST_conf": si["ST_conf"][j], "S1_denoised": _index(si["S1"][j] * scale),
+                             "ST_denoised": _index(si["ST"][j] * scale)})
         else:
             si = morris_with_replications(problem, unit, y, hits, blocks.n, spec.levels, seed)
             for j, item in enumerate(inputs):
@@ -190,6 +191,12 @@ def analyse(spec: SensitivitySpec, unit: np.ndarray, outcome: Outcome, blocks: R
                          f"{spec.n:,} replications per point is too few to tell small effects from noise (raise -n).")
     notes += _separation_notes(spec, rows)
     return rows, noise, notes
+
+
+def _index(value: float) -> float:
+    """A denoised index within [0, 1], where an index lies: dividing by the smaller,
+    noise-free variance can carry an estimate that noise put near 1 past it."""
+    return min(max(value, 0.0), 1.0) if value == value else value
 
 
 def _separation_notes(spec: SensitivitySpec, rows: list[dict[str, Any]]) -> list[str]:

@@ -69,7 +69,8 @@ def crossed_design(point_means: np.ndarray, replication_means: np.ndarray, sum_o
     ms_replications = ss_replications / (n - 1) if n > 1 else 0.0
     ms_error = ss_error / ((points - 1) * (n - 1)) if points > 1 and n > 1 else math.nan
     variance = max(ms_points + ms_replications - ms_error, 0.0) / (points * n)
-    noise = min(ms_error / ms_points, 1.0) if ms_points > 0 else (1.0 if ms_error > 0 else math.nan)
+    # no spread over the points: no share of it to call noise (shown '-', as independent_points does)
+    noise = min(ms_error / ms_points, 1.0) if ms_points > 0 else math.nan
     return _summary(point_means, grand, variance, noise, "crossed", confidence, bounds, points * n)
 
 
