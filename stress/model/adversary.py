@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from stress.model.jit import jitable
+from stress.model.records import VIOLATOR
 from stress.model.rules import out_of_window
 from stress.model.variates import INF
 
@@ -49,29 +50,6 @@ N_TIER = 4
 # believed chance of being verified), and its value to it if unanswered
 BELIEVED_WEIGHT, UNANSWERED = range(2)
 N_CLASS = 2
-
-RECORD = (("violator_payoff", "float64", "The violator's payoff: unanswered breaches and objectives reached, less "
-                                         "the cost of the tiers reached."),
-          ("breaches_held", "int32", "Breaches the violator held back at least once (deferred or postponed)."),
-          ("breaches_downgraded", "int32", "Breaches the violator made of a lower class than it drew."),
-          ("breaches_dropped", "int32", "Breaches it held back and never made within the horizon."),
-          ("violator_behaviour", "int8", "The replication's behaviour (0 blind, 1 threshold, 2 learning, 3 timing, "
-                                         "4 monitoring)."))
-
-
-def record_columns(config) -> tuple[tuple[str, str, str], ...]:
-    """The record's columns of the scenario's adversary (none without one)."""
-    a = config.adversary
-    if a is None:
-        return ()
-    weights = a.weights()
-    keep = {"violator_payoff": a.payoff is not None,
-            "breaches_held": "threshold" in weights or "timing" in weights,
-            "breaches_downgraded": "threshold" in weights or "timing" in weights,
-            "breaches_dropped": "threshold" in weights or "timing" in weights,
-            "violator_behaviour": len(weights) > 1}
-    return tuple(c for c in RECORD if keep[c[0]])
-
 
 def _by_name(value, names: list[str], default: float) -> list[float]:
     """A number for every name from one number or a table by name."""
@@ -123,7 +101,7 @@ def compile_adversary(config, index: dict[str, int]):
         per_class[:, UNANSWERED] = _by_name(a.payoff and a.payoff.unanswered, names, 0.0)
         shifted = monitoring_mix(probabilities, np.array(_by_name(config.monitoring.detection_probability, names, 0.0)),
                                  a.monitoring.strength)
-        for column, (name, _, _) in zip((C_PAYOFF, C_HELD, C_DOWNGRADED, C_DROPPED, C_BEHAVIOUR), RECORD):
+        for column, (name, _, _) in zip((C_PAYOFF, C_HELD, C_DOWNGRADED, C_DROPPED, C_BEHAVIOUR), VIOLATOR):
             ints[column] = index.get(name, -1)
     cumulative = np.cumsum(shifted)
     cumulative[-1] = 1.0

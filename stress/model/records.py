@@ -3,7 +3,7 @@
 Both engines write records as rows of a float64 matrix (counts and flags are exact in a
 double), one matrix per chunk of replications; ``Layout.to_frame`` gives them their
 proper types. The columns are the fixed ones (``FIXED``), the violator's when it reads the plan
-(``stress.model.adversary.RECORD``), then each tier's own in plan
+(``VIOLATOR``), then each tier's own in plan
 order (``<tier>_hours`` and those its keys call for, ``TIER_FIELDS``), then one breach
 count per class. Times are hours since the ceasefire began; NaN means 'did not happen
 within the horizon'.
@@ -97,11 +97,34 @@ class Layout(NamedTuple):
         return frame.astype(whole)
 
 
+# The violator's columns, when it reads the plan (``stress.model.adversary``).
+VIOLATOR = (("violator_payoff", "float64", "The violator's payoff: unanswered breaches and objectives reached, less "
+                                           "the cost of the tiers reached."),
+            ("breaches_held", "int32", "Breaches the violator held back at least once (deferred or postponed)."),
+            ("breaches_downgraded", "int32", "Breaches the violator made of a lower class than it drew."),
+            ("breaches_dropped", "int32", "Breaches it held back and never made within the horizon."),
+            ("violator_behaviour", "int8", "The replication's behaviour (0 blind, 1 threshold, 2 learning, 3 timing, "
+                                           "4 monitoring)."))
+
+
+def violator_columns(config: Config) -> tuple[tuple[str, str, str], ...]:
+    """The record's columns of the scenario's adversary (none without one)."""
+    a = config.adversary
+    if a is None:
+        return ()
+    weights = a.weights()
+    keep = {"violator_payoff": a.payoff is not None,
+            "breaches_held": "threshold" in weights or "timing" in weights,
+            "breaches_downgraded": "threshold" in weights or "timing" in weights,
+            "breaches_dropped": "threshold" in weights or "timing" in weights,
+            "violator_behaviour": len(weights) > 1}
+    return tuple(c for c in VIOLATOR if keep[c[0]])
+
+
 def layout(config: Config) -> Layout:
-    from stress.model.adversary import record_columns
     names = [f.name for f in FIXED]
     dtypes = [f.dtype for f in FIXED]
-    for name, dtype, _ in record_columns(config):  # the violator's, when it reads the plan
+    for name, dtype, _ in violator_columns(config):  # the violator's, when it reads the plan
         names.append(name)
         dtypes.append(dtype)
     for tier in config.tiers:
@@ -116,8 +139,7 @@ def layout(config: Config) -> Layout:
 
 def describe(name: str, layout_: Layout) -> str:
     """What a record column holds."""
-    from stress.model.adversary import RECORD
-    fixed = {f.name: f.description for f in FIXED} | {n: d for n, _, d in RECORD}
+    fixed = {f.name: f.description for f in FIXED} | {n: d for n, _, d in VIOLATOR}
     if name in fixed:
         return fixed[name]
     if name.startswith("breaches_") and layout_.index[name] >= layout_.class_start:
