@@ -84,7 +84,10 @@ def load_view(folder: Path, manifest: dict[str, Any]) -> OptimizeView:
     for column in ("dominated_by", "beaten_everywhere_by", "same_as"):
         if column in candidates.columns:
             candidates[column] = _ids(candidates[column])
-    pairs = _read_csv(folder / "pairs.csv", text=("objective",), numbers=("a", "b", "diff", "ci_low", "ci_high"),
+    # one member has no pairs: a header alone, whose columns pandas cannot know are numbers
+    paired = len(data["members"]) > 1
+    pairs = _read_csv(folder / "pairs.csv", text=("objective",),
+                      numbers=("a", "b", "diff", "ci_low", "ci_high") if paired else (),
                       complete=("a", "b", "objective", "diff"))
     history = _read_csv(folder / "history.csv", numbers=("generation", "new", "replications"),
                         complete=("generation", "new", "replications"))
