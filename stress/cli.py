@@ -660,6 +660,10 @@ def optimize(
     satisfice: Optional[str] = typer.Option(None, "--satisfice", metavar="CRITERIA",
                                             help="What a candidate must meet at a scenario, for the objective "
                                                  "satisficing (the share of scenarios where it does)."),
+    adversary: Optional[List[str]] = typer.Option(None, "--adversary", metavar="BEHAVIOUR",
+                                                  help="A kind of violator every candidate meets (blind, threshold, "
+                                                       "learning, timing, monitoring; repeatable; 'worst': all five); "
+                                                       "each objective and constraint is judged under the worst."),
     seed: int = SEED_OPT,
     set_: Optional[List[str]] = SET_OPT,
     workers: Optional[int] = WORKERS_OPT,
@@ -690,7 +694,8 @@ def optimize(
                                      design=design, uncertain=uncertain or [], satisfice=satisfice,
                                      overrides=set_ or [], engine=engine, workers=workers, scheduler=scheduler,
                                      out=out, results_dir=None if out else Path("results"),
-                                     progress=_updater(bar, "optimize"), status=_status(interactive), budget=budget)
+                                     progress=_updater(bar, "optimize"), status=_status(interactive), budget=budget,
+                                     adversary=adversary or None)
     _study_result(result, as_json, lambda r: json.dumps(r.to_dict(), indent=2))
 
 

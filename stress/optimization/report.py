@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from stress.optimization.analysis import FrontAnalysis
+from stress.optimization.analysis import FrontAnalysis, everywhere_values, worst_behaviours
 from stress.statistics.summary import json_safe
 
 if TYPE_CHECKING:
@@ -79,6 +80,8 @@ def result_of(job: "OptimizeJob", analysis: FrontAnalysis) -> "OptimizeResult":
             row[o.name] = analysis.estimates[m, k]
             row[f"{o.name}_ci_low"] = analysis.low[m, k]
             row[f"{o.name}_ci_high"] = analysis.high[m, k]
+        if job.spec.adversary:
+            row |= _worst_columns(job, analysis.worst[m])
         row |= {"on_front": bool(analysis.on_front[m]), "p_dominated": analysis.dominated_share[m],
                 "dominated_by": _ids(analysis.dominated_by[m], members)}
         if over:
@@ -103,6 +106,7 @@ def result_of(job: "OptimizeJob", analysis: FrontAnalysis) -> "OptimizeResult":
         "kind": "optimize", "scenario": job.scenario, "seed": job.seed, "engine": job.engine,
         "levers": [lever.as_dict() | {"text": lever.text()} for lever in job.levers],
         "objectives": job.spec.objectives, "constraints": job.spec.constraints, "satisfice": job.spec.satisfice,
+        "adversary": job.spec.adversary,
         "over_uncertainty": over, "samples": len(job.scenarios) if over else None,
         "design": job.spec.uncertainty.design if over else None,
         "inputs": job.spec.uncertainty.inputs if over else None,
@@ -121,6 +125,21 @@ def result_of(job: "OptimizeJob", analysis: FrontAnalysis) -> "OptimizeResult":
     return OptimizeResult(front, candidates, pairs, history, scenarios, data, analysis)
 
 
+def _worst_columns(job: "OptimizeJob", worst: np.ndarray) -> dict[str, Any]:
+    """Per objective, the behaviour worst for it (``worst`` (K, S): each scenario's);
+    over the uncertainty, the one worst at most scenarios and the share of them where it
+    is. Satisficing, which must hold against every behaviour, has none."""
+    row: dict[str, Any] = {}
+    over = job.spec.uncertainty is not None
+    for o, at in zip(job.objectives, worst):
+        counts = np.bincount(at[at >= 0], minlength=len(job.behaviours))
+        most = int(np.argmax(counts))
+        row[f"{o.name}_worst"] = job.behaviours[most] if counts.any() else ""
+        if over:
+            row[f"{o.name}_worst_share"] = counts[most] / len(at) if counts.any() else math.nan
+    return row
+
+
 def _candidates(job: "OptimizeJob", keys: list[str], members: set[int]) -> pd.DataFrame:
     over = job.spec.uncertainty is not None
     evaluated = [c for c in job.candidates if c.n]
@@ -129,18 +148,20 @@ def _candidates(job: "OptimizeJob", keys: list[str], members: set[int]) -> pd.Da
     if over and evaluated:
         # by the search's estimates: who does at least as well at every scenario on every
         # objective, and better at one (the candidates that are themselves, by records, excepted)
-        from stress.optimization.analysis import _everywhere
         from stress.optimization.front import dominates
-        values = _everywhere(scenario_means, job.measures)
+        values = everywhere_values(scenario_means, job.measures)
         for i, c in enumerate(evaluated):
             better = dominates(values, values[i]) & np.array([d.same_as is None for d in evaluated])
             beaten[c.id] = ", ".join(str(evaluated[j].id) for j in np.flatnonzero(better))
     objectives = {c.id: job.measures.objectives_of(m) for c, m in zip(evaluated, scenario_means)} if evaluated else {}
+    worst = dict(zip((c.id for c in evaluated), worst_behaviours(scenario_means, job.measures))) if evaluated else {}
     rows = []
     for c in job.candidates:
         row: dict[str, Any] = {"candidate": c.id, "generation": c.generation, **dict(zip(keys, c.values)), "n": c.n}
         values = objectives.get(c.id, np.full(len(job.objectives), np.nan))
         row |= {o.name: float(v) for o, v in zip(job.objectives, values)}
+        if job.spec.adversary:
+            row |= _worst_columns(job, worst[c.id]) if c.id in worst else {}
         row |= {"p_dominated": c.dominated, "p_feasible": c.feasible, "final": c.id in members,
                 "status": "re-evaluated" if c.id in members else _status(job, c),
                 "dominated_by": "" if c.dominator is None else str(c.dominator),
@@ -169,6 +190,7 @@ def _notes(job: "OptimizeJob", analysis: FrontAnalysis, front: pd.DataFrame, ali
              f"because {STOPS[job.stop]}; {job.search_replications:,} replications went to the search and "
              f"{job.spent - job.search_replications:,} to re-evaluating its {len(members)} remaining candidates on "
              f"{job.final_n:,} fresh replications each" + (" per scenario" if job.spec.uncertainty else "")
+             + (" against each violator" if job.spec.adversary else "")
              + ", the same for all (the numbers below are theirs)."]
     if job.no_contender:
         notes.append("No candidate met the constraints clearly during the search: the members are the ones that "
@@ -209,6 +231,8 @@ def _notes(job: "OptimizeJob", analysis: FrontAnalysis, front: pd.DataFrame, ali
                      f"records, or in the re-evaluation their objectives and constraints: a lever without effect "
                      f"there): they are listed with it (same_as), not as members of their own, so they do not split "
                      f"the front.")
+    if job.spec.adversary:
+        notes.append(_adversary_note(job, front))
     if job.spec.uncertainty is not None:
         notes.append(f"Over the uncertainty, every measure is over the same {len(job.scenarios)} scenarios (drawn as "
                      f"stress explore draws them) and its interval covers the replications' noise at them; another "
@@ -217,6 +241,27 @@ def _notes(job: "OptimizeJob", analysis: FrontAnalysis, front: pd.DataFrame, ali
             notes.append(f"Only {len(job.scenarios)} scenarios: a worst 10% is then the worst "
                          f"{max(1, int(np.ceil(0.1 * len(job.scenarios))))}; use --samples {FEW_SCENARIOS} or more.")
     return notes
+
+
+def _adversary_note(job: "OptimizeJob", front: pd.DataFrame) -> str:
+    """Which violators every candidate met, how the worst of them judges it, and which
+    was worst for the front's members."""
+    over = job.spec.uncertainty is not None
+    on = front[front["on_front"]]
+    counts = []
+    for o in job.objectives:
+        column = on[f"{o.name}_worst"] if len(on) else pd.Series([], dtype=object)
+        tally = column[column != ""].value_counts()
+        if len(tally):
+            counts.append(f"{o.name}: " + ", ".join(f"{b} ({k})" for b, k in tally.items()))
+    return (f"Every candidate met each of the {', '.join(job.behaviours)} violators on the same replications; each "
+            f"objective and constraint is its value under the violator worst for it"
+            + (" at each scenario, before the measure over the scenarios" if over else "")
+            + " (a constraint is met only if it is met against all of them), in the estimates and inside every "
+              "bootstrap draw. The worst is picked by the same estimates, so noise makes a candidate look a little "
+              "worse than it is."
+            + (f" The violator worst for each objective {'at most scenarios ' if over else ''}among the "
+               f"{len(on)} members on the front (how many): " + "; ".join(counts) + "." if counts else ""))
 
 
 def _few_events(job: "OptimizeJob", analysis: FrontAnalysis) -> str:
