@@ -306,7 +306,8 @@ def optimize(config: str | Path | None = None, *, levers: Iterable[str], minimiz
              samples: int = 50, design: str = "lhs", uncertain: Iterable[str] = (), satisfice: str | None = None,
              overrides: Iterable[str] = (), engine: str = "auto", workers: int | None = None,
              scheduler: str | None = None, out: str | Path | None = None, results_dir: str | Path | None = None,
-             progress: Progress | None = None, status: Status | None = None, budget: float | None = None):
+             progress: Progress | None = None, status: Status | None = None, budget: float | None = None,
+             adversary: Iterable[str] | None = None):
     """Search the levers (``["tier2.threshold=1:6:int", "tier2.window_days=7:28:7"]``: any
     key ``--set`` takes, ``KEY=LOW:HIGH``, ``KEY=LOW:HIGH:int``, ``KEY=LOW:HIGH:STEP`` or
     ``KEY=V1,V2,...``) for the best trade-offs between the outcomes to ``minimize`` and
@@ -317,7 +318,10 @@ def optimize(config: str | Path | None = None, *, levers: Iterable[str], minimiz
     in all (an ``OptimizeResult``): each new candidate starts with ``n``, racing gives
     more (up to ``max_n``) to those whose place is in doubt, and the candidates left in
     contention are re-evaluated on fresh replications for the front, its hypervolume and
-    its knee."""
+    its knee. ``adversary`` (kinds of violator, or ``["worst"]`` for all five) has every
+    candidate meet each of them on the same replications, each objective and constraint
+    judged under the worst of them for it (the violator's payoff,
+    ``mean_violator_payoff``, can be an objective)."""
     from stress.config.loading import file_table
     from stress.config.uncertain import inputs_from
     from stress.jobs.explore import spec_of as uncertainty_of
@@ -325,7 +329,7 @@ def optimize(config: str | Path | None = None, *, levers: Iterable[str], minimiz
     from stress.optimization.spec import spec_of
     check_run_arguments(n, seed, engine, workers)
     for name, value in (("levers", levers), ("minimize", minimize), ("maximize", maximize),
-                        ("constraints", constraints), ("uncertain", uncertain)):
+                        ("constraints", constraints), ("uncertain", uncertain), ("adversary", adversary)):
         if isinstance(value, str):
             raise UsageError(f"{name} is a list of texts, got the text {value!r}")
     scenario = load_scenario(config, overrides)
@@ -341,7 +345,8 @@ def optimize(config: str | Path | None = None, *, levers: Iterable[str], minimiz
         raise UsageError("uncertain inputs are used with over_uncertainty (--over-uncertainty)")
     spec = spec_of(list(levers), list(minimize), list(maximize), list(constraints), satisfice, max_replications,
                    int(n), max_n, population, generations, int(seed),
-                   dict(reference) if isinstance(reference, Mapping) else reference, uncertainty)
+                   dict(reference) if isinstance(reference, Mapping) else reference, uncertainty,
+                   list(adversary) if adversary is not None else None)
     job = OptimizeJob(scenario, spec, engine=engine)
     return execute(job, out=out, results_dir=results_dir, workers=workers, scheduler=scheduler,
                    progress=progress, status=status, budget=budget)

@@ -631,6 +631,10 @@ def optimize(
     satisfice: Optional[str] = typer.Option(None, "--satisfice", metavar="CRITERIA",
                                             help="What a candidate must meet at a scenario, for the objective "
                                                  "satisficing (the share of scenarios where it does)."),
+    adversary: Optional[List[str]] = typer.Option(None, "--adversary", metavar="BEHAVIOUR",
+                                                  help="A kind of violator every candidate meets (blind, threshold, "
+                                                       "learning, timing, monitoring; repeatable; 'worst': all five); "
+                                                       "each objective and constraint is judged under the worst."),
     seed: int = SEED_OPT,
     set_: Optional[List[str]] = SET_OPT,
     workers: Optional[int] = WORKERS_OPT,
@@ -654,7 +658,8 @@ def optimize(
         [], max_replications=max_replications, n=n, max_n=max_n, population=population, generations=generations,
         seed=seed, reference=reference, over_uncertainty=over_uncertainty, samples=samples, design=design,
         uncertain=uncertain or [], satisfice=satisfice, overrides=set_ or [], engine=engine, workers=workers,
-        scheduler=scheduler, out=out, results_dir=None if out else Path("results"), budget=budget, **live))
+        scheduler=scheduler, out=out, results_dir=None if out else Path("results"), budget=budget,
+        adversary=adversary or None, **live))
     _study_result(result, as_json, lambda r: json.dumps(r.to_dict(), indent=2))
 
 

@@ -312,6 +312,16 @@ def test_the_command_line_prints_the_front_and_the_folder_reads_back(tmp_path):
     assert shown.returncode == 0 and "hypervolume" in shown.stdout and "knee" in shown.stdout
 
 
+def test_a_front_of_one_member_reads_back(tmp_path):
+    # an attack reaches its objective first far more often with a slower response: one
+    # member is left, and pairs.csv has no row (a header whose columns read as text)
+    stress.optimize(levers=["tier3.delay_hours=0:120:60"], minimize=["p_tier3_objective_first"],
+                    max_replications=20_000, n=500, population=4, seed=0, engine="fast", workers=1,
+                    out=tmp_path / "one")
+    view = stress.load_result(tmp_path / "one")
+    assert len(view.front) == 1 and view.front["tier3.delay_hours"].item() == 0 and not len(view.pairs)
+
+
 def test_the_command_line_refuses_bad_input_without_a_traceback(tmp_path):
     missing = run_cli("optimize", "--lever", "tier2.threshold=1:6:int", "--minimize", "tier3_p", cwd=tmp_path)
     assert missing.returncode == 2 and "--max-replications R is required" in missing.stderr

@@ -11,14 +11,29 @@ behaviours do is in ``stress.model.adversary``.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Sequence
 
 from pydantic import Field, model_validator
 
 from stress.config.base import FieldProblem, NonNegative, Positive, Probability, Section, TierName
+from stress.errors import UsageError
 
 BEHAVIOURS = ("blind", "threshold", "learning", "timing", "monitoring")
 Behaviour = Literal["blind", "threshold", "learning", "timing", "monitoring"]
+# What --adversary takes for every behaviour at once.
+ALL = ("worst", "all")
+
+
+def behaviours_named(names: Sequence[str], option: str = "--adversary") -> list[str]:
+    """The behaviours ``names`` ask for, each once, in the order given; 'worst' (or
+    'all') stands for every one of them."""
+    if any(name in ALL for name in names):
+        return list(BEHAVIOURS)
+    unknown = [name for name in names if name not in BEHAVIOURS]
+    if unknown or not names:
+        raise UsageError(f"{option} {', '.join(map(repr, unknown)) or '(none)'}: the kinds of violator are "
+                         f"{', '.join(BEHAVIOURS)}, or 'worst' for all of them")
+    return list(dict.fromkeys(names))
 
 
 class ThresholdGame(Section):

@@ -19,9 +19,10 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from typing import Any, Iterable, NamedTuple, Sequence
+from typing import Any, Iterable, Literal, NamedTuple, Sequence
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from stress.errors import UsageError
 
@@ -404,3 +405,17 @@ def inputs_from(table: Any, options: Iterable[str], source: str) -> list[Uncerta
     for item in items:
         inputs[item.key] = item
     return list(inputs.values())
+
+
+class ExploreSpec(BaseModel):
+    """An exploration: the inputs' distributions, the design, and the replications."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    inputs: list[dict[str, Any]] = Field(description="Per input: key, dist and its parameters.")
+    design: Literal["mc", "lhs", "sobol"] = "lhs"
+    samples: int = Field(100, ge=2)
+    n: int = Field(1000, ge=2)
+    seed: int = Field(0, ge=0)
+    max_points: int | None = Field(None, ge=1)
+
+    def uncertain(self) -> list:
+        return [input_from_dict(d, f"input {d['key']}") for d in self.inputs]

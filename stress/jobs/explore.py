@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
 from stress.config.loading import Scenario
-from stress.config.uncertain import check_inputs, dimensions, input_from_dict, sample, unit_design
+from stress.config.uncertain import ExploreSpec, check_inputs, dimensions, sample, unit_design
 from stress.jobs.pipeline import Outcome, job_layout
 from stress.jobs.points import PointsJob, PointTable, check_point_count
 from stress.statistics.blocks import ReplicationBlocks
@@ -31,20 +30,6 @@ from stress.storage import folders
 FEW_POINTS = 30
 # A point-level spread that is more noise than this: the replications hide the inputs' effect.
 NOISY = 0.5
-
-
-class ExploreSpec(BaseModel):
-    """An exploration: the inputs' distributions, the design, and the replications."""
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    inputs: list[dict[str, Any]] = Field(description="Per input: key, dist and its parameters.")
-    design: Literal["mc", "lhs", "sobol"] = "lhs"
-    samples: int = Field(100, ge=2)
-    n: int = Field(1000, ge=2)
-    seed: int = Field(0, ge=0)
-    max_points: int | None = Field(None, ge=1)
-
-    def uncertain(self) -> list:
-        return [input_from_dict(d, f"input {d['key']}") for d in self.inputs]
 
 
 def spec_of(inputs: list, design: str, samples: int, n: int, seed: int, max_points: int | None = None) -> ExploreSpec:

@@ -7,6 +7,13 @@ at the same shared set of scenarios, drawn as ``stress explore`` draws them), as
 stage of this job on the one pipeline: each stage is decided only from the completed
 stages before it, so workers, clusters and resumes give the same search.
 
+With ``adversary`` (kinds of violator), every candidate meets each of them at every
+scenario, on the same replications (``adversary.strategy`` set per point; the behaviours
+draw from their own stream, so the luck stays common), and each objective and
+constraint is judged under the behaviour worst for it
+(``stress.optimization.objectives.Measures``): the search, racing and the final front
+all see the worst of them, and a replication counts once per behaviour in the budget.
+
 Replications: each new candidate gets n; after each generation, racing
 (``stress.optimization.racing``) doubles those whose place on the front or whose
 feasibility is still in doubt, and the candidates that decide it, up to ``max_n``
@@ -70,7 +77,7 @@ class Candidate:
     id: int
     values: tuple                    # the levers' values
     generation: int
-    data: np.ndarray                 # (n, S, J) per replication, scenario and statistic
+    data: np.ndarray                 # (n, S * A, J) per replication, scenario (by behaviour) and statistic
     prefix: str = ""                 # digest of its first n records' fingerprints
     same_as: int | None = None       # an older candidate with the same values on every replication both ran
     out: str | None = None           # why the search stopped giving it replications
@@ -105,6 +112,7 @@ class _Stage(Job):
 
 class OptimizeJob(Job):
     kind = "optimize"
+    final_members = FINAL_MEMBERS
 
     def __init__(self, scenario: Scenario, spec: OptimizeSpec, *, engine: str) -> None:
         self.base, self.spec = scenario, spec
@@ -118,6 +126,11 @@ class OptimizeJob(Job):
             self.scenarios = sample(inputs, unit_design(u.design, u.samples, dimensions(inputs), u.seed))
         else:
             self.scenarios = [{}]
+        # the kinds of violator each candidate meets (None: the scenario's own)
+        self.behaviours: list[str | None] = list(spec.adversary) if spec.adversary else [None]
+        if spec.adversary and any(canonical(lever.key) == canonical("adversary.strategy") for lever in self.levers):
+            raise UsageError("--lever adversary.strategy: with --adversary every candidate meets each behaviour "
+                             "named there; the violator's behaviour is not also a lever")
         self.objectives = objectives_of([o["name"] for o in spec.objectives if o["direction"] == "minimize"],
                                         [o["name"] for o in spec.objectives if o["direction"] == "maximize"], over)
         # in the order given (objectives_of groups them by direction)
@@ -129,20 +142,25 @@ class OptimizeJob(Job):
         allowed = statistic_names(outputs_of(base.layout))
         check_names(self.objectives, self.constraints, self.satisfice, allowed, over)
         self.statistics = statistics_needed(self.objectives, self.constraints, self.satisfice, over)
-        self.measures = Measures(self.objectives, self.constraints, self.satisfice, self.statistics, over)
-        width = len(self.scenarios)
-        first = spec.population * spec.n * width
+        self.measures = Measures(self.objectives, self.constraints, self.satisfice, self.statistics, over,
+                                 len(self.behaviours))
+        first = spec.population * spec.n * self._width()
         if first > (1.0 - FINAL_SHARE) * spec.max_replications:
             need = math.ceil(first / (1.0 - FINAL_SHARE))
             raise UsageError(f"--max-replications {spec.max_replications:,} is too small: the first generation alone "
                              f"needs {spec.population} candidates x {spec.n:,} replications"
-                             + (f" x {width} scenarios" if over else "") + f" = {first:,}, and "
-                             f"{FINAL_SHARE:.0%} of the budget is kept for re-evaluating the front; give at least "
-                             f"{need:,}, or lower --population or -n")
+                             + (f" x {len(self.scenarios)} scenarios" if over else "")
+                             + (f" x {len(self.behaviours)} behaviours" if spec.adversary else "")
+                             + f" = {first:,}, and {FINAL_SHARE:.0%} of the budget is kept for re-evaluating the "
+                               f"front; give at least {need:,}, or lower --population or -n")
         self.weights = ReplicationWeights(spec.seed, RACING_KEY, RACING_DRAWS)
         self.points_cache: dict[tuple[int, int], Point] = {}
         super().__init__([self._costliest(base)], scenario=scenario.config.scenario.name, n=spec.max_replications,
                          seed=spec.seed, engine=engine)
+
+    def _width(self) -> int:
+        """Points per candidate: each scenario against each behaviour."""
+        return len(self.scenarios) * len(self.behaviours)
 
     # --- what the pipeline asks of a job ------------------------------------------------
 
@@ -160,23 +178,27 @@ class OptimizeJob(Job):
 
     def _costliest(self, base: Point) -> Point:
         """The point the CPU budget is estimated on: the most expensive of the base, each
-        lever at its ends and each scenario (the budget then covers every candidate)."""
+        lever at its ends, each scenario and each behaviour (the budget then covers every
+        candidate)."""
         configs = [self._configure(dict(self.scenarios[s]), {}) for s in range(len(self.scenarios))]
+        configs += [self._configure({}, {}, b) for b in self.behaviours if b is not None]
         for lever in self.levers:
             for value in lever.ends():
                 configs.append(self._configure({}, {lever.key: value}))
         points = [point_of(c) for c in configs] + [base]
         return max(points, key=lambda p: cost.expected_breaches(p.params) + p.params.false_rate * p.params.horizon)
 
-    def _configure(self, scenario: dict[str, Any], levers: dict[str, Any], where: str = "") -> Any:
+    def _configure(self, scenario: dict[str, Any], levers: dict[str, Any], behaviour: str | None = None,
+                   where: str = "") -> Any:
         held = {canonical(k) for k in levers}
-        values = [(k, v) for k, v in scenario.items() if canonical(k) not in held] + list(levers.items())
+        violator = [("adversary.strategy", behaviour)] if behaviour is not None else []
+        values = [(k, v) for k, v in scenario.items() if canonical(k) not in held] + violator + list(levers.items())
         return self.base.with_values(values, where)
 
     # --- the search ----------------------------------------------------------------------
 
     def run(self, evaluate: Evaluate) -> Outcome:
-        spec, width = self.spec, len(self.scenarios)
+        spec, width = self.spec, self._width()
         self.evaluate, self.spent, self.stages = evaluate, 0, 0
         self.candidates: list[Candidate] = []
         self.index: dict[tuple, int] = {}
@@ -229,33 +251,38 @@ class OptimizeJob(Job):
         if key not in self.index:
             self.index[key] = len(self.candidates)
             self.candidates.append(Candidate(len(self.candidates), key, generation,
-                                             np.zeros((0, len(self.scenarios), len(self.statistics)))))
+                                             np.zeros((0, self._width(), len(self.statistics)))))
         return self.index[key]
 
-    def _point(self, c: int, s: int) -> Point:
-        point = self.points_cache.get((c, s))
+    def _point(self, c: int, k: int) -> Point:
+        """Candidate ``c``'s point ``k``: scenario k // A against behaviour k % A."""
+        point = self.points_cache.get((c, k))
         if point is None:
+            s, b = divmod(k, len(self.behaviours))
+            behaviour = self.behaviours[b]
             levers = dict(zip((lever.key for lever in self.levers), self.candidates[c].values))
-            where = f"candidate {c} ({', '.join(f'{k}={v}' for k, v in levers.items())})" + (
-                f" at scenario {s} ({', '.join(f'{k}={v}' for k, v in self.scenarios[s].items())})"
+            where = f"candidate {c} ({', '.join(f'{key}={v}' for key, v in levers.items())})" + (
+                f" against a {behaviour} violator" if behaviour is not None else "") + (
+                f" at scenario {s} ({', '.join(f'{key}={v}' for key, v in self.scenarios[s].items())})"
                 if self.spec.uncertainty is not None else "")
             try:
-                config = self._configure(dict(self.scenarios[s]), levers, where)
+                config = self._configure(dict(self.scenarios[s]), levers, behaviour, where)
             except ConfigError as exc:
                 raise JobCannotContinue(f"{exc} (the levers' ends were valid alone and together, but not this "
                                         f"combination: narrow the levers)") from None
             first = next(iter(self.points_cache.values()), None)
-            point = self.points_cache[(c, s)] = point_of(config, {"candidate": c, "scenario": s}, like=first)
+            label = {"candidate": c, "scenario": s, **({"behaviour": behaviour} if behaviour is not None else {})}
+            point = self.points_cache[(c, k)] = point_of(config, label, like=first)
         return point
 
     def _run(self, items: list[tuple[int, int, int]], name: str | None = None) -> dict[int, np.ndarray]:
         """Run (candidate, first replication, count) items as one stage; each candidate's
-        values (count, S, J)."""
-        width = len(self.scenarios)
+        values (count, S * A, J)."""
+        width = self._width()
         points, starts, counts = [], [], []
         for c, first, count in items:
-            for s in range(width):
-                points.append(self._point(c, s))
+            for k in range(width):
+                points.append(self._point(c, k))
                 starts.append(first)
                 counts.append(count)
         names = statistic_names(job_layout(points).outputs)
@@ -302,7 +329,7 @@ class OptimizeJob(Job):
 
     def _race(self, allowance: int) -> int:
         """Racing rounds (see stress.optimization.racing) within ``allowance`` replications."""
-        used, width = 0, len(self.scenarios)
+        used, width = 0, self._width()
         while True:
             active = [c for c in self.candidates if c.out is None and c.same_as is None and c.n]
             if not active:
@@ -313,8 +340,8 @@ class OptimizeJob(Job):
             for i, c in enumerate(active):
                 c.dominated, c.feasible = float(place.dominated[i]), float(place.feasible[i])
                 if place.out[i]:
-                    for scenario in range(width):   # it runs no more: its compiled points can go
-                        self.points_cache.pop((c.id, scenario), None)
+                    for k in range(width):   # it runs no more: its compiled points can go
+                        self.points_cache.pop((c.id, k), None)
                     d = place.dominator(i)
                     if d is not None:
                         c.dominator = active[d].id
@@ -354,7 +381,7 @@ class OptimizeJob(Job):
     def _final(self) -> Outcome:
         """The candidates in contention, on fresh replications (after every replication the
         search could use), as many as what is left of the budget gives each."""
-        spec, width = self.spec, len(self.scenarios)
+        spec, width = self.spec, self._width()
         eligible = [c for c in self.candidates if c.same_as is None and c.n]
         contenders = [c for c in eligible if c.out is None]
         self.no_contender = not contenders
@@ -366,8 +393,8 @@ class OptimizeJob(Job):
         likely = [c for c in ranked if not c.dominated >= 0.5] or ranked[:max(1, len(ranked) // 2)]
         self.unlikely = len(ranked) - len(likely)
         ranked = likely
-        self.capped = max(0, len(ranked) - FINAL_MEMBERS)
-        members = sorted(ranked[:FINAL_MEMBERS], key=lambda c: c.id)
+        self.capped = max(0, len(ranked) - self.final_members)
+        members = sorted(ranked[:self.final_members], key=lambda c: c.id)
         left = spec.max_replications - self.spent
         n = left // (len(members) * width)
         if n < spec.n:   # keep the members the budget gives n each

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from stress.config.adversary import BEHAVIOURS
+from stress.config.adversary import behaviours_named
 from stress.config.keys import canonical
 from stress.config.loading import Scenario, parse_assignment
 from stress.config.uncertain import check_inputs, dimensions, sample, unit_design
@@ -29,7 +29,7 @@ from stress.discovery.cases import interval_columns
 from stress.discovery.expressions import UNCLEAR, check_names, parse
 from stress.errors import UsageError
 from stress.jobs.compare import parse_variant
-from stress.jobs.explore import ExploreSpec
+from stress.config.uncertain import ExploreSpec
 from stress.jobs.pipeline import Job, Outcome, job_layout, point_of
 from stress.jobs.points import PointsJob, PointTable, check_point_count
 from stress.statistics import paired
@@ -77,11 +77,7 @@ def spec_of(uncertainty: ExploreSpec, variant_texts: list[str], minimize: list[s
     if repeated:
         raise UsageError(f"outcome(s) named twice: {', '.join(repeated)}")
     if adversary is not None:
-        adversary = list(BEHAVIOURS) if adversary in (["worst"], ["all"]) else list(dict.fromkeys(adversary))
-        unknown = [b for b in adversary if b not in BEHAVIOURS]
-        if unknown or not adversary:
-            raise UsageError(f"--adversary {', '.join(unknown) or '(none)'}: the kinds of violator are "
-                             f"{', '.join(BEHAVIOURS)}, or 'worst' for all of them")
+        adversary = behaviours_named(adversary)
     return RobustSpec(uncertainty=uncertainty, variants=variants, outcomes=outcomes, satisfice=satisfice,
                       adversary=adversary)
 

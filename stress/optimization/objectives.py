@@ -11,6 +11,15 @@ Constraints (``p_false_escalation < 0.02``) name the same things, joined by ``an
 Every measure is a function of the per-scenario means of a few statistics (one value
 per replication each: ``stress.statistics.tally.statistic_values``), so one function
 gives the estimates and, applied to bootstrap means, their draws.
+
+Against several kinds of violator (``--adversary``), each scenario is run once per
+behaviour on the same replications, and the means' scenario axis holds them all
+(scenario by scenario, the behaviours inside). Each objective and constraint takes, at
+each scenario, its value under the behaviour worst for it (the highest for one to
+minimise or an upper bound, the lowest otherwise) before any measure over the
+scenarios; the criteria of ``--satisfice`` hold at a scenario only if they hold against
+every behaviour. Applied to bootstrap means, the worst is taken inside each draw, so
+the draws carry the uncertainty of which behaviour is worst.
 """
 
 from __future__ import annotations
@@ -27,6 +36,9 @@ DIRECTIONS = ("minimize", "maximize")
 MEASURES = ("mean", "worst10")
 SATISFICING = "satisficing"
 WORST_SHARE = 0.1
+# Outcomes a plan reports only with more in its scenario: what to add.
+NEEDS = {"mean_violator_payoff": "an [adversary.payoff] table in the scenario (the violator's gains and costs; "
+                                 "e.g. --set adversary.payoff.unanswered=1)"}
 
 
 class Objective(NamedTuple):
@@ -94,13 +106,18 @@ def check_names(objectives: Sequence[Objective], constraints: Expression | None,
                 allowed: Sequence[str], over_uncertainty: bool) -> None:
     """Every outcome named is one the plan reports; --satisfice goes with satisficing."""
     listed = ", ".join(allowed)
+
+    def unknown(where: str, statistic: str) -> UsageError:
+        need = f" ({statistic} needs {NEEDS[statistic]})" if statistic in NEEDS else ""
+        return UsageError(f"{where}: {statistic!r} is not an outcome{need}; the outcomes are: {listed}")
+
     for o in objectives:
         if o.statistic is not None and o.statistic not in allowed:
-            raise UsageError(f"--{o.direction} {o.name}: {o.statistic!r} is not an outcome; the outcomes are: {listed}")
+            raise unknown(f"--{o.direction} {o.name}", o.statistic)
     for c in comparisons(constraints):
         statistic, _ = measure_of(c.name, over_uncertainty, "--constraint")
         if statistic is not None and statistic not in allowed:
-            raise UsageError(f"--constraint {c.text()!r}: {statistic!r} is not an outcome; the outcomes are: {listed}")
+            raise unknown(f"--constraint {c.text()!r}", statistic)
     uses = any(o.measure == SATISFICING for o in objectives) or any(c.name == SATISFICING
                                                                       for c in comparisons(constraints))
     if uses and satisfice is None:
@@ -126,19 +143,49 @@ class Measures:
     """The objectives and constraints as functions of per-scenario means."""
 
     def __init__(self, objectives: Sequence[Objective], constraints: Expression | None,
-                 satisfice: Expression | None, statistics: Sequence[str], over_uncertainty: bool) -> None:
+                 satisfice: Expression | None, statistics: Sequence[str], over_uncertainty: bool,
+                 behaviours: int = 1) -> None:
         self.objectives = list(objectives)
         self.constraints = constraints
         self.satisfice = satisfice
         self.column = {name: j for j, name in enumerate(statistics)}
         self.over_uncertainty = over_uncertainty
+        self.behaviours = behaviours
         self.sign = np.array([1.0 if o.direction == "minimize" else -1.0 for o in self.objectives])
 
+    def _by_behaviour(self, values: np.ndarray) -> np.ndarray:
+        """(..., S, A) from (..., S * A): the scenarios' values, each behaviour apart."""
+        return values.reshape(values.shape[:-1] + (-1, self.behaviours))
+
+    def worst_of(self, values: np.ndarray, direction: str) -> np.ndarray:
+        """(..., S) each scenario's value under the behaviour worst for it (``values``
+        (..., S * A)); a behaviour without a value there (NaN) is passed over."""
+        grouped = self._by_behaviour(values)
+        return (np.fmax if direction == "minimize" else np.fmin).reduce(grouped, axis=-1)
+
+    def worst_behaviour(self, means: np.ndarray, o: Objective) -> np.ndarray:
+        """(..., S) which behaviour is worst for objective ``o`` at each scenario (the first
+        of those tied; -1 where none has a value, and for satisficing, which must hold
+        against all of them)."""
+        if o.statistic is None:
+            return np.full(means.shape[:-2] + (means.shape[-2] // self.behaviours,), -1)
+        grouped = self._by_behaviour(means[..., self.column[o.statistic]])
+        harm = grouped if o.direction == "minimize" else -grouped
+        worst = np.argmax(np.where(np.isnan(harm), -np.inf, harm), axis=-1)
+        return np.where(np.isnan(harm).all(axis=-1), -1, worst)
+
+    def per_scenario(self, means: np.ndarray, o: Objective) -> np.ndarray:
+        """(..., S) objective ``o``'s outcome at each scenario under the worst behaviour
+        (satisficing: whether the criteria hold there, 1 or 0)."""
+        if o.statistic is None:
+            return self.met(means).astype(np.float64)
+        return self.worst_of(means[..., self.column[o.statistic]], o.direction)
+
     def _measure(self, means: np.ndarray, statistic: str | None, measure: str, direction: str) -> np.ndarray:
-        """(...) one measure of ``means`` (..., S, J): the per-scenario means."""
+        """(...) one measure of ``means`` (..., S * A, J): the per-scenario (and behaviour) means."""
         if measure == SATISFICING:
             return self.met(means).mean(axis=-1)
-        values = means[..., self.column[statistic]]
+        values = self.worst_of(means[..., self.column[statistic]], direction)
         if measure == "value":
             return values[..., 0]
         if measure == "mean":
@@ -148,8 +195,9 @@ class Measures:
         return (ordered[..., -count:] if direction == "minimize" else ordered[..., :count]).mean(axis=-1)
 
     def met(self, means: np.ndarray) -> np.ndarray:
-        """(..., S) whether the --satisfice criteria hold at each scenario."""
-        return self.satisfice.holds({n: means[..., self.column[n]] for n in self.satisfice.names()})
+        """(..., S) whether the --satisfice criteria hold at each scenario (against every behaviour)."""
+        held = self.satisfice.holds({n: means[..., self.column[n]] for n in self.satisfice.names()})
+        return self._by_behaviour(np.asarray(held, dtype=bool)).all(axis=-1)
 
     def objectives_of(self, means: np.ndarray) -> np.ndarray:
         """(..., K) every objective, in its own direction."""

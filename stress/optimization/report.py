@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from stress.optimization.analysis import FrontAnalysis
+from stress.optimization.analysis import FrontAnalysis, everywhere_values, worst_behaviours
 from stress.statistics.summary import json_safe
 
-if TYPE_CHECKING:
-    from stress.jobs.optimize import OptimizeJob
+# The search as it ended: a stress.jobs.optimize.OptimizeJob (named in words only: the job
+# is a layer above and imports this module)
+Search = Any
 
 OPEN = 0.05            # a share of draws this far from 0 and 1 leaves a question open
 KNEE_AGREEMENT = 0.8   # below this share of draws agreeing on the knee, say so
@@ -62,7 +64,7 @@ def _ids(members: list[int], ids: list[int]) -> str:
     return ", ".join(str(ids[m]) for m in members)
 
 
-def result_of(job: "OptimizeJob", analysis: FrontAnalysis) -> "OptimizeResult":
+def result_of(job: Search, analysis: FrontAnalysis) -> "OptimizeResult":
     keys = [lever.key for lever in job.levers]
     members = job.members
     by_id = {c.id: c for c in job.candidates}
@@ -79,6 +81,8 @@ def result_of(job: "OptimizeJob", analysis: FrontAnalysis) -> "OptimizeResult":
             row[o.name] = analysis.estimates[m, k]
             row[f"{o.name}_ci_low"] = analysis.low[m, k]
             row[f"{o.name}_ci_high"] = analysis.high[m, k]
+        if job.spec.adversary:
+            row |= _worst_columns(job, analysis.worst[m])
         row |= {"on_front": bool(analysis.on_front[m]), "p_dominated": analysis.dominated_share[m],
                 "dominated_by": _ids(analysis.dominated_by[m], members)}
         if over:
@@ -103,6 +107,7 @@ def result_of(job: "OptimizeJob", analysis: FrontAnalysis) -> "OptimizeResult":
         "kind": "optimize", "scenario": job.scenario, "seed": job.seed, "engine": job.engine,
         "levers": [lever.as_dict() | {"text": lever.text()} for lever in job.levers],
         "objectives": job.spec.objectives, "constraints": job.spec.constraints, "satisfice": job.spec.satisfice,
+        "adversary": job.spec.adversary,
         "over_uncertainty": over, "samples": len(job.scenarios) if over else None,
         "design": job.spec.uncertainty.design if over else None,
         "inputs": job.spec.uncertainty.inputs if over else None,
@@ -121,7 +126,22 @@ def result_of(job: "OptimizeJob", analysis: FrontAnalysis) -> "OptimizeResult":
     return OptimizeResult(front, candidates, pairs, history, scenarios, data, analysis)
 
 
-def _candidates(job: "OptimizeJob", keys: list[str], members: set[int]) -> pd.DataFrame:
+def _worst_columns(job: Search, worst: np.ndarray) -> dict[str, Any]:
+    """Per objective, the behaviour worst for it (``worst`` (K, S): each scenario's);
+    over the uncertainty, the one worst at most scenarios and the share of them where it
+    is. Satisficing, which must hold against every behaviour, has none."""
+    row: dict[str, Any] = {}
+    over = job.spec.uncertainty is not None
+    for o, at in zip(job.objectives, worst):
+        counts = np.bincount(at[at >= 0], minlength=len(job.behaviours))
+        most = int(np.argmax(counts))
+        row[f"{o.name}_worst"] = job.behaviours[most] if counts.any() else ""
+        if over:
+            row[f"{o.name}_worst_share"] = counts[most] / len(at) if counts.any() else math.nan
+    return row
+
+
+def _candidates(job: Search, keys: list[str], members: set[int]) -> pd.DataFrame:
     over = job.spec.uncertainty is not None
     evaluated = [c for c in job.candidates if c.n]
     scenario_means = np.stack([_means(c) for c in evaluated]) if evaluated else None
@@ -129,18 +149,20 @@ def _candidates(job: "OptimizeJob", keys: list[str], members: set[int]) -> pd.Da
     if over and evaluated:
         # by the search's estimates: who does at least as well at every scenario on every
         # objective, and better at one (the candidates that are themselves, by records, excepted)
-        from stress.optimization.analysis import _everywhere
         from stress.optimization.front import dominates
-        values = _everywhere(scenario_means, job.measures)
+        values = everywhere_values(scenario_means, job.measures)
         for i, c in enumerate(evaluated):
             better = dominates(values, values[i]) & np.array([d.same_as is None for d in evaluated])
             beaten[c.id] = ", ".join(str(evaluated[j].id) for j in np.flatnonzero(better))
     objectives = {c.id: job.measures.objectives_of(m) for c, m in zip(evaluated, scenario_means)} if evaluated else {}
+    worst = dict(zip((c.id for c in evaluated), worst_behaviours(scenario_means, job.measures))) if evaluated else {}
     rows = []
     for c in job.candidates:
         row: dict[str, Any] = {"candidate": c.id, "generation": c.generation, **dict(zip(keys, c.values)), "n": c.n}
         values = objectives.get(c.id, np.full(len(job.objectives), np.nan))
         row |= {o.name: float(v) for o, v in zip(job.objectives, values)}
+        if job.spec.adversary:
+            row |= _worst_columns(job, worst[c.id]) if c.id in worst else {}
         row |= {"p_dominated": c.dominated, "p_feasible": c.feasible, "final": c.id in members,
                 "status": "re-evaluated" if c.id in members else _status(job, c),
                 "dominated_by": "" if c.dominator is None else str(c.dominator),
@@ -151,7 +173,7 @@ def _candidates(job: "OptimizeJob", keys: list[str], members: set[int]) -> pd.Da
     return pd.DataFrame(rows)
 
 
-def _status(job: "OptimizeJob", c) -> str:
+def _status(job: Search, c) -> str:
     twin = next((m for m, twins in job.merged.items() if c.id in twins), None)
     if twin is not None:
         return f"re-evaluated: the same objectives as candidate {twin} in every fresh replication"
@@ -163,12 +185,13 @@ def _means(c) -> np.ndarray:
     return means(c.data)
 
 
-def _notes(job: "OptimizeJob", analysis: FrontAnalysis, front: pd.DataFrame, aliases: dict) -> list[str]:
+def _notes(job: Search, analysis: FrontAnalysis, front: pd.DataFrame, aliases: dict) -> list[str]:
     members = job.members
     notes = [f"The search evaluated {len(job.candidates)} candidates in {job.generations} generations and stopped "
              f"because {STOPS[job.stop]}; {job.search_replications:,} replications went to the search and "
              f"{job.spent - job.search_replications:,} to re-evaluating its {len(members)} remaining candidates on "
              f"{job.final_n:,} fresh replications each" + (" per scenario" if job.spec.uncertainty else "")
+             + (" against each violator" if job.spec.adversary else "")
              + ", the same for all (the numbers below are theirs)."]
     if job.no_contender:
         notes.append("No candidate met the constraints clearly during the search: the members are the ones that "
@@ -177,11 +200,10 @@ def _notes(job: "OptimizeJob", analysis: FrontAnalysis, front: pd.DataFrame, ali
         notes.append(f"{job.unlikely} more candidates were still in contention at the end of the search, but "
                      f"dominated in most of its draws: they are not re-evaluated (the candidates table has them).")
     if job.capped:
-        from stress.jobs.optimize import FINAL_MEMBERS
         notes.append(f"{job.capped} more candidates were still in contention but left out of the re-evaluation "
                      f"(the budget gives each member at least -n replications, and there are at most "
-                     f"{FINAL_MEMBERS} members; the least likely dominated were kept): raise --max-replications to "
-                     f"re-evaluate more.")
+                     f"{job.final_members} members; the least likely dominated were kept): raise "
+                     f"--max-replications to re-evaluate more.")
     doubtful = [c for m, c in enumerate(members) if OPEN < analysis.dominated_share[m] < 1 - OPEN]
     if doubtful:
         notes.append(f"Candidates {', '.join(map(str, doubtful))}: another member dominates them in between "
@@ -209,6 +231,8 @@ def _notes(job: "OptimizeJob", analysis: FrontAnalysis, front: pd.DataFrame, ali
                      f"records, or in the re-evaluation their objectives and constraints: a lever without effect "
                      f"there): they are listed with it (same_as), not as members of their own, so they do not split "
                      f"the front.")
+    if job.spec.adversary:
+        notes.append(_adversary_note(job, front))
     if job.spec.uncertainty is not None:
         notes.append(f"Over the uncertainty, every measure is over the same {len(job.scenarios)} scenarios (drawn as "
                      f"stress explore draws them) and its interval covers the replications' noise at them; another "
@@ -219,7 +243,28 @@ def _notes(job: "OptimizeJob", analysis: FrontAnalysis, front: pd.DataFrame, ali
     return notes
 
 
-def _few_events(job: "OptimizeJob", analysis: FrontAnalysis) -> str:
+def _adversary_note(job: Search, front: pd.DataFrame) -> str:
+    """Which violators every candidate met, how the worst of them judges it, and which
+    was worst for the front's members."""
+    over = job.spec.uncertainty is not None
+    on = front[front["on_front"]]
+    counts = []
+    for o in job.objectives:
+        column = on[f"{o.name}_worst"] if len(on) else pd.Series([], dtype=object)
+        tally = column[column != ""].value_counts()
+        if len(tally):
+            counts.append(f"{o.name}: " + ", ".join(f"{b} ({k})" for b, k in tally.items()))
+    return (f"Every candidate met each of the {', '.join(job.behaviours)} violators on the same replications; each "
+            f"objective and constraint is its value under the violator worst for it"
+            + (" at each scenario, before the measure over the scenarios" if over else "")
+            + " (a constraint is met only if it is met against all of them), in the estimates and inside every "
+              "bootstrap draw. The worst is picked by the same estimates, so noise makes a candidate look a little "
+              "worse than it is."
+            + (f" The violator worst for each objective {'at most scenarios ' if over else ''}among the "
+               f"{len(on)} members on the front (how many): " + "; ".join(counts) + "." if counts else ""))
+
+
+def _few_events(job: Search, analysis: FrontAnalysis) -> str:
     """The front's objectives that are probabilities seen in few replications, and whose."""
     out = []
     for k, o in enumerate(job.objectives):

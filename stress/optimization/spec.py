@@ -6,8 +6,9 @@ from typing import Any, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from stress.config.adversary import behaviours_named
 from stress.errors import UsageError
-from stress.jobs.explore import ExploreSpec
+from stress.config.uncertain import ExploreSpec
 from stress.optimization.levers import Lever, parse_lever
 from stress.optimization.objectives import constraints_of, objectives_of
 
@@ -30,6 +31,9 @@ class OptimizeSpec(BaseModel):
     seed: int = Field(0, ge=0)
     reference: dict[str, float] | None = Field(None, description="The hypervolume's reference point, by objective.")
     uncertainty: ExploreSpec | None = Field(None, description="With --over-uncertainty: the scenarios' draw.")
+    adversary: list[str] | None = Field(
+        None, description="Kinds of violator every candidate meets; each objective and constraint is judged under "
+                          "the worst of them for it.")
 
     @model_validator(mode="after")
     def _consistent(self) -> "OptimizeSpec":
@@ -44,7 +48,7 @@ class OptimizeSpec(BaseModel):
 def spec_of(levers: Sequence[str], minimize: Sequence[str], maximize: Sequence[str], constraints: Sequence[str],
             satisfice: str | None, max_replications: int, n: int, max_n: int | None, population: int,
             generations: int, seed: int, reference: str | dict[str, float] | None,
-            uncertainty: ExploreSpec | None) -> OptimizeSpec:
+            uncertainty: ExploreSpec | None, adversary: Sequence[str] | None = None) -> OptimizeSpec:
     """The definition from the command line's texts (checked; names are checked against
     the plan's outcomes by the job)."""
     for name, value, low in (("max_replications", max_replications, 1), ("n", n, 2), ("population", population, 4),
@@ -65,7 +69,8 @@ def spec_of(levers: Sequence[str], minimize: Sequence[str], maximize: Sequence[s
                         constraints=list(constraints), satisfice=satisfice, max_replications=max_replications, n=n,
                         max_n=max_n if max_n is not None else MAX_N_FACTOR * n, population=population,
                         generations=generations, seed=seed, reference=_reference(reference, objectives),
-                        uncertainty=uncertainty)
+                        uncertainty=uncertainty,
+                        adversary=behaviours_named(list(adversary)) if adversary is not None else None)
 
 
 def _reference(reference: str | dict[str, float] | None, objectives) -> dict[str, float] | None:

@@ -27,18 +27,41 @@ def _objectives(view) -> list[str]:
     return [o["name"] for o in view.objectives]
 
 
+def _worst_columns(view) -> list[str]:
+    """Against several violators: which was worst for each objective (and over the
+    uncertainty, at what share of the scenarios)."""
+    return [c for name in _objectives(view) for c in (f"{name}_worst", f"{name}_worst_share")
+            if c in view.front.columns]
+
+
 def _statistics(view) -> list[str]:
-    return [*_objectives(view), *(m for m in MARKS if m in view.front.columns)]
+    return [*_objectives(view), *_worst_columns(view), *(m for m in MARKS if m in view.front.columns)]
 
 
 def brief(view) -> tuple[str, ...]:
-    return (*_objectives(view), *(m for m in ("on_front", "p_dominated", "constraints_met", "knee")
-                                  if m in view.front.columns))
+    return (*_objectives(view), *_worst_columns(view),
+            *(m for m in ("on_front", "p_dominated", "constraints_met", "knee") if m in view.front.columns))
+
+
+def _violators(view) -> str:
+    """' against the worst of the blind, timing violators' (nothing without an adversary)."""
+    behaviours = view.data.get("adversary")
+    return f" against the worst of the {', '.join(behaviours)} violators" if behaviours else ""
 
 
 def title(view) -> str:
     objectives = ", ".join(f"{o['direction']} {o['name']}" for o in view.objectives)
-    return f"{view.scenario}: optimising {', '.join(view.lever_keys)} ({objectives})"
+    return f"{view.scenario}: optimising {', '.join(view.lever_keys)} ({objectives}){_violators(view)}"
+
+
+def _worst(row, name: str) -> str:
+    """The violator worst for objective ``name`` in a member's row ('timing', over the
+    uncertainty 'timing at 80%' of the scenarios), or '' (none, or no adversary)."""
+    behaviour = row.get(f"{name}_worst")
+    if not isinstance(behaviour, str) or not behaviour:
+        return ""
+    share = row.get(f"{name}_worst_share")
+    return behaviour if share is None or share != share else f"{behaviour} at {share:.0%}"
 
 
 def _levers(view, row) -> str:
@@ -66,7 +89,9 @@ def reading(view) -> list[str]:
            f"meets the constraints does at least as well on every objective and better on one.",
            f"The knee, where giving up a little of one objective buys the most of the others, is candidate "
            f"{int(knee['member'])} ({_levers(view, knee)}): "
-           + "; ".join(f"{name} {_with_interval(knee, name)}" for name in _objectives(view))
+           + "; ".join(f"{name} {_with_interval(knee, name)}"
+                       + (f" (against the {_worst(knee, name)} violator)" if _worst(knee, name) else "")
+                       for name in _objectives(view))
            + f" (the knee of {data['knee']['share']:.0%} of the bootstrap draws).",
            f"The front's hypervolume is {number(hv['estimate'])} (95% interval {number(hv['ci_low'])} to "
            f"{number(hv['ci_high'])}) against the reference "
@@ -77,7 +102,9 @@ def reading(view) -> list[str]:
 def headline(view) -> str:
     hv = view.data["hypervolume"]
     knee = view.front[view.front["member"] == view.data["knee"]["member"]].iloc[0]
-    return (f"front of {len(view.front_members())} over {', '.join(view.lever_keys)}; knee {_levers(view, knee)}; "
+    behaviours = view.data.get("adversary")
+    return (f"front of {len(view.front_members())} over {', '.join(view.lever_keys)}"
+            + (f" (worst of {len(behaviours)} violators)" if behaviours else "") + f"; knee {_levers(view, knee)}; "
             f"hypervolume {hv['estimate']:.3g} [{hv['ci_low']:.3g}, {hv['ci_high']:.3g}]")
 
 
@@ -93,7 +120,9 @@ def table(view, metrics: Sequence[str] | None) -> ResultTable:
     caption = (f"{view.scenario}: the candidates stress optimize left in contention, re-evaluated on the same "
                f"{d['final_n']:,} fresh replications each (seed {view.seed}, common random numbers"
                + (f", at the same {d['samples']} scenarios" if d.get("over_uncertainty") else "")
-               + "); each objective with its 95% interval; on_front: no other member meeting the constraints "
+               + ")" + (f"{_violators(view)}: each objective and constraint under the violator worst for it "
+                        f"(NAME_worst)" if d.get("adversary") else "")
+               + "; each objective with its 95% interval; on_front: no other member meeting the constraints "
                  "dominates it; p_dominated: the share of paired bootstrap draws in which one does"
                + ("; constraints_share: the share of draws in which it meets the constraints"
                   if d.get("constraints") else "")
@@ -141,12 +170,20 @@ def _front(view):
                    label=f"knee: candidate {knee}")
         direction = {o["name"]: o["direction"] for o in view.objectives}
         ax.set(xlabel=f"{x} ({direction[x]})", ylabel=f"{y} ({direction[y]})")
+        for row in members[members["on_front"]].to_dict(orient="records"):   # the violators worst for it
+            label = " / ".join(dict.fromkeys(w for w in (_worst(row, x), _worst(row, y)) if w))
+            if label:
+                ax.annotate(label, (row[x], row[y]), xytext=(4, 4), textcoords="offset points", fontsize="xx-small",
+                            color="0.3")
         ax.grid(alpha=0.3)
     for ax in axes[len(pairs):]:
         ax.set_visible(False)
     axes[0].legend(fontsize="x-small")
+    behaviours = view.data.get("adversary")
     figure.suptitle(f"{view.scenario}: the front of {', '.join(view.lever_keys)} ({view.n:,} fresh replications per "
-                    f"member, seed {view.seed})", fontsize="medium")
+                    f"member, seed {view.seed})"
+                    + (f"\neach objective against the worst of {len(behaviours)} violators (labels: the worst "
+                       f"for each)" if behaviours else ""), fontsize="medium")
     return figure
 
 
@@ -180,8 +217,11 @@ def _parallel(view):
     ax.set_xticks(x, labels, fontsize="x-small")
     ax.set_yticks([0, 1], ["lowest", "highest"])
     ax.set_xlim(-0.2, len(axes_names) - 0.8)
+    behaviours = view.data.get("adversary")
     ax.set_title(f"{view.scenario}: levers and objectives of the re-evaluated members (blue: the front, grey "
-                 f"dashed: dominated, red: the knee)", fontsize="medium")
+                 f"dashed: dominated, red: the knee)"
+                 + (f"\nobjectives against the worst of {len(behaviours)} violators" if behaviours else ""),
+                 fontsize="medium")
     return figure
 
 
@@ -202,19 +242,27 @@ def render(console: Console, view) -> None:
                   f"{d['replications']['used']:,} replications of {d['replications']['max']:,} (seed {view.seed}); "
                   f"the {len(view.front)} left in contention on {d['final_n']:,} fresh replications each"
                   + (f" at {d['samples']} scenarios" if d.get("over_uncertainty") else "")
-                  + " (95% intervals; P(dominated): the share of paired bootstrap draws in which another member "
+                  + (" against each violator" if d.get("adversary") else "")
+                  + " (95% intervals"
+                  + ("; worst violator: the one worst for each objective, in their order" if d.get("adversary") else "")
+                  + "; P(dominated): the share of paired bootstrap draws in which another member "
                     "dominates it" + ("; constraints: met by the estimate, and in what share of the draws"
                                       if "constraints_met" in view.front.columns else "") + "):",
                   highlight=False, soft_wrap=True)
     table_ = Table(title_justify="left")
     constraints = "constraints_met" in view.front.columns
-    headers = ["#", *view.lever_keys, *_objectives(view), "front", "P(dominated)",
+    violators = bool(d.get("adversary"))
+    headers = ["#", *view.lever_keys, *_objectives(view), *(["worst violator"] if violators else []), "front",
+               "P(dominated)",
                *(["constraints"] if constraints else []), "knee"]
     for header in headers:
-        table_.add_column(header, justify="left" if header in ("front", "knee") else "right")
+        table_.add_column(header, justify="left" if header in ("front", "knee", "worst violator") else "right")
     for row in view.front.to_dict(orient="records"):
         cells = [str(int(row["member"])), *(_value(row[k]) for k in view.lever_keys),
-                 *(_with_interval(row, name) for name in _objectives(view)), _place(row), f"{row['p_dominated']:.2f}"]
+                 *(_with_interval(row, name) for name in _objectives(view))]
+        if violators:
+            cells.append(", ".join(_worst(row, name) or "-" for name in _objectives(view)))
+        cells += [_place(row), f"{row['p_dominated']:.2f}"]
         if constraints:
             cells.append(f"{'met' if row['constraints_met'] else 'missed'} ({row['constraints_share']:.0%})")
         cells.append("knee" if row["knee"] else "")

@@ -58,7 +58,9 @@ def load_view(folder: Path, manifest: dict[str, Any]) -> OptimizeView:
     names = [o["name"] for o in data["objectives"]]
     keys = [lever["key"] for lever in data["levers"]]
     numbers = [f"{n}{s}" for n in names for s in ("", "_ci_low", "_ci_high")]
-    front = _read_csv(folder / "front.csv", numbers=["member", "n", "p_dominated", *numbers],
+    # against several violators: the one worst for each objective (none for satisficing)
+    worst = [f"{n}_worst" for n in names] if data.get("adversary") else []
+    front = _read_csv(folder / "front.csv", text=worst, numbers=["member", "n", "p_dominated", *numbers],
                       complete=["member", *keys, *numbers, "on_front", "p_dominated"])
     if len(front) != len(data["members"]):
         raise folders.ResultError(f"{folder / 'front.csv'}: {len(front)} rows for {len(data['members'])} members "
@@ -72,13 +74,18 @@ def load_view(folder: Path, manifest: dict[str, Any]) -> OptimizeView:
     for column in ("dominated_by", "beaten_everywhere_by", "same_as"):
         if column in front.columns:
             front[column] = _ids(front[column])
+    for column in worst:
+        front[column] = front[column].fillna("").astype(str)
     front["on_front"] = front["on_front"].astype(bool)
     candidates = _read_csv(folder / "candidates.csv", numbers=["candidate", "generation", "n"],
                            complete=["candidate", "generation", "n", *keys])
     for column in ("dominated_by", "beaten_everywhere_by", "same_as"):
         if column in candidates.columns:
             candidates[column] = _ids(candidates[column])
-    pairs = _read_csv(folder / "pairs.csv", text=("objective",), numbers=("a", "b", "diff", "ci_low", "ci_high"),
+    # one member has no pairs: a header alone, whose columns pandas cannot know are numbers
+    paired = len(data["members"]) > 1
+    pairs = _read_csv(folder / "pairs.csv", text=("objective",),
+                      numbers=("a", "b", "diff", "ci_low", "ci_high") if paired else (),
                       complete=("a", "b", "objective", "diff"))
     history = _read_csv(folder / "history.csv", numbers=("generation", "new", "replications"),
                         complete=("generation", "new", "replications"))
