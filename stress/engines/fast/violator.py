@@ -136,16 +136,9 @@ def _blind_breach(p, ws, row, now):
     u_detected = next_double(rng)
     u_delay = next_double(rng)
     u_attributed = next_double(rng)
-    row[C_BREACHES] += 1
-    s.same_instant = s.same_instant + 1 if t == s.last_breach else 0
-    s.last_breach = t
-    if row[C_BREACHES] > p.max_breaches or s.same_instant > SAME_INSTANT_CAP:
+    if not _counted(p, ws, row, t, cls):
         return RUNAWAY
-    row[p.class_start + cls] += 1
-    if u_detected < p.detection[cls]:
-        row[C_DETECTED] += 1
-        if u_attributed < p.attribution:
-            report_due(p, ws, now, t + lognormal(u_delay, p.delay_median, p.delay_spread), cls, False, t, u_objective)
+    _observed(p, ws, row, now, t, cls, u_objective, u_detected, u_delay, u_attributed)
     violator_plans(s, ws.clock, now)
     return FITS
 
@@ -186,25 +179,39 @@ def _hold(p, ws, row, now, t, cls, u_objective, u_detected, u_delay, u_attribute
 @njit(inline='always')
 def _made(p, ws, row, now, t, cls, u_objective, u_detected, u_delay, u_attributed, downgraded):
     """Replication.on_breach and monitoring.observe: a breach is made at ``t``."""
-    s = ws.state[0]
-    row[C_BREACHES] += 1
-    s.same_instant = s.same_instant + 1 if t == s.last_breach else 0
-    s.last_breach = t
-    if row[C_BREACHES] > p.max_breaches or s.same_instant > SAME_INSTANT_CAP:
+    if not _counted(p, ws, row, t, cls):
         return RUNAWAY
-    row[p.class_start + cls] += 1
     if downgraded:
         add(row, p.adversary_ints[adv.C_DOWNGRADED], 1)
     payoff(p, row, p.adversary_classes[cls, adv.UNANSWERED])
     if not _enter_windows(p, ws, t, cls):
         return WINDOW_FULL
-    detected = u_detected < p.detection[cls]
-    attributed = u_attributed < p.attribution
-    if detected:
-        row[C_DETECTED] += 1
-    if detected and attributed:
-        report_due(p, ws, now, t + lognormal(u_delay, p.delay_median, p.delay_spread), cls, False, t, u_objective)
+    _observed(p, ws, row, now, t, cls, u_objective, u_detected, u_delay, u_attributed)
     return FITS
+
+
+@njit(inline='always')
+def _counted(p, ws, row, t, cls):
+    """Replication.on_breach: a breach made at ``t`` is counted; False if the
+    replication ran away (more breaches than its cap, or too many at one instant)."""
+    s = ws.state[0]
+    row[C_BREACHES] += 1
+    s.same_instant = s.same_instant + 1 if t == s.last_breach else 0
+    s.last_breach = t
+    if row[C_BREACHES] > p.max_breaches or s.same_instant > SAME_INSTANT_CAP:
+        return False
+    row[p.class_start + cls] += 1
+    return True
+
+
+@njit(inline='always')
+def _observed(p, ws, row, now, t, cls, u_objective, u_detected, u_delay, u_attributed):
+    """monitoring.observe: the monitors' three draws decide whether the breach is
+    detected, and attributed, and when its report comes in."""
+    if u_detected < p.detection[cls]:
+        row[C_DETECTED] += 1
+        if u_attributed < p.attribution:
+            report_due(p, ws, now, t + lognormal(u_delay, p.delay_median, p.delay_spread), cls, False, t, u_objective)
 
 
 @njit(inline='always')
