@@ -99,11 +99,12 @@ def main() -> None:
 
         print(f"\n1. Per-point overhead (CPU of the sweep minus CPU of one run of the same replications, / S;"
               f" medians of {repeats}; target <= 0.5 ms)")
-        peaks = {}
+        peaks, per_point = {}, {}
         for workers in (1, 2):
             for n in (1, 100):
                 sweep_cpu, run_cpu, peak, _, pss = median_of(repeats, lambda: sweep_and_run(points, n, workers, tmp))
                 peaks[workers] = peak, pss
+                per_point[workers, n] = (sweep_cpu - run_cpu) / points * 1000
                 print(f"   {workers} worker(s), S = {points:,}, n = {n:>3}: sweep {sweep_cpu:6.2f} s, run of "
                       f"{points * n:,} {run_cpu:6.2f} s -> {(sweep_cpu - run_cpu) / points * 1000:.3f} ms per point")
 
@@ -160,6 +161,29 @@ def main() -> None:
               f"target <= 1.5 s): {auto:.2f} s (engine auto), {fast:.2f} s with --engine fast; for scale: "
               f"`stress default-config` {floor:.2f} s, importing numba and loading one cached one-line function "
               f"{numba_floor:.2f} s. First compile (empty cache): {cold.wall:.1f} s wall, {cold.cpu:.1f} s CPU")
+        rss, pss = (peaks[2][0], small_peaks[2]), (peaks[2][1], small_peaks[4])
+        rows = [
+            (f"CPU per point beyond its replications (a sweep of {points:,} points against one run of the same "
+             "replications), 1 worker", f"{per_point[1, 1]:.2f} ms (n = 1), {per_point[1, 100]:.2f} ms (n = 100)",
+             "<= 0.5 ms"),
+            ("the same, 2 workers", f"{per_point[2, 1]:.2f} ms (n = 1), {per_point[2, 100]:.2f} ms (n = 100)",
+             "<= 0.5 ms"),
+            (f"peak memory of the process tree, {points:,} points against {small} (n = 100, 2 workers)",
+             f"summed RSS {rss[0]:.0f} / {rss[1]:.0f} MiB = {rss[0] / rss[1]:.2f}x; summed PSS {pss[0]:.0f} / "
+             f"{pss[1]:.0f} MiB = {pss[0] / pss[1]:.2f}x", "<= 1.2x"),
+            (f"{big:,} replications `--no-records`, 2 workers against 1, whole command",
+             f"{w2:.1f} s against {w1:.1f} s = {w1 / w2:.2f}x", ">= 1.8x"),
+            ("the same job in-process (engine loaded)", f"{two:.1f} s against {one:.1f} s = {one / two:.2f}x; the "
+             f"parent used {parent:.2f} s of CPU, the workers {children:.1f} s", ""),
+            ("records.parquet written against `--no-records`, CPU",
+             f"{kept:.1f} s against {plain:.1f} s = {kept / plain:.2f}x", "<= 1.3x"),
+            ("`stress run -n 1000`, whole command", f"{auto:.2f} s ({fast:.2f} s with `--engine fast`); "
+             f"`stress default-config` {floor:.2f} s; the first run in an empty compile cache {cold.wall:.1f} s",
+             "<= 1.5 s"),
+        ]
+        print("\n| what | measured | target |\n|---|---|---|")
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
     print(f"\n{load()} at the end")
 
 
