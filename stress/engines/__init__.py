@@ -15,9 +15,10 @@ from stress.errors import UsageError
 from stress.model.params import Params
 
 ENGINES = ("auto", "fast", "simpy")
-# "auto" takes the SimPy engine for a job it finishes in about this long: loading the
-# compiled engine takes 1.4 to 1.7 s on the project's machine (numba itself, with a warm
-# cache), so it only pays off beyond.
+# "auto" takes the SimPy engine for a job it finishes in about this long (by the
+# estimate of stress.model.cost, which runs high): loading the compiled engine from its
+# cache takes about 0.4 s on the project's machine, and the SimPy engine's whole command
+# is as fast up to about 500 replications of the default scenario.
 AUTO_SIMPY_SECONDS = 1.0
 
 
