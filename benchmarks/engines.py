@@ -88,16 +88,17 @@ def _variate_floor(root_words, start, draws, exponentials, lognormals, classes, 
     return total
 
 
-def draw_counts(values: np.ndarray, false_rate: float) -> np.ndarray:
-    """Numbers drawn per stream, from the records (see stress.model for the order)."""
+def draw_counts(values: np.ndarray, params) -> np.ndarray:
+    """Numbers drawn per stream, from the records (see stress.model for the order; a
+    report draws ``params.draws`` uniforms, 6 for the seed's three tiers)."""
     c = records.COLUMN
     breaches = values[:, c["breaches"]]
     reports = values[:, c["reports"]] + values[:, c["false_reports"]]
     counts = np.zeros((len(values), streams.N_STREAMS), dtype=np.int64)
     counts[:, streams.BREACHES] = 2 + 3 * breaches
     counts[:, streams.DETECTION] = 3 * breaches
-    counts[:, streams.FALSE_REPORTS] = (1 + 3 * values[:, c["false_reports"]]) if false_rate > 0 else 0
-    counts[:, streams.RESPONSES] = 6 * reports
+    counts[:, streams.FALSE_REPORTS] = (1 + 3 * values[:, c["false_reports"]]) if params.false_rate > 0 else 0
+    counts[:, streams.RESPONSES] = params.draws * reports
     return counts
 
 
@@ -113,9 +114,9 @@ def timed(fn, repeats: int) -> float:
 def measure(name: str, config, n_fast: int, n_simpy: int, repeats: int) -> dict:
     params = compile_params(config)
     names = [c.name for c in config.breaches.classes]
-    fast.warm_up(params, len(names))
+    fast.warm_up(params)
     values = simulate_chunk("fast", params, 0, 0, n_fast)
-    counts = draw_counts(values, params.false_rate)
+    counts = draw_counts(values, params)
     words = streams.seed_words(0)
     _floor(words, 0, counts[:10])
     t_fast = timed(lambda: simulate_chunk("fast", params, 0, 0, n_fast), repeats) / n_fast

@@ -7,7 +7,7 @@ compiled event loop (``stress.engines.fast``) that reproduces it record for reco
 from __future__ import annotations
 
 from contextlib import nullcontext
-from typing import Any, Callable, ContextManager
+from typing import Any, Callable, ContextManager, Sequence
 
 import numpy as np
 
@@ -59,14 +59,23 @@ def choose(engine: str, params: list[Params], replications: int) -> str:
     return "simpy" if sum(simpy_seconds(p, replications) for p in params) <= AUTO_SIMPY_SECONDS else "fast"
 
 
-def prepare(engine: str, params: Params, status: Callable[[str], ContextManager] | None = None) -> None:
+def prepare(engine: str, params: Params | Sequence[Params],
+            status: Callable[[str], ContextManager] | None = None) -> None:
     """Make the engine ready in this process before the clock starts: the compiled
     engine is loaded from its disk cache, or compiled the very first time, which takes
-    a while; ``status(message)`` shows that meanwhile."""
+    a while; ``status(message)`` shows that meanwhile. A plan whose violator reads it
+    needs a kernel of its own: every one that ``params`` need is made ready."""
     if engine != "fast":
         return
     from stress.engines import fast
-    if fast.is_compiled():
-        return
-    with (status or (lambda _: nullcontext()))("Loading the compiled engine (the very first time it compiles: ~30 s)"):
-        fast.warm_up(params)
+    from stress.model.adversary import ACTIVE
+    kernels = {}  # one params for each kernel needed
+    for p in [params] if isinstance(params, Params) else params:
+        kernels.setdefault(bool(p.adversary_ints[ACTIVE]), p)
+    for p in kernels.values():
+        if fast.is_compiled(p):
+            continue
+        with (status or (lambda _: nullcontext()))(
+                "Loading the compiled engine (the very first time it compiles: ~15 s, ~30 s with a violator that "
+                "reads the plan)"):
+            fast.warm_up(p)

@@ -300,7 +300,7 @@ def _run_job(job: Job, partial: Path | None, workers: int | None, scheduler: str
              progress: Progress | None, status: Status | None, lock: FolderLock | None) -> Any:
     began = time.perf_counter()
     params = [p.params for p in job.points]
-    engines.prepare(job.engine, params[0], status)
+    engines.prepare(job.engine, params, status)
     planned = job.replications()
     small = (planned <= SMALL_FAST_JOB if job.engine == "fast"
              else simpy_seconds_of(params, planned // max(len(params), 1)) <= engines.AUTO_SIMPY_SECONDS)

@@ -81,7 +81,7 @@ def _next_event(p, ws):
 # nogil: a job run in the main process computes on a thread, and the main thread must
 # be free to take Ctrl-C meanwhile (stress.execution.pools.InProcessPool)
 @njit(cache=True, _nrt=False, nogil=True)
-def _simulate_range(params_fields, prefix, start, count, out, *buffers):
+def _simulate_range(params_fields, prefix, start, count, out, reads, *buffers):
     """Fill ``out[r]`` for replications start + r. Compiled without numba's runtime
     (``_nrt=False``): every array, scratch ones included, comes from the caller
     (``buffers``, in ``Buffers``' order), so nothing in the loop counts references
@@ -92,9 +92,12 @@ def _simulate_range(params_fields, prefix, start, count, out, *buffers):
 
     The params come as a plain tuple and are named here: numba's dispatcher types a
     plain tuple in C but a namedtuple in Python (~4 us a call, most of a call's
-    overhead when it runs one replication)."""
+    overhead when it runs one replication).
+
+    ``reads``: True if the violator may read the plan, else None, which compiles a
+    kernel of its own without the mind's code (``violator.when_reading``)."""
     p = Params(*params_fields)
-    ws = state.arrays(buffers)
+    ws = state.arrays(buffers, reads)
     for r in range(count):
         row = out[r]
         handlers.begin(p, prefix, start + r, row, ws)
@@ -131,7 +134,7 @@ def _simulate_range(params_fields, prefix, start, count, out, *buffers):
                 elif kind == OBJECTIVE:
                     handlers.on_objective(p, ws, row, now, event)
                 elif kind == HELD:
-                    status = violator.on_held(p, ws, row, now, event)
+                    status = violator.on_held(ws.reads, p, ws, row, now, event)
                     if status != FITS:
                         return r, status
                 queue.release(ws.queue, slot)  # only now: the handler has read the event's record
@@ -186,9 +189,10 @@ def simulate_range(params: Params, seed: int, start: int, count: int,
     out = np.zeros((count, params.width))
     prefix = ws.prefix(seed)
     fields = tuple(params)
+    reads = _reads(params)
     done = 0
     while done < count:
-        finished, full = _simulate_range(fields, prefix, start + done, count - done, out[done:], *ws.buffers)
+        finished, full = _simulate_range(fields, prefix, start + done, count - done, out[done:], reads, *ws.buffers)
         done += finished
         if full == state.RUNAWAY:
             raise runaway(params, start + done, seed)
@@ -197,9 +201,16 @@ def simulate_range(params: Params, seed: int, start: int, count: int,
     return out
 
 
-def is_compiled() -> bool:
-    """Whether the kernel is ready in this process (compiled or loaded from cache)."""
-    return bool(_simulate_range.signatures)
+def _reads(params: Params) -> bool | None:
+    """The kernel's ``reads`` argument for ``params``."""
+    return True if params.adversary_ints[adversary.ACTIVE] else None
+
+
+def is_compiled(params: Params) -> bool:
+    """Whether the kernel that ``params`` need is ready in this process (compiled or
+    loaded from cache)."""
+    wanted = numba.typeof(_reads(params))
+    return any(signature[5] == wanted for signature in _simulate_range.signatures)
 
 
 def warm_up(params: Params) -> None:

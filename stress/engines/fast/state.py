@@ -129,16 +129,17 @@ class Arrays(NamedTuple):
     adversary_rng: np.ndarray
     clock: np.ndarray
     state: np.ndarray
+    reads: object              # None in the kernel of a blind violator (violator.when_reading)
 
 
 @njit(inline='always')
-def arrays(buffers):
-    """``Arrays`` from the buffers, a tuple in ``Buffers``' order."""
+def arrays(buffers, reads):
+    """``Arrays`` from the buffers, a tuple in ``Buffers``' order, and ``reads``."""
     heap, events, free, counters, windows, adversary_windows, tier_floats, tier_ints, draws, rng, clock_state, state = \
         buffers
     return Arrays(Queue(heap, events, free, counters), windows, adversary_windows, tier_floats, tier_ints, draws,
                   rng[streams.BREACHES], rng[streams.DETECTION], rng[streams.FALSE_REPORTS],
-                  rng[streams.RESPONSES], rng[streams.ADVERSARY], clock_state, state)
+                  rng[streams.RESPONSES], rng[streams.ADVERSARY], clock_state, state, reads)
 
 
 @njit(_nrt=False, forceinline=True)  # compiled once, inlined by LLVM: see queue._heap_push

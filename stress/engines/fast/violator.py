@@ -4,14 +4,16 @@ breach, and the mind of a violator that reads the plan.
 Each function mirrors the SimPy code it names (``stress.engines.simpy.breaches``,
 ``replication``, ``monitoring`` and ``adversary``) draw for draw; the decisions'
 arithmetic is ``stress.model.adversary``'s, shared. Inlined into the kernel's loop
-like every handler (``stress.engines.fast.handlers`` explains why).
+like every handler (``stress.engines.fast.handlers`` explains why); the mind's code only
+into the kernel compiled for a violator that reads the plan (``when_reading``).
 """
 
 from __future__ import annotations
 
 import math
 
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
 from stress.engines.fast import queue
 from stress.engines.fast.state import (ADV_HEAD, ADV_TAIL, BELIEVED, DECIDED, DECLINED, DONE, FITS, HELD, REPORT,
@@ -69,14 +71,41 @@ def begin_mind(p, ws, row):
     s.behaviour = adv.BLIND
     s.multiplier = 1.0
     if p.adversary_ints[adv.ACTIVE]:
-        _read_mind(p, ws, row)
+        _read_mind_if_compiled(ws.reads, p, ws, row)
 
 
 # The mind's code is typed once and inlined by LLVM (forceinline), not re-typed at every
-# call site by numba (inline='always'), which took the first compile from 26 to 38 s.
+# call site by numba (inline='always'), which took the first compile from 26 to 38 s
+# (before the blind violator had a kernel of its own).
 # A plain call is no cheaper to compile and 6x slower to run for a violator that reads
 # the plan: the plan and workspace tuples are passed by value.
 MIND = dict(_nrt=False, nogil=True, forceinline=True)
+
+
+def when_reading(reading, blind):
+    """A function the kernel calls as ``f(ws.reads, *args)``: ``reading(*args)`` in the
+    kernel compiled for a violator that reads the plan, ``blind(*args)`` in the one
+    compiled for a blind violator (``ws.reads`` is None there). So a plan without
+    [adversary] never compiles the mind's code (numba types only the function chosen):
+    a first compile of about half the time, and a blind breach without its branches."""
+    def dispatch(reads, *args):
+        raise TypeError("for compiled code only")
+
+    @overload(dispatch, jit_options=MIND)
+    def _typed(reads, *args):
+        chosen = blind if isinstance(reads, types.NoneType) else reading
+        return lambda reads, *args: chosen(*args)
+    return dispatch
+
+
+@njit(**MIND)
+def _nothing(*args):
+    return None
+
+
+@njit(**MIND)
+def _fits(*args):
+    return FITS
 
 
 @njit(**MIND)
@@ -110,7 +139,7 @@ def on_breach(p, ws, row, now):
     or stops)."""
     if not p.adversary_ints[adv.ACTIVE]:
         return _blind_breach(p, ws, row, now)
-    return _reading_breach(p, ws, row, now)
+    return _reading_breach_if_compiled(ws.reads, p, ws, row, now)
 
 
 @njit(**MIND)
@@ -163,7 +192,7 @@ def _blind_breach(p, ws, row, now):
 
 
 @njit(**MIND)
-def on_held(p, ws, row, now, event):
+def _on_held(p, ws, row, now, event):
     """Replication._held_breach: a held-back breach is reconsidered."""
     t = event.time
     cls = event.report_class
@@ -360,7 +389,7 @@ def _enter_windows(p, ws, t, cls):
 def saw_decision(p, ws, now, t, j, taken):
     """Violator.saw_decision."""
     if ws.state[0].behaviour == LEARNING and p.adversary_tiers[j, adv.WATCHED] != 0.0:
-        _saw(p, ws, now, t, j, taken)
+        _saw_if_compiled(ws.reads, p, ws, now, t, j, taken)
 
 
 @njit(**MIND)
@@ -394,3 +423,12 @@ def _learn(p, ws, now, t, started):
         clock.embolden(ws.clock, t, factor, p.clock)
         if started:
             violator_plans(s, ws.clock, now)
+
+
+# The entry points into the mind, compiled only into the kernel of a violator that reads
+# the plan (when_reading). The kernel of a blind one never reaches them: it has no
+# [adversary] (ACTIVE is 0) and holds nothing back (no HELD event comes).
+_read_mind_if_compiled = when_reading(_read_mind, _nothing)
+_reading_breach_if_compiled = when_reading(_reading_breach, _fits)
+on_held = when_reading(_on_held, _fits)
+_saw_if_compiled = when_reading(_saw, _nothing)
