@@ -74,3 +74,23 @@ def test_a_tasks_results_do_not_depend_on_the_batches_its_records_are_reduced_in
         assert np.array_equal(getattr(whole, name), getattr(batched, name), equal_nan=True), name
     for name, expected in whole.tallies._asdict().items():
         assert np.array_equal(expected, getattr(batched.tallies, name)), name
+
+
+def test_a_blind_plan_has_a_kernel_without_the_mind_and_prepare_readies_each_one_needed():
+    import subprocess
+    import sys
+    adversary = ROOT / "configs" / "adversary.toml"
+    # a fresh process (the disk cache shared): running a blind plan readies its kernel only
+    code = ("from stress.config.loading import load_config\n"
+            "from stress.engines.fast import is_compiled, warm_up\n"
+            "from stress.model.params import compile_params\n"
+            f"blind, reading = compile_params(load_config(None)), compile_params(load_config({str(adversary)!r}))\n"
+            "warm_up(blind)\n"
+            "print(is_compiled(blind), is_compiled(reading))\n")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert shown.split() == ["True", "False"]
+    from stress import engines
+    from stress.engines.fast import is_compiled
+    blind, reading = scenario(), scenario(adversary)
+    engines.prepare("fast", [blind, reading, blind])
+    assert is_compiled(blind) and is_compiled(reading)
