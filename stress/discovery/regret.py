@@ -7,13 +7,20 @@ best variant there: ``x_v - min_w x_w``. It is the largest of its paired differe
 with the others (and 0), so its interval is built from theirs: at least the largest
 lower bound, at most the largest upper bound (each a 95% paired interval: Newcombe's
 for a probability, a normal interval of independent means, conservative under common
-random numbers, for a mean). Over the points: the mean (Student t over the points, as
-if they were independent draws from the uncertainty), the 90th percentile and the
-maximum (with the paired interval of the point they fall on), the mean of the worst
-10% of points' outcomes (a bootstrap over the points), the share of points where the
+random numbers, for a mean). Over the points: the mean (see below), the 90th percentile
+and the maximum (with the paired interval of the point they fall on), the mean of the
+worst 10% of points' outcomes (a bootstrap), the share of points where the
 variant meets the user's criteria (Wilson), and which variants no other beats at
 every point. The best variant at a point is picked by the same estimates, so regret
 is biased upward by noise; the notes say when that matters.
+
+The points share their replications (common random numbers across the points too), so
+the luck of a replication moves every point's estimate together, and an interval over
+the points that treats them as independent misses it. Each point's replications run in
+blocks (``stress.statistics.blocks``); with the cells of the points x blocks table
+(``Measure.cells``), the mean and the mean regret get the crossed design's interval
+(``stress.statistics.uncertainty``) and the worst-10% mean's bootstrap resamples the
+blocks as well as the points.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from stress.statistics.intervals import mean_interval, wilson_interval
+from stress.statistics.uncertainty import crossed_cells
 
 WORST_SHARE = 0.1
 PERCENTILE = 0.9
@@ -40,6 +48,11 @@ class Measure(NamedTuple):
     values: np.ndarray             # (S, V) estimates
     worse_low: np.ndarray          # (S, V, V): 95% paired interval of how much worse v does than w
     worse_high: np.ndarray
+    # (S, V, K): the points x blocks table of each variant (uncertainty.block_cells);
+    # None: the intervals over the points treat them as independent
+    cells: np.ndarray | None = None
+    probability: bool = False      # a probability: Wilson's interval for its mean
+    replications: int = 0          # per point
 
     def worse(self) -> np.ndarray:
         """(S, V, V): how much worse variant v does than w at each point (its estimate)."""
@@ -93,18 +106,50 @@ def _t_interval(values: np.ndarray) -> tuple[float, float, float]:
     return estimate.estimate, estimate.ci_low, estimate.ci_high
 
 
+def _mean_interval(m: Measure, v: int) -> tuple[float, float, float]:
+    """A variant's mean over the points: the crossed design of points and blocks, or
+    Student t over the points without the blocks."""
+    x = m.values[:, v]
+    if m.cells is None:
+        return _t_interval(x)
+    s = crossed_cells(x, m.cells[:, v, :], bounds=(0.0, 1.0) if m.probability else None,
+                      total=len(x) * m.replications)
+    return s.mean, s.ci_low, s.ci_high
+
+
+def _regret_mean_interval(m: Measure, v: int, regret: np.ndarray) -> tuple[float, float, float]:
+    """A variant's mean regret: the crossed design of its difference from the point's
+    best variant (picked by the estimates), block by block."""
+    if m.cells is None:
+        return _t_interval(regret)
+    best = np.argmin(m.values, axis=1) if m.direction == "minimize" else np.argmax(m.values, axis=1)
+    points = np.arange(len(best))
+    sign = 1.0 if m.direction == "minimize" else -1.0
+    difference = sign * (m.cells[:, v, :] - m.cells[points, best, :])
+    s = crossed_cells(regret, difference)
+    return s.mean, s.ci_low, s.ci_high
+
+
 def _worst_mean(values: np.ndarray, direction: str) -> float:
     count = max(1, math.ceil(WORST_SHARE * len(values)))
     ordered = np.sort(values)
     return float((ordered[-count:] if direction == "minimize" else ordered[:count]).mean())
 
 
-def _bootstrap_worst(values: np.ndarray, direction: str, draws: np.ndarray) -> tuple[float, float]:
+def _bootstrap_worst(values: np.ndarray, direction: str, draws: np.ndarray, cells: np.ndarray | None = None,
+                     block_weights: np.ndarray | None = None) -> tuple[float, float]:
     """The percentile interval of the worst-10% mean over resamples of the points
     (``draws``: one row of point indices per resample, the same for every variant, so
-    variants are compared on the same resamples and identical ones get identical ends)."""
+    variants are compared on the same resamples and identical ones get identical ends)
+    and, with the points x blocks ``cells``, of the blocks (``block_weights``: how often
+    each block is drawn, per resample, the same for every point and variant: the
+    replications' luck is shared)."""
     count = max(1, math.ceil(WORST_SHARE * len(values)))
-    ordered = np.sort(values[draws], axis=1)
+    if cells is not None:
+        values = block_weights @ cells.T / block_weights.shape[1]   # (resamples, points)
+        ordered = np.sort(np.take_along_axis(values, draws, axis=1), axis=1)
+    else:
+        ordered = np.sort(values[draws], axis=1)
     tails = ordered[:, -count:] if direction == "minimize" else ordered[:, :count]
     means = tails.mean(axis=1)
     return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
@@ -140,6 +185,9 @@ def robustness_table(measures: Sequence[Measure], names: Sequence[str], criteria
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(BOOTSTRAP_KEY,)))
     points = len(measures[0].values) if measures else 0
     draws = rng.integers(0, points, size=(BOOTSTRAP, points)) if points else np.zeros((0, 0), dtype=np.int64)
+    blocks = measures[0].cells.shape[2] if measures and measures[0].cells is not None else 0
+    block_weights = np.stack([np.bincount(row, minlength=blocks) for row in
+                              rng.integers(0, blocks, size=(BOOTSTRAP, blocks))]).astype(np.float64) if blocks else None
     dominators = dominated_by(measures, names)
     rows = []
     for m in measures:
@@ -147,9 +195,10 @@ def robustness_table(measures: Sequence[Measure], names: Sequence[str], criteria
         regret_low, regret_high = m.regret_interval()
         for v, name in enumerate(names):
             x, r = m.values[:, v], regret[:, v]
-            mean, mean_low, mean_high = _t_interval(x)
-            worst_low, worst_high = _bootstrap_worst(x, m.direction, draws)
-            r_mean, r_low, r_high = _t_interval(r)
+            mean, mean_low, mean_high = _mean_interval(m, v)
+            worst_low, worst_high = _bootstrap_worst(x, m.direction, draws,
+                                                     None if m.cells is None else m.cells[:, v, :], block_weights)
+            r_mean, r_low, r_high = _regret_mean_interval(m, v, r)
             p90, top = _quantile_point(r, PERCENTILE), int(np.argmax(r))
             row = {"variant": name, "outcome": m.name, "direction": m.direction,
                    "mean": mean, "mean_ci_low": mean_low, "mean_ci_high": mean_high,

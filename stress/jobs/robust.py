@@ -33,8 +33,10 @@ from stress.config.uncertain import ExploreSpec
 from stress.jobs.pipeline import Job, Outcome, job_layout, point_of
 from stress.jobs.points import PointsJob, PointTable, check_point_count
 from stress.statistics import paired
+from stress.statistics.blocks import ReplicationBlocks
 from stress.statistics.summary import json_safe
 from stress.statistics.tally import Outputs
+from stress.statistics.uncertainty import block_cells
 from stress.storage import folders
 
 DIRECTIONS = ("minimize", "maximize")
@@ -121,6 +123,9 @@ class RobustJob(PointsJob):
         self.values = labels
         self.spec = spec
         self.outputs = job_layout(points).outputs
+        # the points share their replications: blocks of them let the intervals over the
+        # points see that (stress.discovery.regret)
+        self.blocks = ReplicationBlocks(len(points), u.n, self.outputs, means=len(self.outputs.means))
         allowed = outcome_names(self.outputs)
         for outcome in spec.outcomes:
             if outcome["name"] not in allowed:
@@ -182,6 +187,8 @@ class RobustJob(PointsJob):
             chosen = self.worst(grid, direction)
             samples, variants = chosen.shape
             values = np.take_along_axis(grid, chosen[:, None, :], axis=1)[:, 0, :]
+            cells = self._cells(name)
+            cells = np.take_along_axis(cells, chosen[:, None, :, None], axis=1)[:, 0]
             low = np.zeros((samples, variants, variants))
             high = np.zeros((samples, variants, variants))
             for s in range(samples):
@@ -191,8 +198,20 @@ class RobustJob(PointsJob):
                             d = paired.difference(outcome.totals, self._point(s, chosen[s, w], w),
                                                   self._point(s, chosen[s, v], v), name)
                             low[s, v, w], high[s, v, w] = d.ci_low, d.ci_high
-            out.append(regret.Measure(name, direction, values, *regret.oriented(low, high, direction)))
+            out.append(regret.Measure(name, direction, values, *regret.oriented(low, high, direction), cells=cells,
+                                      probability=name not in self.outputs.means, replications=self.spec.uncertainty.n))
         return out
+
+    def _cells(self, name: str) -> np.ndarray:
+        """(S, behaviours, V, blocks): an outcome's points x blocks table (uncertainty.block_cells)."""
+        b = self.blocks
+        if name in self.outputs.means:
+            m = self.outputs.means.index(name)
+            sums, counts = b.sums[:, :, m], b.defined[:, :, m]
+        else:
+            sums, counts = b.outcome(name), b.n
+        _means, cells = block_cells(sums, counts, b.n)
+        return cells.reshape(len(self.groups), -1, len(self.spec.variants), b.blocks)
 
     def criteria(self, table: PointTable) -> regret.Criteria | None:
         if self.spec.satisfice is None:
@@ -214,9 +233,11 @@ class RobustJob(PointsJob):
         if points < FEW_POINTS:
             out.append(f"Only {points} points: the intervals over the points (means, mean regret, satisficing share) "
                        f"rest on a normal approximation that needs more; use --samples {FEW_POINTS} or more.")
-        out.append("Intervals of means over the points (mean, mean regret) treat the points as independent draws "
-                   "from the uncertainty: a Latin hypercube spreads them more evenly, so they are conservative there; "
-                   "the replications the points share are not accounted for.")
+        out.append("Intervals over the points (mean, mean regret, worst 10%) take in the sampling of the points and "
+                   "the luck of the replications they share (blocks of replications), as if the points were "
+                   "independent draws from the uncertainty: a Latin hypercube spreads them more evenly, so they are "
+                   "conservative there. The best variant (for regret) and the worst behaviour at a point are taken "
+                   "as picked, not as noisy picks.")
         for m in measures:
             low, _high = m.regret_interval()
             tied = float(np.mean(np.all(low == 0, axis=1)))

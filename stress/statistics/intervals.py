@@ -36,6 +36,12 @@ def z_value(confidence: float = 0.95) -> float:
     return float(ndtri(0.5 + confidence / 2.0))
 
 
+def t_value(confidence: float, df: float) -> float:
+    """Student t's two-sided quantile with ``df`` degrees of freedom (need not be whole)."""
+    from scipy.special import stdtrit
+    return float(stdtrit(df, 0.5 + confidence / 2))
+
+
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> Estimate:
     """Proportion with its Wilson (1927) score interval (NaN when n is 0)."""
     if n == 0:

@@ -35,7 +35,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from stress.statistics.intervals import wilson_interval, z_value
+from stress.statistics.intervals import t_value, wilson_interval, z_value
 
 SPREAD_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -59,6 +59,16 @@ def crossed_design(point_means: np.ndarray, replication_means: np.ndarray, sum_o
     ``point_means`` (S,), ``replication_means`` (N,: each replication's mean over the
     points) and the sum of its squares over all S N outcomes. ``bounds`` clamps the
     interval; (0, 1), a probability, gets Wilson's interval instead."""
+    grand, variance, noise, df = _two_way(point_means, replication_means, sum_of_squares, replications)
+    return _summary(point_means, grand, variance, noise, "crossed", confidence, bounds,
+                    len(point_means) * replications, df)
+
+
+def _two_way(point_means: np.ndarray, replication_means: np.ndarray, sum_of_squares: float, replications: int
+             ) -> tuple[float, float, float, float]:
+    """The grand mean, its variance, the noise share and the variance's degrees of
+    freedom (Satterthwaite's, for MS_points + MS_replications - MS_error: with a few
+    blocks of replications it is small, and a normal quantile would undercover)."""
     points = len(point_means)
     n = replications
     grand = float(np.mean(point_means))
@@ -68,10 +78,14 @@ def crossed_design(point_means: np.ndarray, replication_means: np.ndarray, sum_o
     ms_points = ss_points / (points - 1) if points > 1 else math.nan
     ms_replications = ss_replications / (n - 1) if n > 1 else 0.0
     ms_error = ss_error / ((points - 1) * (n - 1)) if points > 1 and n > 1 else math.nan
-    variance = max(ms_points + ms_replications - ms_error, 0.0) / (points * n)
+    combined = ms_points + ms_replications - ms_error
+    variance = max(combined, 0.0) / (points * n)
     # no spread over the points: no share of it to call noise (shown '-', as independent_points does)
     noise = min(ms_error / ms_points, 1.0) if ms_points > 0 else math.nan
-    return _summary(point_means, grand, variance, noise, "crossed", confidence, bounds, points * n)
+    spread = (ms_points ** 2 / (points - 1) + (ms_replications ** 2 / (n - 1) if n > 1 else 0.0)
+              + (ms_error ** 2 / ((points - 1) * (n - 1)) if n > 1 else 0.0)) if points > 1 else math.nan
+    df = max(combined ** 2 / spread, 1.0) if combined > 0 and spread > 0 else math.inf
+    return grand, variance, noise, df
 
 
 def independent_points(point_means: np.ndarray, point_variances: np.ndarray, confidence: float = 0.95,
@@ -86,38 +100,58 @@ def independent_points(point_means: np.ndarray, point_variances: np.ndarray, con
                     "points", confidence, bounds)
 
 
-def crossed_blocks(sums: np.ndarray, counts: np.ndarray, n: np.ndarray, confidence: float = 0.95
-                   ) -> OverUncertainty:
+def block_cells(sums: np.ndarray, counts: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per point and block of replications (``sums`` and ``counts`` of a value's defined
+    occurrences, ``n`` the replications): the points' means m_i over every block and
+    the table of cells, each the point's mean moved by the block's share of its error,
+    m_i + (S_ik - m_i C_ik) / (n_ik p_i) with p_i the share of the point's replications
+    where the value is defined (the ratio's linearisation: a block with few or no
+    defined values is no problem). NaN where a point never has the value."""
+    counts, n = counts.astype(np.float64), n.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums.sum(axis=1) / counts.sum(axis=1)
+        share = counts.sum(axis=1) / n.sum(axis=1)
+        cells = means[:, None] + (sums - means[:, None] * counts) / (n * share[:, None])
+    return means, cells
+
+
+def crossed_cells(point_means: np.ndarray, cells: np.ndarray, confidence: float = 0.95,
+                  bounds: tuple[float, float] | None = None, total: int | None = None) -> OverUncertainty:
+    """The mean of ``point_means`` with the crossed design's interval on the points x
+    blocks table ``cells`` (``block_cells``; a point per row). The grand mean is the
+    points' own means (the cells' unweighted mean differs where the last block is
+    shorter)."""
+    points, blocks = cells.shape
+    grand = float(np.mean(point_means)) if points else math.nan
+    if points < 2:
+        return _summary(point_means, grand, math.nan, math.nan, "crossed blocks", confidence, None)
+    _, variance, noise, df = _two_way(cells.mean(axis=1), cells.mean(axis=0), float(np.sum(cells * cells)), blocks)
+    return _summary(point_means, grand, variance, noise, "crossed blocks", confidence, bounds, total, df)
+
+
+def crossed_blocks(sums: np.ndarray, counts: np.ndarray, n: np.ndarray, confidence: float = 0.95,
+                   bounds: tuple[float, float] | None = None) -> OverUncertainty:
     """A mean over the defined values of each replication (``sums``, ``counts``: per
     point and block of replications, ``n`` the replications per point and block),
     averaged over the points where it is defined, with the crossed design's interval
-    on the points x blocks table. A cell is the point's mean m_i moved by the block's
-    share of its error, m_i + (S_ik - m_i C_ik) / (n_ik p_i) with p_i the share of the
-    point's replications where the value is defined (the ratio's linearisation: a
-    block with few or no defined values is no problem)."""
+    on the points x blocks table (``block_cells``). ``bounds`` (0, 1): a probability,
+    Wilson's interval with the effective number of replications."""
     defined = counts.sum(axis=1) > 0
-    sums, counts, n = sums[defined], counts[defined].astype(np.float64), n[defined].astype(np.float64)
-    means = sums.sum(axis=1) / counts.sum(axis=1)
-    share = counts.sum(axis=1) / n.sum(axis=1)
-    cells = means[:, None] + (sums - means[:, None] * counts) / (n * share[:, None])
-    points, blocks = cells.shape
-    if points < 2:
-        return _summary(means, float(np.mean(means)) if points else math.nan, math.nan, math.nan, "crossed blocks",
-                        confidence, None)
-    summary = crossed_design(cells.mean(axis=1), cells.mean(axis=0), float(np.sum(cells * cells)), blocks, confidence)
-    # the grand mean is the points' own means (the cells' unweighted mean differs where
-    # the last block is shorter)
-    grand = float(np.mean(means))
-    return _summary(means, grand, summary.std_error ** 2, summary.noise_share, "crossed blocks", confidence, None)
+    means, cells = block_cells(sums[defined], counts[defined], n[defined])
+    return crossed_cells(means, cells, confidence, bounds, int(n[defined].sum()))
 
 
 def _summary(point_means: np.ndarray, grand: float, variance: float, noise: float, method: str,
-             confidence: float, bounds: tuple[float, float] | None, total: int | None = None) -> OverUncertainty:
+             confidence: float, bounds: tuple[float, float] | None, total: int | None = None,
+             df: float = math.inf) -> OverUncertainty:
     se = math.sqrt(variance) if variance == variance else math.nan
-    half = z_value(confidence) * se
+    z = z_value(confidence)
+    quantile = t_value(confidence, df) if df < math.inf else z
+    half = quantile * se
     low, high = grand - half, grand + half
     if bounds == (0.0, 1.0) and total and variance == variance:
-        low, high = _wilson(grand, variance, total, confidence)
+        # the effective number shrunk for the variance's degrees of freedom (Korn and Graubard 1998)
+        low, high = _wilson(grand, variance * (quantile / z) ** 2, total, confidence)
     elif bounds is not None:
         low, high = max(low, bounds[0]), min(high, bounds[1])
     finite = point_means[np.isfinite(point_means)]
