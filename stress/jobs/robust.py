@@ -233,11 +233,12 @@ class RobustJob(PointsJob):
         if points < FEW_POINTS:
             out.append(f"Only {points} points: the intervals over the points (means, mean regret, satisficing share) "
                        f"rest on a normal approximation that needs more; use --samples {FEW_POINTS} or more.")
+        picked = "The best variant (for regret) and the worst behaviour at a point are" if self.spec.adversary \
+            else "The best variant at a point (for regret) is"
         out.append("Intervals over the points (mean, mean regret, worst 10%) take in the sampling of the points and "
                    "the luck of the replications they share (blocks of replications), as if the points were "
                    "independent draws from the uncertainty: a Latin hypercube spreads them more evenly, so they are "
-                   "conservative there. The best variant (for regret) and the worst behaviour at a point are taken "
-                   "as picked, not as noisy picks.")
+                   f"conservative there. {picked} taken as picked, not as a noisy pick.")
         for m in measures:
             low, _high = m.regret_interval()
             tied = float(np.mean(np.all(low == 0, axis=1)))
