@@ -134,7 +134,7 @@ def maybe(draw, strategy):
 @st.composite
 def plans(draw):
     """A scenario whose plan has 1 to 6 tiers, each with a random trigger, an earlier
-    tier it may come after, and any of the optional keys set or not."""
+    tier it may come after, present or not, and any of the optional keys set or not."""
     n_classes = draw(st.integers(1, 4))
     weights = [draw(st.floats(0.05, 1.0)) for _ in range(n_classes)]
     probabilities = [w / sum(weights) for w in weights]
@@ -153,7 +153,8 @@ def plans(draw):
                 "arrival_delay_hours": maybe(draw, hours), "partner_probability": maybe(draw, probability),
                 "stand_down_per_day": maybe(draw, stand_down),
                 "objective_median_hours": maybe(draw, st.floats(0.5, 400.0)),
-                "after": f"t{draw(st.integers(0, i - 1))}" if i and draw(st.booleans()) else None}
+                "after": f"t{draw(st.integers(0, i - 1))}" if i and draw(st.booleans()) else None,
+                "present": draw(st.integers(0, 4)) > 0}   # absent one time in five
         if kind != "severity" or draw(st.booleans()):
             tier["min_class"] = draw(pick)
         if kind == "count":

@@ -87,6 +87,8 @@ def compile_adversary(config, index: dict[str, int]):
         floats[OBJECTIVE_VALUE] = a.payoff.objective if a.payoff is not None else 0.0
         ints[DEFER], ints[POSTPONE] = t.action == "defer", timing.action == "postpone"
         for j, tier in enumerate(config.tiers):
+            if not tier.present:   # not in the plan the violator reads
+                continue
             race = tier.trigger == "report" and tier.objective_median_hours is not None
             tiers[j, GAMED] = (tier.name in t.tiers) if t.tiers is not None else tier.trigger != "report"
             tiers[j, WATCHED] = (tier.name in learn.tiers) if learn.tiers is not None else \

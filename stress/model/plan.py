@@ -63,6 +63,16 @@ class CompiledPlan(NamedTuple):
     windows: int           # tiers that keep a trailing window
 
 
+def _after(tiers, names: list[str], tier) -> int:
+    """The index of the tier that must come first: the one ``tier`` is after, or, where
+    that one is absent, the one it is after in turn (NONE: none)."""
+    while tier.after is not None:
+        tier = tiers[names.index(tier.after)]
+        if tier.present:
+            return names.index(tier.name)
+    return NONE
+
+
 def compile_plan(config, layout: Layout) -> CompiledPlan:
     """The config's tiers as rows, its record columns from ``layout`` (the plan's own)."""
     classes = {c.name: i for i, c in enumerate(config.breaches.classes)}
@@ -74,8 +84,9 @@ def compile_plan(config, layout: Layout) -> CompiledPlan:
         row = ints[j]
         race = t.stand_down_per_day is not None or t.objective_median_hours is not None
         row[TRIGGER] = _TRIGGERS[t.trigger]
-        row[MIN_CLASS] = classes[t.min_class] if t.min_class is not None else 0
-        row[AFTER] = names.index(t.after) if t.after is not None else NONE
+        # an absent tier: no class is severe enough for it (len(classes))
+        row[MIN_CLASS] = len(classes) if not t.present else classes[t.min_class] if t.min_class is not None else 0
+        row[AFTER] = _after(config.tiers, names, t)
         row[REPEATS] = t.repeats
         row[DECISION_EVENT] = t.decision_delay_hours is not None
         # A response's start is an event of its own when something happens then that the
