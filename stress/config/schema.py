@@ -121,7 +121,7 @@ class Tier(Section):
     description: str = Field("", description="One line on what the tier is.")
     present: bool = Field(
         True, description="false: the plan without this tier (it never triggers; a later tier 'after' it waits for "
-                          "the tier it comes after instead; its columns stay, never reached; its draws are still made, "
+                          "the tier it comes after instead; its columns stay, never reached, and P(at least it) counts the tiers after it; its draws are still made, "
                           "so plans with and without it stay paired). A lever for stress optimize: --lever tiers.NAME.present=false,true.")
     trigger: Literal["report", "count", "severity"] = Field(
         description="'report': one verified report of at least min_class; 'count': threshold such reports within "
