@@ -262,6 +262,7 @@ def calibrate(reference, budget: float, check: Callable) -> dict[str, Any]:
     # exact test imports scipy.stats): a variant without breaches differs wherever the
     # reference reaches a tier.
     quiet = scenario_of(reference, ["breaches.baseline_per_day=0", "monitoring.false_reports_per_day=0"]).config
+    prepare_kernels(reference)
     answer(reference, quiet, n=LADDER[0], seed=0, progress=check)
     chosen, seconds = LADDER[0], {}
     for n in LADDER:
@@ -287,13 +288,22 @@ def full_run(config, n: int, seed: int, results: str, check: Callable) -> dict[s
     return {"folder": str(result.path), "report": str(report)}
 
 
+def prepare_kernels(config) -> None:
+    """Load (the first time: compile) the compiled engine's kernel for the plan with a
+    blind violator and the one for a violator that reads it: a change on the page may
+    add an [adversary], and compiling its kernel then would outlast the answer's time."""
+    from stress.config.adversary import Adversary
+    from stress.engines import prepare
+    from stress.model.params import compile_params
+    prepare("fast", [compile_params(config.model_copy(update={"adversary": None})),
+                     compile_params(config.model_copy(update={"adversary": config.adversary or Adversary()}))])
+
+
 def warm(config, check: Callable) -> None:
     """Load what a run in full and its report need (the engine, matplotlib), so that the
     first one is as quick as the next."""
-    from stress.engines import prepare
-    from stress.model.params import compile_params
     from stress.output import reports  # noqa: F401
-    prepare("fast", compile_params(config))
+    prepare_kernels(config)
 
 
 def report(folder: str, check: Callable) -> str:
