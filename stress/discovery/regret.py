@@ -31,7 +31,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 import pandas as pd
 
-from stress.statistics.intervals import mean_interval, wilson_interval
+from stress.statistics.intervals import wilson_interval
 from stress.statistics.uncertainty import crossed_cells
 
 WORST_SHARE = 0.1
@@ -48,11 +48,9 @@ class Measure(NamedTuple):
     values: np.ndarray             # (S, V) estimates
     worse_low: np.ndarray          # (S, V, V): 95% paired interval of how much worse v does than w
     worse_high: np.ndarray
-    # (S, V, K): the points x blocks table of each variant (uncertainty.block_cells);
-    # None: the intervals over the points treat them as independent
-    cells: np.ndarray | None = None
-    probability: bool = False      # a probability: Wilson's interval for its mean
-    replications: int = 0          # per point
+    cells: np.ndarray              # (S, V, K): the points x blocks table of each variant (uncertainty.block_cells)
+    probability: bool              # a probability: Wilson's interval for its mean
+    replications: int              # per point
 
     def worse(self) -> np.ndarray:
         """(S, V, V): how much worse variant v does than w at each point (its estimate)."""
@@ -101,17 +99,9 @@ def oriented(low: np.ndarray, high: np.ndarray, direction: str) -> tuple[np.ndar
     return (low, high) if direction == "minimize" else (-high, -low)
 
 
-def _t_interval(values: np.ndarray) -> tuple[float, float, float]:
-    estimate = mean_interval(float(values.sum()), float((values ** 2).sum()), len(values))
-    return estimate.estimate, estimate.ci_low, estimate.ci_high
-
-
 def _mean_interval(m: Measure, v: int) -> tuple[float, float, float]:
-    """A variant's mean over the points: the crossed design of points and blocks, or
-    Student t over the points without the blocks."""
+    """A variant's mean over the points: the crossed design of points and blocks."""
     x = m.values[:, v]
-    if m.cells is None:
-        return _t_interval(x)
     s = crossed_cells(x, m.cells[:, v, :], bounds=(0.0, 1.0) if m.probability else None,
                       total=len(x) * m.replications)
     return s.mean, s.ci_low, s.ci_high
@@ -120,8 +110,6 @@ def _mean_interval(m: Measure, v: int) -> tuple[float, float, float]:
 def _regret_mean_interval(m: Measure, v: int, regret: np.ndarray) -> tuple[float, float, float]:
     """A variant's mean regret: the crossed design of its difference from the point's
     best variant (picked by the estimates), block by block."""
-    if m.cells is None:
-        return _t_interval(regret)
     best = np.argmin(m.values, axis=1) if m.direction == "minimize" else np.argmax(m.values, axis=1)
     points = np.arange(len(best))
     sign = 1.0 if m.direction == "minimize" else -1.0
@@ -136,20 +124,17 @@ def _worst_mean(values: np.ndarray, direction: str) -> float:
     return float((ordered[-count:] if direction == "minimize" else ordered[:count]).mean())
 
 
-def _bootstrap_worst(values: np.ndarray, direction: str, draws: np.ndarray, cells: np.ndarray | None = None,
-                     block_weights: np.ndarray | None = None) -> tuple[float, float]:
-    """The percentile interval of the worst-10% mean over resamples of the points
-    (``draws``: one row of point indices per resample, the same for every variant, so
-    variants are compared on the same resamples and identical ones get identical ends)
-    and, with the points x blocks ``cells``, of the blocks (``block_weights``: how often
-    each block is drawn, per resample, the same for every point and variant: the
+def _bootstrap_worst(cells: np.ndarray, direction: str, draws: np.ndarray, block_weights: np.ndarray
+                     ) -> tuple[float, float]:
+    """The percentile interval of the worst-10% mean over resamples of the points and of
+    the blocks of the points x blocks ``cells`` (``draws``: one row of point indices per
+    resample; ``block_weights``: how often each block is drawn per resample; both the
+    same for every variant, so variants are compared on the same resamples and
+    identical ones get identical ends, and the blocks the same for every point: the
     replications' luck is shared)."""
-    count = max(1, math.ceil(WORST_SHARE * len(values)))
-    if cells is not None:
-        values = block_weights @ cells.T / block_weights.shape[1]   # (resamples, points)
-        ordered = np.sort(np.take_along_axis(values, draws, axis=1), axis=1)
-    else:
-        ordered = np.sort(values[draws], axis=1)
+    count = max(1, math.ceil(WORST_SHARE * len(cells)))
+    values = block_weights @ cells.T / block_weights.shape[1]   # (resamples, points)
+    ordered = np.sort(np.take_along_axis(values, draws, axis=1), axis=1)
     tails = ordered[:, -count:] if direction == "minimize" else ordered[:, :count]
     means = tails.mean(axis=1)
     return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
@@ -185,9 +170,9 @@ def robustness_table(measures: Sequence[Measure], names: Sequence[str], criteria
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(BOOTSTRAP_KEY,)))
     points = len(measures[0].values) if measures else 0
     draws = rng.integers(0, points, size=(BOOTSTRAP, points)) if points else np.zeros((0, 0), dtype=np.int64)
-    blocks = measures[0].cells.shape[2] if measures and measures[0].cells is not None else 0
+    blocks = measures[0].cells.shape[2] if measures else 0
     block_weights = np.stack([np.bincount(row, minlength=blocks) for row in
-                              rng.integers(0, blocks, size=(BOOTSTRAP, blocks))]).astype(np.float64) if blocks else None
+                              rng.integers(0, blocks, size=(BOOTSTRAP, blocks))]).astype(np.float64)
     dominators = dominated_by(measures, names)
     rows = []
     for m in measures:
@@ -196,8 +181,7 @@ def robustness_table(measures: Sequence[Measure], names: Sequence[str], criteria
         for v, name in enumerate(names):
             x, r = m.values[:, v], regret[:, v]
             mean, mean_low, mean_high = _mean_interval(m, v)
-            worst_low, worst_high = _bootstrap_worst(x, m.direction, draws,
-                                                     None if m.cells is None else m.cells[:, v, :], block_weights)
+            worst_low, worst_high = _bootstrap_worst(m.cells[:, v, :], m.direction, draws, block_weights)
             r_mean, r_low, r_high = _regret_mean_interval(m, v, r)
             p90, top = _quantile_point(r, PERCENTILE), int(np.argmax(r))
             row = {"variant": name, "outcome": m.name, "direction": m.direction,

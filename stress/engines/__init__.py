@@ -68,10 +68,9 @@ def prepare(engine: str, params: Params | Sequence[Params],
     if engine != "fast":
         return
     from stress.engines import fast
-    from stress.model.adversary import ACTIVE
     kernels = {}  # one params for each kernel needed
     for p in [params] if isinstance(params, Params) else params:
-        kernels.setdefault(bool(p.adversary_ints[ACTIVE]), p)
+        kernels.setdefault(fast.reads_plan(p), p)
     for p in kernels.values():
         if fast.is_compiled(p):
             continue

@@ -82,8 +82,8 @@ def _two_way(point_means: np.ndarray, replication_means: np.ndarray, sum_of_squa
     variance = max(combined, 0.0) / (points * n)
     # no spread over the points: no share of it to call noise (shown '-', as independent_points does)
     noise = min(ms_error / ms_points, 1.0) if ms_points > 0 else math.nan
-    spread = (ms_points ** 2 / (points - 1) + (ms_replications ** 2 / (n - 1) if n > 1 else 0.0)
-              + (ms_error ** 2 / ((points - 1) * (n - 1)) if n > 1 else 0.0)) if points > 1 else math.nan
+    spread = sum(ms * ms / df for ms, df in ((ms_points, points - 1), (ms_replications, n - 1),
+                                             (ms_error, (points - 1) * (n - 1))) if df > 0)
     df = max(combined ** 2 / spread, 1.0) if combined > 0 and spread > 0 else math.inf
     return grand, variance, noise, df
 

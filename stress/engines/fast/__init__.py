@@ -6,6 +6,6 @@ from stress.model import clock, compensators, jit, rules, streams, variates  # n
 
 jit.register_with_numba()  # before any kernel compiles: they call the model's functions
 
-from stress.engines.fast.kernel import Workspace, is_compiled, new_workspace, simulate_range, warm_up
+from stress.engines.fast.kernel import Workspace, is_compiled, new_workspace, reads_plan, simulate_range, warm_up
 
-__all__ = ["Workspace", "is_compiled", "new_workspace", "simulate_range", "warm_up"]
+__all__ = ["Workspace", "is_compiled", "new_workspace", "reads_plan", "simulate_range", "warm_up"]

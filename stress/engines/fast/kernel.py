@@ -189,7 +189,7 @@ def simulate_range(params: Params, seed: int, start: int, count: int,
     out = np.zeros((count, params.width))
     prefix = ws.prefix(seed)
     fields = tuple(params)
-    reads = _reads(params)
+    reads = reads_plan(params)
     done = 0
     while done < count:
         finished, full = _simulate_range(fields, prefix, start + done, count - done, out[done:], reads, *ws.buffers)
@@ -201,15 +201,15 @@ def simulate_range(params: Params, seed: int, start: int, count: int,
     return out
 
 
-def _reads(params: Params) -> bool | None:
-    """The kernel's ``reads`` argument for ``params``."""
+def reads_plan(params: Params) -> bool | None:
+    """The kernel's ``reads`` argument for ``params`` (which of the two kernels they need)."""
     return True if params.adversary_ints[adversary.ACTIVE] else None
 
 
 def is_compiled(params: Params) -> bool:
     """Whether the kernel that ``params`` need is ready in this process (compiled or
     loaded from cache)."""
-    wanted = numba.typeof(_reads(params))
+    wanted = numba.typeof(reads_plan(params))
     return any(signature[5] == wanted for signature in _simulate_range.signatures)
 
 
